@@ -1,0 +1,65 @@
+"""Settings, read from `CUSTOS_*` environment variables only when asked.
+
+Nothing reads the environment at import time: `Settings()` is built by the CLI or by
+`create_app`, and tests build their own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The demo's pseudonym secret. It is public, so `Settings` refuses it unless `demo` is set.
+DEMO_PSEUDONYM_SECRET = "custos-demo-pseudonym-secret-not-for-production"
+
+
+class Settings(BaseSettings):
+    """Every setting of Custos. Each is documented in the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="CUSTOS_", frozen=True, extra="forbid")
+
+    #: SQLAlchemy URL. SQLite (the default) or `postgresql+psycopg://…`.
+    database_url: str = "sqlite:///./var/custos.db"
+    #: Where Custos keeps files: legal documents, keys, release ciphertext.
+    data_dir: Path = Path("./var")
+    #: Demo mode: allows the public demo secret and prints demo credentials.
+    demo: bool = False
+    #: Secret for people's pseudonyms in the ledger (HMAC key, ≥ 16 bytes).
+    pseudonym_secret: SecretStr | None = None
+    #: Directory holding the policy packs.
+    policies_dir: Path = Path("./policies")
+    #: The policy pack in force.
+    active_pack: str = "missouri-dss"
+    #: The log's origin line in checkpoints (C2SP checkpoint), e.g. the agency's domain + "/custos".
+    ledger_origin: str = "custos.example.gov/ledger"
+    #: Path to the ledger's signer key (signed-note format); created in demo mode when missing.
+    ledger_key_path: Path | None = None
+    #: Seconds between automatic checkpoints while serving.
+    checkpoint_interval_seconds: int = Field(default=60, ge=1)
+    #: Lifetime of requester API tokens, in days.
+    token_lifetime_days: int = Field(default=90, ge=1, le=3650)
+    #: Largest legal document accepted on upload, in bytes.
+    max_document_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+
+    @model_validator(mode="after")
+    def _secret_rules(self) -> Settings:
+        secret = self.pseudonym_secret.get_secret_value() if self.pseudonym_secret else None
+        if secret is None and not self.demo:
+            raise ValueError("CUSTOS_PSEUDONYM_SECRET is required outside demo mode")
+        if secret == DEMO_PSEUDONYM_SECRET and not self.demo:
+            raise ValueError("the demo pseudonym secret may not be used outside demo mode")
+        if secret is not None and len(secret.encode()) < 16:
+            raise ValueError("CUSTOS_PSEUDONYM_SECRET must be at least 16 bytes")
+        return self
+
+    @property
+    def pseudonym_key(self) -> bytes:
+        if self.pseudonym_secret is None:
+            return DEMO_PSEUDONYM_SECRET.encode()
+        return self.pseudonym_secret.get_secret_value().encode()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

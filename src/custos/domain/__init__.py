@@ -1,0 +1,1 @@
+"""Pure domain types and invariants. No I/O lives here."""

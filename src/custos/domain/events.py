@@ -1,0 +1,79 @@
+"""Ledger events: what happened, tagged from one enum, encoded canonically.
+
+An event's body is RFC 8785 canonical JSON, so its bytes — and therefore its Merkle leaf hash —
+are the same in any language that re-encodes it. Events never carry plaintext personal data:
+people appear only as keyed pseudonyms (see `custos.domain.pseudonyms`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import rfc8785
+
+
+class EventTag(StrEnum):
+    """Every kind of ledger event, as `source:subject:action`."""
+
+    # requests and their lifecycle
+    REQUEST_INTAKE_RECEIVE = "request:intake:receive"
+    REQUEST_DECISION_DISCLOSE = "request:decision:disclose"
+    REQUEST_DECISION_PARTIAL = "request:decision:partial"
+    REQUEST_DECISION_DENY = "request:decision:deny"
+    REQUEST_DECISION_REVIEW = "request:decision:review"
+    REQUEST_REVIEW_START = "request:review:start"
+    REQUEST_CLASSIFICATION_CONFIRM = "request:classification:confirm"
+    REQUEST_CLASSIFICATION_CORRECT = "request:classification:correct"
+    REQUEST_APPROVAL_GRANT = "request:approval:grant"
+    REQUEST_STATUS_APPROVE = "request:status:approve"
+    REQUEST_STATUS_DENY = "request:status:deny"
+    REQUEST_STATUS_WITHDRAW = "request:status:withdraw"
+    REQUEST_STATUS_LAPSE = "request:status:lapse"
+    REQUEST_STATUS_HOLD = "request:status:hold"
+    REQUEST_STATUS_RESUME = "request:status:resume"
+    # parties and accounts
+    REQUESTER_ACCOUNT_REGISTER = "requester:account:register"
+    REQUESTER_TOKEN_ISSUE = "requester:token:issue"
+    REQUESTER_TOKEN_REVOKE = "requester:token:revoke"
+    AGREEMENT_RECORD_REGISTER = "agreement:record:register"
+    STAFF_ACCOUNT_CREATE = "staff:account:create"
+    # records and policy
+    RECORDS_IMPORT_COMPLETE = "records:import:complete"
+    POLICY_PACK_ACTIVATE = "policy:pack:activate"
+
+    @property
+    def source(self) -> str:
+        return self.value.split(":", 1)[0]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """One thing that happened. Only the ledger appends events; nothing edits them."""
+
+    tag: EventTag
+    at: dt.datetime
+    #: Who acted: `staff:<id>`, `requester:<id>`, `person:<pseudonym>`, `system`.
+    actor: str
+    #: The request this event concerns, if any.
+    request_id: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.at.tzinfo is None:
+            raise ValueError("event times are timezone-aware (UTC)")
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "tag": self.tag.value,
+            "at": self.at.astimezone(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z"),
+            "actor": self.actor,
+            "request": self.request_id,
+            "data": self.data,
+        }
+
+    def canonical(self) -> bytes:
+        """RFC 8785 canonical JSON bytes: the Merkle leaf's entry."""
+        return bytes(rfc8785.dumps(self.body()))

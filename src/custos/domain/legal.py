@@ -1,0 +1,86 @@
+"""Legal process: the document a request rests on, and how strong it is.
+
+The ladder follows the project's legal notes (weakest to strongest). The order matters only
+for reporting and review routing; what a kind of process permits is decided by the policy pack,
+never here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class LegalProcessKind(StrEnum):
+    """Kinds of legal process, weakest first."""
+
+    NONE = "none"
+    WRITTEN_REQUEST = "written_request"
+    ADMINISTRATIVE_WARRANT = "administrative_warrant"
+    ADMINISTRATIVE_SUBPOENA = "administrative_subpoena"
+    STATUTORY_DUTY = "statutory_duty"
+    GRAND_JURY_SUBPOENA = "grand_jury_subpoena"
+    COURT_ORDER = "court_order"
+    JUDICIAL_WARRANT = "judicial_warrant"
+
+    @property
+    def rank(self) -> int:
+        """Position on the ladder, 0 for none."""
+        return _LADDER.index(self)
+
+    @property
+    def judicial(self) -> bool:
+        """Whether a judge or court issues this kind (an administrative paper is not)."""
+        return self in {
+            LegalProcessKind.GRAND_JURY_SUBPOENA,
+            LegalProcessKind.COURT_ORDER,
+            LegalProcessKind.JUDICIAL_WARRANT,
+        }
+
+
+_LADDER = list(LegalProcessKind)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FleeingFelonStatements:
+    """The three statements 7 U.S.C. 2020(e)(8)(E) requires of a law-enforcement officer.
+
+    All three must be made, for a named person, before SNAP address, SSN and photograph may be
+    disclosed on that ground.
+    """
+
+    #: The member is fleeing prosecution or custody for a felony, or violating probation or
+    #: parole, or has information needed for the officer to conduct such a duty.
+    fleeing_or_violating: bool = False
+    #: Locating or apprehending the member is an official duty of the officer.
+    locating_is_official_duty: bool = False
+    #: The request is made in the proper exercise of that duty.
+    proper_exercise_of_duty: bool = False
+
+    @property
+    def complete(self) -> bool:
+        return (
+            self.fleeing_or_violating
+            and self.locating_is_official_duty
+            and self.proper_exercise_of_duty
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class LegalProcess:
+    """The legal process a request cites, as entered and as classified on review."""
+
+    kind: LegalProcessKind
+    issuer: str = ""
+    docket_number: str = ""
+    signer: str = ""
+    issued_on: dt.date | None = None
+    expires_on: dt.date | None = None
+    #: SHA-256 (hex) of the stored document; empty when no document was supplied.
+    document_sha256: str = ""
+    #: A written non-disclosure requirement with an end date delays notice to the person.
+    nondisclosure_until: dt.date | None = None
+
+    def expired(self, today: dt.date) -> bool:
+        return self.expires_on is not None and self.expires_on < today

@@ -1,0 +1,24 @@
+"""Keyed pseudonyms for people, so the ledger can name a person without holding their data.
+
+HMAC-SHA-256 with an agency secret over a stable record key: the same person always gets the
+same pseudonym (so a person's accounting can find their entries), and without the secret nobody
+can test a guess such as an SSN against the public log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+
+def pseudonym(secret: bytes, person_key: str) -> str:
+    """`p_` followed by 32 hex characters (128 bits) of HMAC-SHA-256."""
+    if len(secret) < 16:
+        raise ValueError("the pseudonym secret must be at least 16 bytes")
+    digest = hmac.new(secret, person_key.encode("utf-8"), hashlib.sha256).hexdigest()
+    return "p_" + digest[:32]
+
+
+#: The pseudonym of "nobody matched": the same for every unmatched identifier of a request,
+#: so stored decisions for a no-match look like any other withheld subject.
+NO_MATCH = "p_" + "0" * 32
