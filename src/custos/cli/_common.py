@@ -1,0 +1,50 @@
+"""What every command shares: settings, the context, and mapping errors to exit codes."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from custos.config import Settings
+from custos.domain.errors import CustosError
+from custos.workflow.context import Context
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(str(e["msg"]) for e in exc.errors())
+        err_console.print(f"[red]configuration error:[/red] {problems}")
+        raise typer.Exit(78) from None
+
+
+def context() -> Context:
+    return Context.from_settings(load_settings())
+
+
+def run_guarded(app: typer.Typer) -> None:
+    """Run the app; a CustosError prints its diagnostics and exits with its code."""
+    try:
+        app(standalone_mode=False)
+    except CustosError as exc:
+        err_console.print(f"[red]error:[/red] {exc.diagnostics()}", markup=True, highlight=False)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err_console.print("aborted")
+        sys.exit(130)
+    except Exception as exc:  # click's usage errors
+        import click  # noqa: PLC0415
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
