@@ -12,7 +12,9 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The demo's pseudonym secret. It is public, so `Settings` refuses it unless `demo` is set.
-DEMO_PSEUDONYM_SECRET = "custos-demo-pseudonym-secret-not-for-production"
+DEMO_PSEUDONYM_SECRET = "custos-demo-pseudonym-secret-not-for-production"  # noqa: S105  (public by design)
+#: HMAC keys shorter than this are refused.
+MIN_SECRET_BYTES = 16
 
 
 class Settings(BaseSettings):
@@ -50,7 +52,7 @@ class Settings(BaseSettings):
             raise ValueError("CUSTOS_PSEUDONYM_SECRET is required outside demo mode")
         if secret == DEMO_PSEUDONYM_SECRET and not self.demo:
             raise ValueError("the demo pseudonym secret may not be used outside demo mode")
-        if secret is not None and len(secret.encode()) < 16:
+        if secret is not None and len(secret.encode()) < MIN_SECRET_BYTES:
             raise ValueError("CUSTOS_PSEUDONYM_SECRET must be at least 16 bytes")
         return self
 

@@ -42,7 +42,7 @@ def run_guarded(app: typer.Typer) -> None:
         err_console.print("aborted")
         sys.exit(130)
     except Exception as exc:  # click's usage errors
-        import click  # noqa: PLC0415
+        import click
 
         if isinstance(exc, click.ClickException):
             exc.show()

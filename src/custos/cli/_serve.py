@@ -12,6 +12,6 @@ def register(app: typer.Typer) -> None:
 
 def _version() -> None:
     """Print the Custos version."""
-    from custos import __version__  # noqa: PLC0415
+    from custos import __version__
 
     typer.echo(__version__)

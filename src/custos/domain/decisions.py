@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from enum import StrEnum
 
 from custos.domain.programs import FieldRef
@@ -49,7 +50,7 @@ class FieldDecision:
     effect: Effect
     rule_ids: tuple[str, ...] = ()
     citations: tuple[str, ...] = ()
-    obligations: Obligations = field(default_factory=Obligations)
+    obligations: Obligations = dataclasses.field(default_factory=Obligations)
     #: The disclosure is compelled by law (survives an opt-out), not discretionary.
     compelled: bool = False
     #: A rule asks a human to look (e.g. a subpoena must be answered by asserting confidentiality).

@@ -131,4 +131,3 @@ class ImportRejectedError(InvalidInputError):
         if len(self.rows) > len(shown):
             lines.append(f"  … and {len(self.rows) - len(shown)} more")
         return "\n".join(lines)
-

@@ -10,10 +10,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+#: HMAC keys shorter than this are refused.
+MIN_SECRET_BYTES = 16
+
 
 def pseudonym(secret: bytes, person_key: str) -> str:
     """`p_` followed by 32 hex characters (128 bits) of HMAC-SHA-256."""
-    if len(secret) < 16:
+    if len(secret) < MIN_SECRET_BYTES:
         raise ValueError("the pseudonym secret must be at least 16 bytes")
     digest = hmac.new(secret, person_key.encode("utf-8"), hashlib.sha256).hexdigest()
     return "p_" + digest[:32]

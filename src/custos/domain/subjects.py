@@ -23,7 +23,9 @@ def normalize_name(name: str) -> str:
     """
     decomposed = unicodedata.normalize("NFKD", name)
     letters = "".join(c for c in decomposed if not unicodedata.combining(c))
-    cleaned = "".join(c if c.isalnum() or c.isspace() else (" " if c == "-" else "") for c in letters)
+    cleaned = "".join(
+        c if c.isalnum() or c.isspace() else (" " if c == "-" else "") for c in letters
+    )
     return _SPACES.sub(" ", cleaned).strip().casefold()
 
 
@@ -50,7 +52,9 @@ class SubjectIdentifier:
             self.full_name is not None or self.birth_date is not None,
         ]
         if sum(routes) != 1:
-            raise ValueError("name a person by exactly one of: case number, SSN, full name + birth date")
+            raise ValueError(
+                "name a person by exactly one of: case number, SSN, full name + birth date"
+            )
         if (self.full_name is None) != (self.birth_date is None):
             raise ValueError("a full name must come with a birth date")
         if self.ssn is not None:

@@ -8,7 +8,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from custos.store.base import Base, BigId, UTCDateTime, blob, short_str, str_id, utc
@@ -159,6 +169,10 @@ class Request(Base):
     #: Staff member who entered it on a requester's behalf; null when submitted through the API.
     entered_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
     denial_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: Bumped each time the decision is re-run; approvals count only for the current version.
+    decision_version: Mapped[int] = mapped_column(Integer, default=1)
+    #: Staff member who confirmed or corrected the legal-process classification.
+    classified_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
     submitted_at: Mapped[utc]
     updated_at: Mapped[utc]
 
@@ -173,7 +187,9 @@ class RequestSubject(Base):
     position: Mapped[int] = mapped_column(Integer)
     #: personal data: the identifier as the requester gave it (null for bulk matches).
     identifier: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    person_id: Mapped[str | None] = mapped_column(ForeignKey("people.id"), nullable=True, index=True)
+    person_id: Mapped[str | None] = mapped_column(
+        ForeignKey("people.id"), nullable=True, index=True
+    )
     subject_ref: Mapped[str] = mapped_column(String(40), index=True)
     #: Key of the decision class this subject falls in (see `DecisionRow`).
     class_key: Mapped[str] = mapped_column(String(64))
@@ -228,6 +244,19 @@ class PackActivation(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     activated_by: Mapped[str] = mapped_column(String(60))
     activated_at: Mapped[utc]
+
+
+class StaffSession(Base):
+    """A signed-in staff member's bearer session (API or web), stored hashed."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[str_id]
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[utc]
+    expires_at: Mapped[utc]
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class LedgerEntry(Base):

@@ -30,7 +30,9 @@ class Context:
     clock: Callable[[], dt.datetime] = field(default=_utcnow)
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, clock: Callable[[], dt.datetime] | None = None) -> Context:
+    def from_settings(
+        cls, settings: Settings, *, clock: Callable[[], dt.datetime] | None = None
+    ) -> Context:
         engine = make_engine(settings.database_url)
         return cls(
             settings=settings,

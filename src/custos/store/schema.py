@@ -1,0 +1,13 @@
+"""The full schema: importing this module registers every table on one metadata."""
+
+from __future__ import annotations
+
+import contextlib
+
+from custos.store import tables  # noqa: F401  (registers tables)
+from custos.store.base import Base
+
+with contextlib.suppress(ImportError):  # the ledger's own tables (being written)
+    from custos.store import ledger_tables  # noqa: F401
+
+metadata = Base.metadata

@@ -1,0 +1,498 @@
+"""Staff accounts and sessions, requester agencies and their tokens, and agreements.
+
+Every change here is logged in the ledger in the same transaction. Passwords are hashed with
+Argon2id; tokens and sessions are bearer secrets stored as SHA-256 (see `_secrets`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from pyrage import x25519
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from custos import ledger
+from custos.domain.disclosure import Purpose, RequesterKind
+from custos.domain.errors import (
+    AuthenticationError,
+    ConflictError,
+    FieldProblem,
+    InvalidInputError,
+    NotFoundError,
+)
+from custos.domain.events import Event, EventTag
+from custos.domain.principals import SYSTEM_ACTOR, RequesterPrincipal, Scope, StaffPrincipal
+from custos.domain.programs import FieldRef, Program
+from custos.domain.roles import Role
+from custos.store import tables as t
+from custos.workflow import _secrets
+from custos.workflow._ids import new_id
+from custos.workflow.context import Context
+
+_hasher = PasswordHasher()
+#: A valid hash of a random password, verified against when the user is unknown, so that
+#: a wrong username costs the same time as a wrong password.
+_DUMMY_HASH = _hasher.hash("custos-dummy-password-for-timing")
+
+MIN_PASSWORD_LENGTH = 12
+MAX_USERNAME_LENGTH = 80
+STAFF_SESSION_HOURS = 8
+
+
+def _event(ctx: Context, tag: EventTag, actor: str, **data: object) -> Event:
+    return Event(tag=tag, at=ctx.now(), actor=actor, data=dict(data))
+
+
+# --- staff ----------------------------------------------------------------------------------
+
+
+def create_staff(
+    ctx: Context,
+    *,
+    actor: StaffPrincipal | None,
+    username: str,
+    display_name: str,
+    password: str,
+    roles: set[Role],
+) -> StaffPrincipal:
+    """Create a staff account. `actor` None means the bootstrap operator on the server's CLI."""
+    if actor is not None:
+        actor.require(Role.ADMIN)
+    problems = []
+    if not username.strip() or len(username) > MAX_USERNAME_LENGTH:
+        problems.append(FieldProblem(path="username", message="1 to 80 characters"))
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(
+            FieldProblem(path="password", message=f"at least {MIN_PASSWORD_LENGTH} characters")
+        )
+    if not roles:
+        problems.append(FieldProblem(path="roles", message="at least one role"))
+    if problems:
+        raise InvalidInputError("the staff account is invalid", problems)
+    with ctx.transaction() as s:
+        if s.scalar(select(t.Staff.id).where(t.Staff.username == username)) is not None:
+            raise ConflictError("that username is taken")
+        staff = t.Staff(
+            id=new_id("stf"),
+            username=username,
+            display_name=display_name or username,
+            password_hash=_hasher.hash(password),
+            roles=sorted(r.value for r in roles),
+            active=True,
+            created_at=ctx.now(),
+        )
+        s.add(staff)
+        s.flush()
+        ledger.append(
+            s,
+            [
+                _event(
+                    ctx,
+                    EventTag.STAFF_ACCOUNT_CREATE,
+                    actor.actor if actor else SYSTEM_ACTOR,
+                    staff=staff.id,
+                    roles=staff.roles,
+                )
+            ],
+        )
+    return _staff_principal(staff)
+
+
+def _staff_principal(row: t.Staff) -> StaffPrincipal:
+    return StaffPrincipal(
+        id=row.id, username=row.username, roles=frozenset(Role(r) for r in row.roles)
+    )
+
+
+def staff_by_username(ctx: Context, username: str) -> StaffPrincipal:
+    with ctx.reading() as s:
+        row = s.scalar(select(t.Staff).where(t.Staff.username == username))
+        if row is None or not row.active:
+            raise NotFoundError("no active staff member by that username")
+        return _staff_principal(row)
+
+
+def sign_in(ctx: Context, *, username: str, password: str) -> tuple[str, StaffPrincipal]:
+    """Check a password and open a session; returns (session token, principal)."""
+    with ctx.transaction() as s:
+        row = s.scalar(select(t.Staff).where(t.Staff.username == username))
+        stored = row.password_hash if row is not None and row.active else _DUMMY_HASH
+        try:
+            _hasher.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            raise AuthenticationError("wrong username or password") from None
+        if row is None or not row.active:
+            raise AuthenticationError("wrong username or password")
+        session_id = new_id("ses")
+        token, secret_hash = _secrets.mint(session_id)
+        s.add(
+            t.StaffSession(
+                id=session_id,
+                staff_id=row.id,
+                secret_hash=secret_hash,
+                created_at=ctx.now(),
+                expires_at=ctx.now() + dt.timedelta(hours=STAFF_SESSION_HOURS),
+            )
+        )
+        return token, _staff_principal(row)
+
+
+def staff_from_session(ctx: Context, token: str) -> StaffPrincipal:
+    row_id, secret = _secrets.split(token)
+    with ctx.reading() as s:
+        sess = s.get(t.StaffSession, row_id)
+        if sess is None or not _secrets.matches(secret, sess.secret_hash):
+            raise AuthenticationError("the session is not valid")
+        if sess.revoked_at is not None or sess.expires_at <= ctx.now():
+            raise AuthenticationError("the session has expired; sign in again")
+        staff = s.get(t.Staff, sess.staff_id)
+        if staff is None or not staff.active:
+            raise AuthenticationError("the session is not valid")
+        return _staff_principal(staff)
+
+
+def sign_out(ctx: Context, token: str) -> None:
+    row_id, secret = _secrets.split(token)
+    with ctx.transaction() as s:
+        sess = s.get(t.StaffSession, row_id)
+        if sess is not None and _secrets.matches(secret, sess.secret_hash):
+            sess.revoked_at = ctx.now()
+
+
+# --- requesters -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequesterView:
+    id: str
+    name: str
+    kind: RequesterKind
+    age_recipients: tuple[str, ...]
+    contact: str
+    registered_by: str
+    active: bool
+
+
+def _requester_view(row: t.Requester) -> RequesterView:
+    return RequesterView(
+        id=row.id,
+        name=row.name,
+        kind=RequesterKind(row.kind),
+        age_recipients=tuple(row.age_recipients),
+        contact=row.contact,
+        registered_by=row.registered_by,
+        active=row.active,
+    )
+
+
+def _check_age_recipients(recipients: list[str]) -> list[FieldProblem]:
+    problems = []
+    if not recipients:
+        problems.append(FieldProblem(path="age_recipients", message="at least one age recipient"))
+    for i, r in enumerate(recipients):
+        try:
+            x25519.Recipient.from_str(r)
+        except Exception:  # noqa: BLE001  (pyrage raises its own untyped errors)
+            problems.append(
+                FieldProblem(path=f"age_recipients[{i}]", message="not an age recipient (age1…)")
+            )
+    return problems
+
+
+def register_requester(
+    ctx: Context,
+    *,
+    actor: StaffPrincipal,
+    name: str,
+    kind: RequesterKind,
+    age_recipients: list[str],
+    contact: str = "",
+) -> RequesterView:
+    actor.require(Role.ADMIN, Role.INTAKE)
+    problems = _check_age_recipients(age_recipients)
+    if not name.strip():
+        problems.append(FieldProblem(path="name", message="required"))
+    if problems:
+        raise InvalidInputError("the requester is invalid", problems)
+    with ctx.transaction() as s:
+        row = t.Requester(
+            id=new_id("rqr"),
+            name=name.strip(),
+            kind=kind.value,
+            age_recipients=list(age_recipients),
+            contact=contact,
+            registered_by=actor.id,
+            active=True,
+            created_at=ctx.now(),
+        )
+        s.add(row)
+        s.flush()
+        ledger.append(
+            s,
+            [
+                _event(
+                    ctx,
+                    EventTag.REQUESTER_ACCOUNT_REGISTER,
+                    actor.actor,
+                    requester=row.id,
+                    kind=kind.value,
+                    name=row.name,
+                )
+            ],
+        )
+        return _requester_view(row)
+
+
+def get_requester(session: Session, requester_id: str) -> t.Requester:
+    row = session.get(t.Requester, requester_id)
+    if row is None:
+        raise NotFoundError("no such requester")
+    return row
+
+
+def requester_view(ctx: Context, requester_id: str) -> RequesterView:
+    with ctx.reading() as s:
+        return _requester_view(get_requester(s, requester_id))
+
+
+def list_requesters(ctx: Context, *, actor: StaffPrincipal) -> list[RequesterView]:
+    actor.require(Role.ADMIN, Role.INTAKE, Role.LEGAL_REVIEWER, Role.APPROVER, Role.AUDITOR)
+    with ctx.reading() as s:
+        return [
+            _requester_view(r) for r in s.scalars(select(t.Requester).order_by(t.Requester.name))
+        ]
+
+
+@dataclass(frozen=True, kw_only=True)
+class IssuedToken:
+    token: str
+    token_id: str
+    expires_at: dt.datetime
+    scopes: tuple[str, ...]
+
+
+def issue_token(
+    ctx: Context,
+    *,
+    actor: StaffPrincipal,
+    requester_id: str,
+    scopes: list[str] | None = None,
+    lifetime_days: int | None = None,
+) -> IssuedToken:
+    actor.require(Role.ADMIN)
+    chosen = list(scopes) if scopes else list(Scope.ALL)
+    bad = [sc for sc in chosen if sc not in Scope.ALL]
+    if bad:
+        raise InvalidInputError(
+            "unknown scope", [FieldProblem(path="scopes", message=f"unknown: {', '.join(bad)}")]
+        )
+    days = lifetime_days or ctx.settings.token_lifetime_days
+    with ctx.transaction() as s:
+        requester = get_requester(s, requester_id)
+        if not requester.active:
+            raise ConflictError("the requester is deactivated")
+        token_id = new_id("tok")
+        token, secret_hash = _secrets.mint(token_id)
+        expires = ctx.now() + dt.timedelta(days=days)
+        s.add(
+            t.RequesterToken(
+                id=token_id,
+                requester_id=requester.id,
+                secret_hash=secret_hash,
+                scopes=chosen,
+                created_at=ctx.now(),
+                expires_at=expires,
+                issued_by=actor.id,
+            )
+        )
+        s.flush()
+        ledger.append(
+            s,
+            [
+                _event(
+                    ctx,
+                    EventTag.REQUESTER_TOKEN_ISSUE,
+                    actor.actor,
+                    requester=requester.id,
+                    token=token_id,
+                    scopes=chosen,
+                    expires=expires.isoformat(),
+                )
+            ],
+        )
+    return IssuedToken(token=token, token_id=token_id, expires_at=expires, scopes=tuple(chosen))
+
+
+def revoke_token(ctx: Context, *, actor: StaffPrincipal, token_id: str) -> None:
+    actor.require(Role.ADMIN)
+    with ctx.transaction() as s:
+        row = s.get(t.RequesterToken, token_id)
+        if row is None:
+            raise NotFoundError("no such token")
+        if row.revoked_at is not None:
+            return
+        row.revoked_at = ctx.now()
+        ledger.append(
+            s,
+            [
+                _event(
+                    ctx,
+                    EventTag.REQUESTER_TOKEN_REVOKE,
+                    actor.actor,
+                    requester=row.requester_id,
+                    token=row.id,
+                )
+            ],
+        )
+
+
+def requester_from_token(ctx: Context, token: str) -> RequesterPrincipal:
+    """Authenticate a requester's bearer token. Every failure reads the same."""
+    row_id, secret = _secrets.split(token)
+    with ctx.reading() as s:
+        row = s.get(t.RequesterToken, row_id)
+        if row is None or not _secrets.matches(secret, row.secret_hash):
+            raise AuthenticationError("the token is not valid")
+        if row.revoked_at is not None:
+            raise AuthenticationError("the token has been revoked")
+        if row.expires_at <= ctx.now():
+            raise AuthenticationError("the token has expired")
+        requester = s.get(t.Requester, row.requester_id)
+        if requester is None or not requester.active:
+            raise AuthenticationError("the token is not valid")
+        return RequesterPrincipal(
+            id=requester.id, kind=RequesterKind(requester.kind), scopes=frozenset(row.scopes)
+        )
+
+
+# --- agreements -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgreementView:
+    id: str
+    requester_id: str
+    title: str
+    parties: tuple[str, ...]
+    programs: tuple[Program, ...]
+    fields: tuple[FieldRef, ...]
+    purposes: tuple[Purpose, ...]
+    retention_days: int
+    valid_from: dt.date
+    valid_until: dt.date
+    document_sha256: str
+
+    def valid_on(self, day: dt.date) -> bool:
+        return self.valid_from <= day <= self.valid_until
+
+
+def agreement_view(row: t.Agreement) -> AgreementView:
+    return AgreementView(
+        id=row.id,
+        requester_id=row.requester_id,
+        title=row.title,
+        parties=tuple(row.parties),
+        programs=tuple(Program(p) for p in row.programs),
+        fields=tuple(FieldRef.parse(f) for f in row.fields),
+        purposes=tuple(Purpose(p) for p in row.purposes),
+        retention_days=row.retention_days,
+        valid_from=row.valid_from,
+        valid_until=row.valid_until,
+        document_sha256=row.document_sha256,
+    )
+
+
+def register_agreement(
+    ctx: Context,
+    *,
+    actor: StaffPrincipal,
+    requester_id: str,
+    title: str,
+    parties: list[str],
+    programs: list[Program],
+    fields: list[FieldRef],
+    purposes: list[Purpose],
+    retention_days: int,
+    valid_from: dt.date,
+    valid_until: dt.date,
+    document: bytes,
+) -> AgreementView:
+    """Record an MOU or data-sharing agreement. The document's hash is what binds it."""
+    actor.require(Role.ADMIN, Role.LEGAL_REVIEWER)
+    problems = []
+    if not title.strip():
+        problems.append(FieldProblem(path="title", message="required"))
+    if valid_until < valid_from:
+        problems.append(FieldProblem(path="valid_until", message="before valid_from"))
+    if retention_days < 1:
+        problems.append(FieldProblem(path="retention_days", message="at least one day"))
+    if not document:
+        problems.append(FieldProblem(path="document", message="the signed agreement is required"))
+    if not programs:
+        problems.append(FieldProblem(path="programs", message="at least one program"))
+    if problems:
+        raise InvalidInputError("the agreement is invalid", problems)
+    sha = hashlib.sha256(document).hexdigest()
+    from custos.workflow import documents
+
+    with ctx.transaction() as s:
+        requester = get_requester(s, requester_id)
+        documents.store(
+            ctx,
+            s,
+            content=document,
+            filename=f"agreement-{sha[:12]}",
+            content_type="application/octet-stream",
+        )
+        row = t.Agreement(
+            id=new_id("agr"),
+            requester_id=requester.id,
+            title=title.strip(),
+            parties=list(parties),
+            programs=[p.value for p in programs],
+            fields=[str(f) for f in fields],
+            purposes=[p.value for p in purposes],
+            retention_days=retention_days,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            document_sha256=sha,
+            registered_by=actor.id,
+            created_at=ctx.now(),
+        )
+        s.add(row)
+        s.flush()
+        ledger.append(
+            s,
+            [
+                _event(
+                    ctx,
+                    EventTag.AGREEMENT_RECORD_REGISTER,
+                    actor.actor,
+                    agreement=row.id,
+                    requester=requester.id,
+                    programs=row.programs,
+                    fields=row.fields,
+                    purposes=row.purposes,
+                    valid_from=valid_from.isoformat(),
+                    valid_until=valid_until.isoformat(),
+                    document_sha256=sha,
+                )
+            ],
+        )
+        return agreement_view(row)
+
+
+def list_agreements(
+    ctx: Context, *, actor: StaffPrincipal, requester_id: str | None = None
+) -> list[AgreementView]:
+    actor.require(Role.ADMIN, Role.INTAKE, Role.LEGAL_REVIEWER, Role.APPROVER, Role.AUDITOR)
+    with ctx.reading() as s:
+        q = select(t.Agreement).order_by(t.Agreement.created_at)
+        if requester_id is not None:
+            q = q.where(t.Agreement.requester_id == requester_id)
+        return [agreement_view(r) for r in s.scalars(q)]

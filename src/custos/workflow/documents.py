@@ -1,0 +1,80 @@
+"""Legal documents and agreements: content-addressed files under the data directory.
+
+The file is written (atomically, by rename) before the database row; a crash between the two
+leaves at most an orphan file that the same upload will reuse, never a row without its file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from custos.domain.errors import InvalidInputError, NotFoundError
+from custos.store import tables as t
+from custos.workflow.context import Context
+
+_ALLOWED_TYPES = {
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "text/plain",
+    "application/octet-stream",
+}
+
+
+def _path(ctx: Context, sha: str) -> Path:
+    return ctx.settings.data_dir / "documents" / sha[:2] / sha
+
+
+def store(
+    ctx: Context, session: Session, *, content: bytes, filename: str, content_type: str
+) -> str:
+    """Store a document inside the caller's transaction; returns its SHA-256 (hex)."""
+    if not content:
+        raise InvalidInputError("the document is empty")
+    if len(content) > ctx.settings.max_document_bytes:
+        raise InvalidInputError(
+            f"the document is larger than {ctx.settings.max_document_bytes} bytes"
+        )
+    if content_type not in _ALLOWED_TYPES:
+        raise InvalidInputError(f"documents of type {content_type!r} are not accepted")
+    sha = hashlib.sha256(content).hexdigest()
+    path = _path(ctx, sha)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(content)
+                f.flush()
+                os.fsync(f.fileno())
+            Path(tmp).replace(path)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+    if session.get(t.Document, sha) is None:
+        session.add(
+            t.Document(
+                sha256=sha,
+                filename=Path(filename).name[:200] or "document",
+                content_type=content_type,
+                size=len(content),
+                uploaded_at=ctx.now(),
+            )
+        )
+        session.flush()
+    return sha
+
+
+def exists(session: Session, sha: str) -> bool:
+    return session.get(t.Document, sha) is not None
+
+
+def read(ctx: Context, session: Session, sha: str) -> tuple[t.Document, bytes]:
+    row = session.get(t.Document, sha)
+    if row is None:
+        raise NotFoundError("no such document")
+    return row, _path(ctx, sha).read_bytes()
