@@ -1,10 +1,379 @@
-"""`custos` commands: requests."""
+"""`custos staff|requester|agreement|request …`: the operator's view of accounts and requests.
+
+The CLI runs on the server with direct database access, so it acts as a named staff member
+(`--as USERNAME`) without a password; role checks still apply to that member, exactly as over
+the API. Requesters use the API.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from pydantic import ValidationError
+from rich.table import Table
+
+from custos.cli._common import console, context
+from custos.domain.disclosure import Purpose, RequesterKind
+from custos.domain.errors import FieldProblem, InvalidInputError
+from custos.domain.lifecycle import RequestStatus
+from custos.domain.programs import FieldRef, Program
+from custos.domain.roles import Role
+from custos.workflow import accounts, documents, requests
+from custos.workflow.context import Context
+from custos.workflow.intake import LegalProcessInput, RequestInput
+
+AsUser = Annotated[str, typer.Option("--as", help="Act as this staff member (username).")]
+
+staff_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+requester_app = typer.Typer(help="Requester agencies and their API tokens.", no_args_is_help=True)
+agreement_app = typer.Typer(
+    help="Agreements (MOUs, data-sharing agreements).", no_args_is_help=True
+)
+request_app = typer.Typer(
+    help="Disclosure requests: submit, review, approve, deny.", no_args_is_help=True
+)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the main app."""
-    _ = app
+    app.add_typer(staff_app, name="staff")
+    app.add_typer(requester_app, name="requester")
+    app.add_typer(agreement_app, name="agreement")
+    app.add_typer(request_app, name="request")
+
+
+def _problems_from(exc: ValidationError) -> InvalidInputError:
+    return InvalidInputError(
+        "the input is invalid",
+        [
+            FieldProblem(path=".".join(str(p) for p in e["loc"]) or "input", message=e["msg"])
+            for e in exc.errors()
+        ],
+    )
+
+
+def _dump(obj: Any) -> None:
+    from pydantic import TypeAdapter
+
+    console.print_json(TypeAdapter(type(obj)).dump_json(obj).decode())
+
+
+# --- staff ----------------------------------------------------------------------------------
+
+
+@staff_app.command("create")
+def staff_create(
+    username: str,
+    role: Annotated[list[Role], typer.Option("--role", help="Repeat for several roles.")],
+    display_name: Annotated[str, typer.Option()] = "",
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True, hide_input=True, confirmation_prompt=True, envvar="CUSTOS_NEW_PASSWORD"
+        ),
+    ] = "",
+    as_user: Annotated[
+        str | None, typer.Option("--as", help="Acting admin; omit to bootstrap.")
+    ] = None,
+) -> None:
+    """Create a staff account; without --as, the server operator bootstraps the first admin."""
+    ctx = context()
+    actor = accounts.staff_by_username(ctx, as_user) if as_user else None
+    staff = accounts.create_staff(
+        ctx,
+        actor=actor,
+        username=username,
+        display_name=display_name,
+        password=password,
+        roles=set(role),
+    )
+    console.print(
+        f"created {staff.username} ({staff.id}) with roles {', '.join(sorted(staff.roles))}"
+    )
+
+
+# --- requesters -----------------------------------------------------------------------------
+
+
+@requester_app.command("register")
+def requester_register(
+    name: str,
+    kind: Annotated[RequesterKind, typer.Option()],
+    age_recipient: Annotated[list[str], typer.Option("--age-recipient", help="age1… public key")],
+    as_user: AsUser,
+    contact: Annotated[str, typer.Option()] = "",
+) -> None:
+    """Register an outside agency that may send requests."""
+    ctx = context()
+    view = accounts.register_requester(
+        ctx,
+        actor=accounts.staff_by_username(ctx, as_user),
+        name=name,
+        kind=kind,
+        age_recipients=age_recipient,
+        contact=contact,
+    )
+    console.print(f"registered {view.name} as {view.id}")
+
+
+@requester_app.command("list")
+def requester_list(as_user: AsUser) -> None:
+    """List requester agencies."""
+    ctx = context()
+    table = Table("id", "name", "kind", "active")
+    for r in accounts.list_requesters(ctx, actor=accounts.staff_by_username(ctx, as_user)):
+        table.add_row(r.id, r.name, r.kind.value, "yes" if r.active else "no")
+    console.print(table)
+
+
+@requester_app.command("token")
+def requester_token(
+    requester_id: str,
+    as_user: AsUser,
+    scope: Annotated[list[str] | None, typer.Option("--scope")] = None,
+    days: Annotated[int | None, typer.Option(min=1, max=3650)] = None,
+) -> None:
+    """Issue an API token. It is shown once; store it safely."""
+    ctx = context()
+    issued = accounts.issue_token(
+        ctx,
+        actor=accounts.staff_by_username(ctx, as_user),
+        requester_id=requester_id,
+        scopes=scope,
+        lifetime_days=days,
+    )
+    console.print(
+        f"token {issued.token_id}, expires {issued.expires_at:%Y-%m-%d}, "
+        f"scopes {', '.join(issued.scopes)}"
+    )
+    typer.echo(issued.token)
+
+
+@requester_app.command("revoke-token")
+def requester_revoke(token_id: str, as_user: AsUser) -> None:
+    """Revoke an API token at once."""
+    ctx = context()
+    accounts.revoke_token(ctx, actor=accounts.staff_by_username(ctx, as_user), token_id=token_id)
+    console.print(f"revoked {token_id}")
+
+
+# --- agreements -----------------------------------------------------------------------------
+
+
+@agreement_app.command("register")
+def agreement_register(
+    requester_id: str,
+    title: Annotated[str, typer.Option()],
+    document: Annotated[Path, typer.Option(exists=True, dir_okay=False, readable=True)],
+    party: Annotated[list[str], typer.Option("--party")],
+    program: Annotated[list[Program], typer.Option("--program")],
+    purpose: Annotated[list[Purpose], typer.Option("--purpose")],
+    valid_from: Annotated[dt.datetime, typer.Option(formats=["%Y-%m-%d"])],
+    valid_until: Annotated[dt.datetime, typer.Option(formats=["%Y-%m-%d"])],
+    as_user: AsUser,
+    field: Annotated[list[str] | None, typer.Option("--field", help="program/field")] = None,
+    retention_days: Annotated[int, typer.Option(min=1)] = 1826,
+) -> None:
+    """Record a signed agreement; its document's SHA-256 binds it."""
+    ctx = context()
+    actor = accounts.staff_by_username(ctx, as_user)
+    sha = documents.upload(
+        ctx,
+        actor=actor,
+        content=document.read_bytes(),
+        filename=document.name,
+        content_type="application/octet-stream",
+    )
+    view = accounts.register_agreement(
+        ctx,
+        actor=actor,
+        requester_id=requester_id,
+        title=title,
+        parties=party,
+        programs=program,
+        fields=[FieldRef.parse(f) for f in field or []],
+        purposes=purpose,
+        retention_days=retention_days,
+        valid_from=valid_from.date(),
+        valid_until=valid_until.date(),
+        document_sha256=sha,
+    )
+    console.print(f"recorded agreement {view.id}")
+
+
+# --- requests -------------------------------------------------------------------------------
+
+
+def _load_request_file(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InvalidInputError(
+            f"{path.name} is not JSON: {exc.msg} at line {exc.lineno}"
+        ) from None
+    if not isinstance(data, dict):
+        raise InvalidInputError(f"{path.name} must hold a JSON object")
+    return data
+
+
+@request_app.command("submit")
+def request_submit(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="The request as JSON (API schema).")
+    ],
+    requester_id: Annotated[str, typer.Option(help="The requester the request is entered for.")],
+    as_user: AsUser,
+    document: Annotated[
+        Path | None, typer.Option(exists=True, dir_okay=False, help="The legal document.")
+    ] = None,
+) -> None:
+    """Enter a request received on paper, with its legal document."""
+    ctx = context()
+    actor = accounts.staff_by_username(ctx, as_user)
+    raw = _load_request_file(file)
+    if document is not None:
+        content_type = (
+            "application/pdf" if document.suffix.lower() == ".pdf" else "application/octet-stream"
+        )
+        sha = documents.upload(
+            ctx,
+            actor=actor,
+            content=document.read_bytes(),
+            filename=document.name,
+            content_type=content_type,
+        )
+        raw.setdefault("legal_process", {})["document_sha256"] = sha
+    try:
+        data = RequestInput.model_validate(raw)
+    except ValidationError as exc:
+        raise _problems_from(exc) from None
+    rid = requests.submit(ctx, actor=actor, data=data, requester_id=requester_id)
+    view = requests.get_for_staff(ctx, actor=actor, request_id=rid)
+    console.print(
+        f"request {rid}: {view.status.value}, "
+        f"decision {view.outcome.value if view.outcome else '-'}"
+    )
+
+
+@request_app.command("list")
+def request_list(
+    as_user: AsUser,
+    status: Annotated[list[RequestStatus] | None, typer.Option("--status")] = None,
+) -> None:
+    """The queue, emergencies first."""
+    ctx = context()
+    table = Table("id", "requester", "status", "decision", "process", "flags", "submitted")
+    for item in requests.queue(
+        ctx, actor=accounts.staff_by_username(ctx, as_user), statuses=status
+    ):
+        flags = " ".join(f for f, on in (("EMERGENCY", item.emergency), ("bulk", item.bulk)) if on)
+        table.add_row(
+            item.id,
+            item.requester_name,
+            item.status.value,
+            item.outcome.value if item.outcome else "-",
+            item.legal_process,
+            flags,
+            f"{item.submitted_at:%Y-%m-%d %H:%M}",
+        )
+    console.print(table)
+
+
+@request_app.command("show")
+def request_show(
+    request_id: str, as_user: AsUser, as_json: Annotated[bool, typer.Option("--json")] = False
+) -> None:
+    """A request with its per-field decision, rules and citations."""
+    ctx = context()
+    view = requests.get_for_staff(
+        ctx, actor=accounts.staff_by_username(ctx, as_user), request_id=request_id
+    )
+    if as_json:
+        _dump(view)
+        return
+    console.print(
+        f"[bold]{view.id}[/bold] from {view.requester_name} ({view.requester_kind.value})"
+    )
+    console.print(
+        f"status {view.status.value}; decision {view.outcome.value if view.outcome else '-'}; "
+        f"pack {view.pack_name} {view.pack_hash and view.pack_hash[:12]}"
+    )
+    console.print(f"purpose {view.purpose.value}: {view.purpose_text}")
+    process = view.classified_process or view.legal_process
+    console.print(
+        f"legal process {process['kind']} "
+        f"({'reviewed' if view.classified_by else 'not yet reviewed'})"
+    )
+    if view.emergency_statement:
+        console.print(f"[red]EMERGENCY[/red]: {view.emergency_statement}")
+    for cls in view.classes:
+        table = Table("field", "decision", "rules", "citations", title=f"{cls.people} person(s)")
+        for f in cls.fields:
+            table.add_row(
+                f.field,
+                f.effect.value,
+                ", ".join(f.rule_ids) or "(none)",
+                "; ".join(f.citations) or "-",
+            )
+        console.print(table)
+    console.print(
+        f"approvals: {sum(a.decision_version == view.decision_version for a in view.approvals)}"
+        f" of {view.approvals_needed}"
+    )
+
+
+@request_app.command("classify")
+def request_classify(
+    request_id: str,
+    as_user: AsUser,
+    kind: Annotated[
+        str | None, typer.Option(help="Corrected legal-process kind; omit to confirm.")
+    ] = None,
+    note: Annotated[str, typer.Option()] = "",
+) -> None:
+    """Confirm or correct the legal-process classification (legal reviewer)."""
+    ctx = context()
+    actor = accounts.staff_by_username(ctx, as_user)
+    corrected = None
+    if kind is not None:
+        current = requests.get_for_staff(ctx, actor=actor, request_id=request_id)
+        base = dict(current.classified_process or current.legal_process)
+        base["kind"] = kind
+        try:
+            corrected = LegalProcessInput.model_validate(base)
+        except ValidationError as exc:
+            raise _problems_from(exc) from None
+    requests.classify(ctx, actor=actor, request_id=request_id, legal_process=corrected, note=note)
+    console.print("classification " + ("corrected; decision re-run" if corrected else "confirmed"))
+
+
+@request_app.command("approve")
+def request_approve(
+    request_id: str, as_user: AsUser, note: Annotated[str, typer.Option()] = ""
+) -> None:
+    """Give one of the two approvals."""
+    ctx = context()
+    status = requests.approve(
+        ctx, actor=accounts.staff_by_username(ctx, as_user), request_id=request_id, note=note
+    )
+    console.print(f"request {request_id}: {status.value}")
+
+
+@request_app.command("deny")
+def request_deny(request_id: str, as_user: AsUser, reason: Annotated[str, typer.Option()]) -> None:
+    """Deny with a reason (kept internal; requesters see a neutral wording)."""
+    ctx = context()
+    requests.deny(
+        ctx, actor=accounts.staff_by_username(ctx, as_user), request_id=request_id, reason=reason
+    )
+    console.print(f"request {request_id}: denied")
+
+
+@request_app.command("lapse")
+def request_lapse() -> None:
+    """Lapse every open request whose legal process has expired."""
+    ctx: Context = context()
+    console.print(f"{requests.lapse_expired(ctx)} request(s) lapsed")

@@ -1,17 +1,89 @@
-"""`custos` commands: serve."""
+"""`custos serve`, `custos demo`, `custos db upgrade`, `custos version`."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
+from rich.table import Table
+
+from custos.cli._common import console, context, load_settings
+
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the main app."""
-    app.command("version")(_version)
+    app.command("version")(version)
+    app.command("serve")(serve)
+    app.command("demo")(demo)
+    app.add_typer(db_app, name="db")
 
 
-def _version() -> None:
+def version() -> None:
     """Print the Custos version."""
     from custos import __version__
 
     typer.echo(__version__)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create the schema or migrate it to the newest version."""
+    from custos.store.migrate import upgrade
+
+    ctx = context()
+    ctx.settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(ctx.engine)
+    console.print("schema is up to date")
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+) -> None:
+    """Serve the API (and web pages) with uvicorn."""
+    import uvicorn
+
+    from custos.api.app import create_app
+
+    app = create_app(load_settings())
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+def demo(
+    people: Annotated[
+        int, typer.Option(min=0, help="Synthetic people to generate on first run.")
+    ] = 5000,
+    seed: Annotated[int, typer.Option()] = 7,
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Set up, print credentials, exit.")
+    ] = False,
+) -> None:
+    """Set up a demo (SQLite under ./var, synthetic people, demo accounts) and serve it."""
+    import os
+
+    os.environ.setdefault("CUSTOS_DEMO", "true")
+    from custos.workflow import demo as demo_workflow
+
+    ctx = context()
+    creds = demo_workflow.set_up(ctx, people=people, seed=seed)
+    table = Table(
+        "staff user", "password", title="Demo staff (passwords are random per installation)"
+    )
+    for user, password in creds.staff.items():
+        table.add_row(user, password)
+    console.print(table)
+    table = Table("requester id", "name", "API token", title="Demo requesters")
+    for rid, info in creds.requesters.items():
+        table.add_row(rid, info["name"], info["token"])
+    console.print(table)
+    console.print(
+        f"{creds.people} synthetic people in the records; credentials saved in "
+        f"{demo_workflow.credentials_path(ctx)}"
+    )
+    if no_serve:
+        return
+    console.print(f"serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    serve(host=host, port=port)

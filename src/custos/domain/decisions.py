@@ -27,6 +27,8 @@ class Outcome(StrEnum):
     PARTLY_APPROVED = "partly_approved"
     DENIED = "denied"
     NEEDS_REVIEW = "needs_review"
+    #: A preservation request: records are to be kept; nothing is disclosed.
+    PRESERVE = "preserve"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -8,6 +8,7 @@ what a lawful request compels.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -97,3 +98,12 @@ class SubjectFacts:
     determination_on_file: bool
     #: The person opted out of discretionary sharing.
     opted_out: bool
+
+    def key(self) -> str:
+        """A short stable key of these facts: people with equal facts share one decision."""
+        text = f"{','.join(sorted(self.programs))}|{int(self.determination_on_file)}|{int(self.opted_out)}"
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+#: The decision-class key of identifiers that matched nobody. Stored only inside the agency.
+NO_MATCH_KEY = "none"

@@ -7,7 +7,6 @@ Argon2id; tokens and sessions are bearer secrets stored as SHA-256 (see `_secret
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -420,7 +419,7 @@ def register_agreement(
     retention_days: int,
     valid_from: dt.date,
     valid_until: dt.date,
-    document: bytes,
+    document_sha256: str,
 ) -> AgreementView:
     """Record an MOU or data-sharing agreement. The document's hash is what binds it."""
     actor.require(Role.ADMIN, Role.LEGAL_REVIEWER)
@@ -431,24 +430,18 @@ def register_agreement(
         problems.append(FieldProblem(path="valid_until", message="before valid_from"))
     if retention_days < 1:
         problems.append(FieldProblem(path="retention_days", message="at least one day"))
-    if not document:
-        problems.append(FieldProblem(path="document", message="the signed agreement is required"))
     if not programs:
         problems.append(FieldProblem(path="programs", message="at least one program"))
     if problems:
         raise InvalidInputError("the agreement is invalid", problems)
-    sha = hashlib.sha256(document).hexdigest()
-    from custos.workflow import documents
-
+    sha = document_sha256
     with ctx.transaction() as s:
         requester = get_requester(s, requester_id)
-        documents.store(
-            ctx,
-            s,
-            content=document,
-            filename=f"agreement-{sha[:12]}",
-            content_type="application/octet-stream",
-        )
+        if s.get(t.Document, sha) is None:
+            raise InvalidInputError(
+                "the agreement is invalid",
+                [FieldProblem(path="document_sha256", message="upload the signed agreement first")],
+            )
         row = t.Agreement(
             id=new_id("agr"),
             requester_id=requester.id,

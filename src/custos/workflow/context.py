@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from custos.config import Settings
+from custos.policy import Pack, load_pack
 from custos.store.engine import make_engine, session_factory
 
 
@@ -28,6 +29,7 @@ class Context:
     engine: Engine
     sessions: sessionmaker[Session]
     clock: Callable[[], dt.datetime] = field(default=_utcnow)
+    _packs: dict[str, Pack] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_settings(
@@ -40,6 +42,13 @@ class Context:
             sessions=session_factory(engine),
             clock=clock or _utcnow,
         )
+
+    def pack(self, name: str | None = None) -> Pack:
+        """A policy pack by name (default: the active one), loaded once per process."""
+        chosen = name or self.settings.active_pack
+        if chosen not in self._packs:
+            self._packs[chosen] = load_pack(self.settings.policies_dir / chosen)
+        return self._packs[chosen]
 
     def now(self) -> dt.datetime:
         return self.clock()

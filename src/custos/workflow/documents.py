@@ -14,6 +14,8 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from custos.domain.errors import InvalidInputError, NotFoundError
+from custos.domain.principals import RequesterPrincipal, Scope, StaffPrincipal
+from custos.domain.roles import Role
 from custos.store import tables as t
 from custos.workflow.context import Context
 
@@ -78,3 +80,20 @@ def read(ctx: Context, session: Session, sha: str) -> tuple[t.Document, bytes]:
     if row is None:
         raise NotFoundError("no such document")
     return row, _path(ctx, sha).read_bytes()
+
+
+def upload(
+    ctx: Context,
+    *,
+    actor: RequesterPrincipal | StaffPrincipal,
+    content: bytes,
+    filename: str,
+    content_type: str,
+) -> str:
+    """Upload a legal document before citing it in a request; returns its SHA-256."""
+    if isinstance(actor, RequesterPrincipal):
+        actor.require(Scope.REQUESTS_WRITE)
+    else:
+        actor.require(Role.INTAKE, Role.LEGAL_REVIEWER, Role.ADMIN)
+    with ctx.transaction() as s:
+        return store(ctx, s, content=content, filename=filename, content_type=content_type)

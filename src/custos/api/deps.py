@@ -1,0 +1,46 @@
+"""FastAPI dependencies: the context and who is calling.
+
+Requesters authenticate with their API token, staff with a session token from
+`POST /v1/staff/session`; both as `Authorization: Bearer …`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from custos.domain.errors import AuthenticationError
+from custos.domain.principals import RequesterPrincipal, StaffPrincipal
+from custos.workflow import accounts
+from custos.workflow.context import Context
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def get_ctx(request: Request) -> Context:
+    ctx: Context = request.app.state.ctx
+    return ctx
+
+
+Ctx = Annotated[Context, Depends(get_ctx)]
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def _token(credentials: HTTPAuthorizationCredentials | None) -> str:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise AuthenticationError("an Authorization: Bearer token is required")
+    return credentials.credentials
+
+
+def current_requester(ctx: Ctx, credentials: Credentials) -> RequesterPrincipal:
+    return accounts.requester_from_token(ctx, _token(credentials))
+
+
+def current_staff(ctx: Ctx, credentials: Credentials) -> StaffPrincipal:
+    return accounts.staff_from_session(ctx, _token(credentials))
+
+
+RequesterAuth = Annotated[RequesterPrincipal, Depends(current_requester)]
+StaffAuth = Annotated[StaffPrincipal, Depends(current_staff)]

@@ -1,0 +1,70 @@
+"""The requester API: outside agencies submit and follow their own requests."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request, status
+from pydantic import BaseModel
+
+from custos.api._upload import read_limited
+from custos.api.deps import Ctx, RequesterAuth
+from custos.workflow import documents, requests
+from custos.workflow.intake import RequestInput
+
+router = APIRouter(prefix="/v1", tags=["requesters"])
+
+
+class Created(BaseModel):
+    id: str
+
+
+class DocumentStored(BaseModel):
+    sha256: str
+
+
+@router.post(
+    "/documents",
+    status_code=status.HTTP_201_CREATED,
+    summary="Upload a legal document (raw body); cite its SHA-256 in a request",
+)
+async def upload_document(
+    request: Request,
+    ctx: Ctx,
+    actor: RequesterAuth,
+    content_type: Annotated[str, Header()] = "application/octet-stream",
+    x_filename: Annotated[str, Header()] = "document",
+) -> DocumentStored:
+    body = await read_limited(request, ctx.settings.max_document_bytes)
+    sha = documents.upload(
+        ctx, actor=actor, content=body, filename=x_filename, content_type=content_type.split(";")[0]
+    )
+    return DocumentStored(sha256=sha)
+
+
+@router.post(
+    "/requests", status_code=status.HTTP_201_CREATED, summary="Submit a disclosure request"
+)
+def submit_request(body: RequestInput, ctx: Ctx, actor: RequesterAuth) -> Created:
+    return Created(id=requests.submit(ctx, actor=actor, data=body))
+
+
+@router.get("/requests", summary="Your requests, newest first")
+def list_requests(ctx: Ctx, actor: RequesterAuth) -> list[requests.RequesterRequestView]:
+    return requests.list_for_requester(ctx, actor=actor)
+
+
+@router.get("/requests/{request_id}", summary="One of your requests")
+def get_request(request_id: str, ctx: Ctx, actor: RequesterAuth) -> requests.RequesterRequestView:
+    return requests.get_for_requester(ctx, actor=actor, request_id=request_id)
+
+
+@router.post(
+    "/requests/{request_id}/withdraw",
+    summary="Withdraw one of your requests",
+)
+def withdraw_request(
+    request_id: str, ctx: Ctx, actor: RequesterAuth
+) -> requests.RequesterRequestView:
+    requests.withdraw(ctx, actor=actor, request_id=request_id)
+    return requests.get_for_requester(ctx, actor=actor, request_id=request_id)

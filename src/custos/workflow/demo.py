@@ -1,0 +1,119 @@
+"""Setting up the demo: schema, synthetic records, staff, requesters and their keys.
+
+Only for demo mode. Credentials are random per installation, written to a 0600 file under the
+data directory and printed, so the first README command gives a working system to explore.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyrage import x25519
+from sqlalchemy import func, select
+
+from custos.domain.disclosure import RequesterKind
+from custos.domain.errors import ConflictError
+from custos.domain.roles import Role
+from custos.store import tables as t
+from custos.store.migrate import upgrade
+from custos.workflow import accounts
+from custos.workflow.context import Context
+
+DEMO_STAFF: tuple[tuple[str, str, frozenset[Role]], ...] = (
+    ("admin", "Avery Admin", frozenset({Role.ADMIN})),
+    ("intake", "Isabel Intake", frozenset({Role.INTAKE})),
+    ("counsel", "Cameron Counsel", frozenset({Role.LEGAL_REVIEWER})),
+    ("approver1", "Alex Approver", frozenset({Role.APPROVER})),
+    ("approver2", "Blair Approver", frozenset({Role.APPROVER})),
+    ("auditor", "Dana Auditor", frozenset({Role.AUDITOR})),
+)
+
+DEMO_REQUESTERS: tuple[tuple[str, RequesterKind], ...] = (
+    ("ICE ERO Kansas City Field Office (demo)", RequesterKind.FEDERAL_IMMIGRATION_ENFORCEMENT),
+    ("Columbia Police Department (demo)", RequesterKind.LOCAL_LAW_ENFORCEMENT),
+    ("USDA Food and Nutrition Service (demo)", RequesterKind.OTHER_FEDERAL),
+    ("Boone County Circuit Court (demo)", RequesterKind.COURT),
+)
+
+
+@dataclass(kw_only=True)
+class DemoCredentials:
+    staff: dict[str, str] = field(default_factory=dict)
+    requesters: dict[str, dict[str, str]] = field(default_factory=dict)
+    people: int = 0
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def credentials_path(ctx: Context) -> Path:
+    return ctx.settings.data_dir / "demo-credentials.json"
+
+
+def set_up(ctx: Context, *, people: int, seed: int) -> DemoCredentials:
+    """Create or reuse the demo installation; returns its credentials."""
+    if not ctx.settings.demo:
+        raise ConflictError("the demo set-up runs only with CUSTOS_DEMO=true")
+    ctx.settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(ctx.engine)
+    path = credentials_path(ctx)
+    with ctx.reading() as s:
+        staff_count = s.scalar(select(func.count()).select_from(t.Staff)) or 0
+        people_count = s.scalar(select(func.count()).select_from(t.Person)) or 0
+    if staff_count and path.exists():
+        creds = DemoCredentials(**json.loads(path.read_text(encoding="utf-8")))
+    elif staff_count:
+        raise ConflictError(
+            f"this database has staff but no {path.name}; use a fresh data directory"
+        )
+    else:
+        creds = _create_accounts(ctx)
+        _write_private(path, json.dumps(creds.__dict__, indent=2))
+    if people_count == 0 and people > 0:
+        from custos.workflow import records as records_workflow
+
+        records_workflow.generate_demo(ctx, people=people, seed=seed)
+        people_count = people
+    creds.people = people_count
+    return creds
+
+
+def _create_accounts(ctx: Context) -> DemoCredentials:
+    creds = DemoCredentials()
+    principals = {}
+    for username, name, roles in DEMO_STAFF:
+        password = secrets.token_urlsafe(12)
+        principals[username] = accounts.create_staff(
+            ctx,
+            actor=None,
+            username=username,
+            display_name=name,
+            password=password,
+            roles=set(roles),
+        )
+        creds.staff[username] = password
+    admin = principals["admin"]
+    keys_dir = ctx.settings.data_dir / "demo-keys"
+    for name, kind in DEMO_REQUESTERS:
+        identity = x25519.Identity.generate()
+        view = accounts.register_requester(
+            ctx, actor=admin, name=name, kind=kind, age_recipients=[str(identity.to_public())]
+        )
+        key_path = keys_dir / f"{view.id}.agekey"
+        _write_private(key_path, str(identity) + "\n")
+        token = accounts.issue_token(ctx, actor=admin, requester_id=view.id)
+        creds.requesters[view.id] = {
+            "name": name,
+            "kind": kind.value,
+            "token": token.token,
+            "age_identity_file": str(key_path),
+        }
+    return creds

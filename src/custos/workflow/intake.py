@@ -1,0 +1,153 @@
+"""The input shape of a disclosure request, shared by the API and the CLI.
+
+Pydantic checks the shape (types, enums, dates); `to_domain` then builds the domain request,
+whose own invariants turn into field problems. Either way the caller learns every bad field
+at once, and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from custos.domain.disclosure import BulkCriterion, DisclosureRequest, Purpose
+from custos.domain.errors import FieldProblem, InvalidInputError
+from custos.domain.legal import FleeingFelonStatements, LegalProcess, LegalProcessKind
+from custos.domain.programs import FieldRef, Program
+from custos.domain.subjects import SubjectIdentifier
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+#: Named-subject requests are for a handful of people; more is a bulk request in disguise.
+MAX_NAMED_SUBJECTS = 100
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SubjectInput(_Input):
+    case_number: Short | None = None
+    ssn: Short | None = None
+    full_name: Short | None = None
+    birth_date: dt.date | None = None
+
+
+class BulkInput(_Input):
+    programs: list[Program] = Field(min_length=1)
+    counties: list[Short] = Field(default_factory=list)
+    description: Text = ""
+
+
+class LegalProcessInput(_Input):
+    kind: LegalProcessKind
+    issuer: Short = ""
+    docket_number: Short = ""
+    signer: Short = ""
+    issued_on: dt.date | None = None
+    expires_on: dt.date | None = None
+    document_sha256: Sha256 | None = None
+    nondisclosure_until: dt.date | None = None
+
+    def to_domain(self) -> LegalProcess:
+        return LegalProcess(
+            kind=self.kind,
+            issuer=self.issuer,
+            docket_number=self.docket_number,
+            signer=self.signer,
+            issued_on=self.issued_on,
+            expires_on=self.expires_on,
+            document_sha256=self.document_sha256 or "",
+            nondisclosure_until=self.nondisclosure_until,
+        )
+
+
+class StatementsInput(_Input):
+    fleeing_or_violating: bool = False
+    locating_is_official_duty: bool = False
+    proper_exercise_of_duty: bool = False
+
+
+class RequestInput(_Input):
+    """A disclosure request as submitted (JSON)."""
+
+    subjects: list[SubjectInput] = Field(default_factory=list, max_length=MAX_NAMED_SUBJECTS)
+    bulk: BulkInput | None = None
+    fields: list[Short] = Field(default_factory=list, max_length=200)
+    purpose: Purpose
+    purpose_text: Text = Field(min_length=1)
+    legal_process: LegalProcessInput
+    statements: StatementsInput = Field(default_factory=StatementsInput)
+    agreement_id: Short | None = None
+    emergency_statement: Text | None = None
+    preservation: bool = False
+
+    def to_domain(self, requester_id: str) -> DisclosureRequest:
+        """Build the domain request, or raise InvalidInputError naming every bad field."""
+        problems: list[FieldProblem] = []
+        subjects: list[SubjectIdentifier] = []
+        for i, s in enumerate(self.subjects):
+            try:
+                subjects.append(
+                    SubjectIdentifier(
+                        case_number=s.case_number,
+                        ssn=s.ssn,
+                        full_name=s.full_name,
+                        birth_date=s.birth_date,
+                    )
+                )
+            except ValueError as exc:
+                problems.append(FieldProblem(path=f"subjects[{i}]", message=str(exc)))
+        fields: list[FieldRef] = []
+        for i, f in enumerate(self.fields):
+            try:
+                fields.append(FieldRef.parse(f))
+            except ValueError:
+                problems.append(
+                    FieldProblem(
+                        path=f"fields[{i}]", message="expected program/field, e.g. snap/address"
+                    )
+                )
+        lp = self.legal_process
+        if lp.issued_on and lp.expires_on and lp.expires_on < lp.issued_on:
+            problems.append(
+                FieldProblem(path="legal_process.expires_on", message="before issued_on")
+            )
+        if lp.kind is not LegalProcessKind.NONE and lp.document_sha256 is None:
+            problems.append(
+                FieldProblem(
+                    path="legal_process.document_sha256",
+                    message="upload the legal document first and give its SHA-256",
+                )
+            )
+        bulk = None
+        if self.bulk is not None:
+            bulk = BulkCriterion(
+                programs=frozenset(self.bulk.programs),
+                counties=frozenset(self.bulk.counties),
+                description=self.bulk.description,
+            )
+        if problems:
+            raise InvalidInputError("the request is invalid", problems)
+        try:
+            return DisclosureRequest(
+                requester_id=requester_id,
+                purpose=self.purpose,
+                purpose_text=self.purpose_text,
+                legal_process=lp.to_domain(),
+                fields=tuple(fields),
+                subjects=tuple(subjects),
+                bulk=bulk,
+                agreement_id=self.agreement_id,
+                statements=FleeingFelonStatements(**self.statements.model_dump()),
+                emergency_statement=self.emergency_statement,
+                preservation=self.preservation,
+            )
+        except ValueError as exc:
+            raise InvalidInputError(
+                "the request is invalid", [FieldProblem(path="request", message=str(exc))]
+            ) from None
