@@ -1,1 +1,42 @@
-"""records."""
+"""Benefits records: synthetic demo data, file import, and exact subject matching.
+
+The public surface is this module; everything under `_`-prefixed modules is internal.
+"""
+
+from custos.records._demo import DEMO_PEOPLE, DemoPerson, demo_people, demo_records
+from custos.records._frames import IMMIGRATION_STATUSES, RELATIONSHIPS, RecordSet
+from custos.records._generate import AS_OF, MAX_PEOPLE, generate
+from custos.records._geography import COUNTIES, COUNTY_NAMES, County, canonical_county
+from custos.records._load import LoadCounts, load, store_is_empty
+from custos.records._matching import (
+    facts_for,
+    match,
+    resolve_counties,
+    select_bulk,
+    select_bulk_chunks,
+)
+
+__all__ = [
+    "AS_OF",
+    "COUNTIES",
+    "COUNTY_NAMES",
+    "DEMO_PEOPLE",
+    "IMMIGRATION_STATUSES",
+    "MAX_PEOPLE",
+    "RELATIONSHIPS",
+    "County",
+    "DemoPerson",
+    "LoadCounts",
+    "RecordSet",
+    "canonical_county",
+    "demo_people",
+    "demo_records",
+    "facts_for",
+    "generate",
+    "load",
+    "match",
+    "resolve_counties",
+    "select_bulk",
+    "select_bulk_chunks",
+    "store_is_empty",
+]
