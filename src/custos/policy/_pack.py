@@ -1,0 +1,505 @@
+"""Policy packs: a folder of Cedar policies plus the data that gives them meaning.
+
+A pack is data reviewed by counsel, not code. Loading one checks everything that can be checked
+without running its test cases: the metadata, the field catalogue, the Cedar syntax, the Cedar
+schema (every policy is validated against it), every rule's annotations, and every citation
+against the known authorities. A pack that fails any of these is not loaded, so nothing can be
+decided under it (fail closed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import cedarpy
+
+from custos.domain.decisions import Notify
+from custos.domain.disclosure import Purpose, RequesterKind
+from custos.domain.errors import PolicyError
+from custos.domain.legal import LegalProcessKind
+from custos.domain.programs import FieldRef, FieldSpec, Program, Sensitivity
+from custos.policy._authorities import authorities, split_citations
+
+#: The two actions of the shared schema.
+DISCLOSE = "disclose"
+REVIEW = "route_to_review"
+ACTIONS = frozenset({DISCLOSE, REVIEW})
+
+#: The id of the fixed principal entity; who asks is in the context.
+REQUESTER_ID = "requester"
+
+#: Annotations a rule may carry, and the ones it must.
+KNOWN_ANNOTATIONS = frozenset(
+    {
+        "id",
+        "citation",
+        "summary",
+        "summary_es",
+        "compelled",
+        "generalize",
+        "notify",
+        "notice_delay_requires",
+        "retention_days",
+        "no_onward_sharing",
+    }
+)
+REQUIRED_ANNOTATIONS = ("id", "citation", "summary")
+
+_RULE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
+_PACK_FILES = ("pack.toml", "catalogue.toml", "schema.cedarschema")
+_HEADER_KEYS = (
+    "name",
+    "jurisdiction",
+    "version",
+    "counsel_review_note",
+    "effective_date",
+    "default_retention_days",
+)
+
+
+class PackInvalidError(PolicyError):
+    """A pack is broken; `problems` lists every problem found, one sentence each."""
+
+    kind = "policy-pack-invalid"
+
+    def __init__(self, path_name: str, problems: list[str]) -> None:
+        super().__init__(f"policy pack {path_name!r} is broken ({len(problems)} problem(s))")
+        self.problems = list(problems)
+
+    def diagnostics(self) -> str:
+        return "\n".join([str(self), *(f"  - {p}" for p in self.problems)])
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rule:
+    """One Cedar policy of a pack with its annotations, read once at load time.
+
+    Cedar's responses name only positional ids and `@id`; the other annotations are read here
+    from the policy JSON so that each decision can carry its citations and obligations.
+    """
+
+    id: str
+    effect: str  # "permit" or "forbid"
+    action: str  # DISCLOSE or REVIEW
+    citations: tuple[str, ...]
+    summary: str
+    summary_es: str = ""
+    compelled: bool = False
+    generalize: str | None = None
+    notify: Notify | None = None
+    notice_delay_requires: str | None = None
+    retention_days: int | None = None
+    no_onward_sharing: bool | None = None
+    source: str = ""
+
+    @property
+    def routes_to_review(self) -> bool:
+        return self.action == REVIEW
+
+
+@dataclass(frozen=True, kw_only=True)
+class DefaultDeny:
+    """What a withheld field says when no rule permits it (Cedar's implicit deny)."""
+
+    rule_id: str
+    summary: str
+    citations: tuple[str, ...]
+    program_citations: Mapping[Program, tuple[str, ...]]
+
+    def citations_for(self, program: Program) -> tuple[str, ...]:
+        return self.program_citations.get(program, ()) + self.citations
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class Pack:
+    """A loaded, validated pack. Immutable; compare packs by `content_hash`."""
+
+    name: str
+    version: str
+    jurisdiction: str
+    effective_date: dt.date
+    default_retention_days: int
+    #: SHA-256 (hex) over every file of the pack folder, by relative path: stored with each
+    #: decision so anyone can tell which exact rules decided it.
+    content_hash: str
+    catalogue: Mapping[FieldRef, FieldSpec]
+    counsel_review_note: str
+    rules: Mapping[str, Rule] = field(repr=False)
+    default_deny: DefaultDeny = field(repr=False)
+    policy_text: str = field(repr=False)
+    schema_text: str = field(repr=False)
+    path: Path = field(repr=False)
+    #: Cedar handles, parsed once (see the cedarpy notes: re-parsing dominates a call).
+    cedar_policies: Any = field(repr=False)
+    cedar_schema: Any = field(repr=False)
+    cedar_entities: Any = field(repr=False)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} {self.version}"
+
+    def rule(self, rule_id: str) -> Rule:
+        return self.rules[rule_id]
+
+
+def content_hash(path: Path) -> str:
+    """SHA-256 over the pack's files: relative path and content digest of each, sorted.
+
+    Hidden files and caches are skipped so that the hash depends on the pack alone.
+    """
+    outer = hashlib.sha256(b"custos-pack-v1\n")
+    for file in sorted(_pack_files(path), key=lambda p: p.relative_to(path).as_posix()):
+        rel = file.relative_to(path).as_posix()
+        outer.update(rel.encode("utf-8") + b"\0")
+        outer.update(hashlib.sha256(file.read_bytes()).digest())
+    return outer.hexdigest()
+
+
+def _pack_files(path: Path) -> Iterator[Path]:
+    for file in path.rglob("*"):
+        rel = file.relative_to(path).parts
+        if any(p.startswith(".") or p == "__pycache__" for p in rel):
+            continue
+        if file.is_file():
+            yield file
+
+
+def load_pack(path: Path) -> Pack:
+    """Load and validate the pack in folder `path`.
+
+    Raises PackInvalidError (a PolicyError) listing every problem found when the pack is
+    unreadable or invalid; nothing can then be decided under it.
+    """
+    problems: list[str] = []
+    pack = _read(Path(path), problems)
+    if pack is None or problems:
+        raise PackInvalidError(Path(path).name, problems or ["the pack could not be read"])
+    return pack
+
+
+def _read(path: Path, problems: list[str]) -> Pack | None:  # noqa: C901, PLR0911
+    if not path.is_dir():
+        problems.append(f"{path.name}: no such pack folder")
+        return None
+    problems.extend(f"{name} is missing" for name in _PACK_FILES if not (path / name).is_file())
+    policy_files = sorted((path / "policies").glob("*.cedar"))
+    if not policy_files:
+        problems.append("policies/ holds no .cedar file: an empty rule set is refused")
+    if problems:
+        return None
+
+    meta = _toml(path / "pack.toml", problems)
+    cat = _toml(path / "catalogue.toml", problems)
+    if meta is None or cat is None:
+        return None
+    header = _metadata(meta, problems)
+    catalogue = _catalogue(cat, problems)
+    default_deny = _default_deny(meta, problems)
+
+    schema_text = (path / "schema.cedarschema").read_text("utf-8")
+    try:
+        schema = cedarpy.Schema.from_str(schema_text)
+    except ValueError as exc:
+        problems.append(f"schema.cedarschema does not parse: {exc}")
+        return None
+
+    rules: dict[str, Rule] = {}
+    texts: list[str] = []
+    for file in policy_files:
+        text = file.read_text("utf-8")
+        texts.append(text)
+        _rules_of(file.name, text, catalogue, rules, problems)
+    policy_text = "\n".join(texts)
+    if problems:
+        return None
+    try:
+        policies = cedarpy.PolicySet.from_str(policy_text)
+    except ValueError as exc:
+        problems.append(f"the policies do not parse: {exc}")
+        return None
+    validation = cedarpy.validate_policies(policy_text, schema)
+    if not validation.validation_passed:
+        ids = validation.id_annotations_by_policy_id
+        for err in validation.errors:
+            where = ids.get(err.policy_id, err.policy_id) or "policies"
+            problems.append(f"rule {where} fails schema validation: {err.error}")
+    entities = _entities(catalogue, schema, problems)
+    if problems or header is None or default_deny is None:
+        return None
+    return Pack(
+        name=header["name"],
+        version=header["version"],
+        jurisdiction=header["jurisdiction"],
+        effective_date=header["effective_date"],
+        default_retention_days=header["default_retention_days"],
+        content_hash=content_hash(path),
+        catalogue=MappingProxyType(catalogue),
+        counsel_review_note=header["counsel_review_note"],
+        rules=MappingProxyType(rules),
+        default_deny=default_deny,
+        policy_text=policy_text,
+        schema_text=schema_text,
+        path=path,
+        cedar_policies=policies,
+        cedar_schema=schema,
+        cedar_entities=entities,
+    )
+
+
+def _toml(file: Path, problems: list[str]) -> dict[str, Any] | None:
+    try:
+        return tomllib.loads(file.read_text("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        problems.append(f"{file.name} is not valid TOML: {exc}")
+        return None
+
+
+def _metadata(meta: dict[str, Any], problems: list[str]) -> dict[str, Any] | None:
+    out: dict[str, Any] = {}
+    for key in ("name", "jurisdiction", "version", "counsel_review_note"):
+        value = meta.get(key)
+        if not isinstance(value, str) or not value.strip():
+            problems.append(f"pack.toml: {key} is missing or empty")
+        else:
+            out[key] = value.strip()
+    note = out.get("counsel_review_note", "")
+    if note and "counsel" not in note.lower():
+        problems.append("pack.toml: counsel_review_note must say that counsel reviews the pack")
+    effective = meta.get("effective_date")
+    if not isinstance(effective, dt.date) or isinstance(effective, dt.datetime):
+        problems.append("pack.toml: effective_date must be a date (YYYY-MM-DD)")
+    else:
+        out["effective_date"] = effective
+    retention = meta.get("default_retention_days")
+    if not isinstance(retention, int) or isinstance(retention, bool) or retention <= 0:
+        problems.append("pack.toml: default_retention_days must be a positive whole number")
+    else:
+        out["default_retention_days"] = retention
+    return out if len(out) == len(_HEADER_KEYS) else None
+
+
+def _default_deny(meta: dict[str, Any], problems: list[str]) -> DefaultDeny | None:
+    raw = meta.get("default_deny")
+    if not isinstance(raw, dict):
+        problems.append("pack.toml: [default_deny] is missing (rule_id, summary, citations)")
+        return None
+    table = authorities()
+    rule_id = str(raw.get("rule_id", ""))
+    summary = str(raw.get("summary", ""))
+    if not _RULE_ID.match(rule_id):
+        problems.append("pack.toml: default_deny.rule_id is missing or malformed")
+    if not summary.strip():
+        problems.append("pack.toml: default_deny.summary is missing")
+    citations = tuple(str(c) for c in raw.get("citations", []))
+    per_program: dict[Program, tuple[str, ...]] = {}
+    for name, cites in dict(raw.get("programs", {})).items():
+        try:
+            per_program[Program(name)] = tuple(str(c) for c in cites)
+        except ValueError:
+            problems.append(f"pack.toml: default_deny.programs names unknown program {name!r}")
+    every = citations + tuple(c for cs in per_program.values() for c in cs)
+    problems.extend(
+        f"pack.toml: default_deny: {why}" for why in map(table.problem, every) if why is not None
+    )
+    problems.extend(
+        f"pack.toml: default_deny gives no citation for {program.value}"
+        for program in Program
+        if not citations and not per_program.get(program)
+    )
+    return DefaultDeny(
+        rule_id=rule_id,
+        summary=summary,
+        citations=citations,
+        program_citations=MappingProxyType(per_program),
+    )
+
+
+def _catalogue(raw: dict[str, Any], problems: list[str]) -> dict[FieldRef, FieldSpec]:
+    out: dict[FieldRef, FieldSpec] = {}
+    entries = raw.get("field", [])
+    if not entries:
+        problems.append("catalogue.toml lists no [[field]]")
+    for i, entry in enumerate(entries, start=1):
+        try:
+            ref = FieldRef.parse(str(entry["ref"]))
+            spec = FieldSpec(
+                ref=ref,
+                sensitivity=Sensitivity(str(entry["sensitivity"])),
+                label=str(entry["label"]),
+                column=str(entry["column"]),
+            )
+        except (KeyError, ValueError) as exc:
+            problems.append(f"catalogue.toml: field #{i} is malformed ({exc})")
+            continue
+        if ref in out:
+            problems.append(f"catalogue.toml: {ref} is listed twice")
+        out[ref] = spec
+    return out
+
+
+def _vocabulary(catalogue: Mapping[FieldRef, FieldSpec]) -> frozenset[str]:
+    """Every string a rule may compare against: a typo would silently never match."""
+    words: set[str] = {p.value for p in Program} | {s.value for s in Sensitivity}
+    words |= {k.value for k in RequesterKind} | {p.value for p in Purpose}
+    words |= {k.value for k in LegalProcessKind}
+    words |= {ref.name for ref in catalogue} | {str(ref) for ref in catalogue}
+    return frozenset(words)
+
+
+def _literals(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Value" and isinstance(value, str):
+                yield value
+            elif key == "Set" and isinstance(value, list):
+                for item in value:
+                    yield from _literals(item)
+            else:
+                yield from _literals(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _literals(item)
+
+
+def _rules_of(
+    source: str,
+    text: str,
+    catalogue: Mapping[FieldRef, FieldSpec],
+    rules: dict[str, Rule],
+    problems: list[str],
+) -> None:
+    try:
+        parsed = json.loads(cedarpy.policies_to_json_str(text))
+    except ValueError as exc:
+        problems.append(f"policies/{source} does not parse: {exc}")
+        return
+    if parsed.get("templates"):
+        problems.append(f"policies/{source}: templates are not supported; write static rules")
+    table = authorities()
+    vocabulary = _vocabulary(catalogue)
+    for position, policy in parsed.get("staticPolicies", {}).items():
+        notes: dict[str, str] = dict(policy.get("annotations", {}))
+        rule_id = notes.get("id", "")
+        where = f"policies/{source}: rule {rule_id or position}"
+        problems.extend(
+            f"{where} has no @{key} annotation"
+            for key in REQUIRED_ANNOTATIONS
+            if not notes.get(key, "").strip()
+        )
+        problems.extend(
+            f"{where} has an unknown annotation @{key}"
+            for key in sorted(set(notes) - KNOWN_ANNOTATIONS)
+        )
+        if rule_id and not _RULE_ID.match(rule_id):
+            problems.append(f"{where}: @id must be lowercase letters, digits and dashes")
+        if rule_id in rules:
+            problems.append(f"{where}: @id {rule_id!r} is used twice")
+        citations = split_citations(notes.get("citation", ""))
+        problems.extend(
+            f"{where}: {why}" for why in map(table.problem, citations) if why is not None
+        )
+        action = _action_of(policy.get("action", {}))
+        if action is None:
+            problems.append(
+                f'{where} must name exactly one action (action == Action::"disclose" or '
+                'Action::"route_to_review"), so that a forbid never silences a review'
+            )
+            action = DISCLOSE
+        effect = str(policy.get("effect"))
+        if action == REVIEW and effect != "permit":
+            problems.append(f"{where}: review rules are permits (they route, never forbid)")
+        problems.extend(
+            f"{where} compares against unknown value {literal!r} (a typo would never match)"
+            for literal in _literals(policy.get("conditions", []))
+            if literal not in vocabulary
+        )
+        obligations = _obligations(where, notes, effect, action, problems)
+        if rule_id:
+            rules[rule_id] = Rule(
+                id=rule_id,
+                effect=effect,
+                action=action,
+                citations=citations,
+                summary=notes.get("summary", "").strip(),
+                summary_es=notes.get("summary_es", "").strip(),
+                source=f"policies/{source}",
+                **obligations,
+            )
+
+
+def _action_of(scope: dict[str, Any]) -> str | None:
+    if scope.get("op") == "==":
+        entity = scope.get("entity", {})
+        if entity.get("type") == "Action" and entity.get("id") in ACTIONS:
+            return str(entity["id"])
+    return None
+
+
+def _obligations(  # noqa: C901, PLR0912
+    where: str, notes: dict[str, str], effect: str, action: str, problems: list[str]
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if "compelled" in notes:
+        if notes["compelled"] not in {"true", "false"}:
+            problems.append(f'{where}: @compelled must be "true" or "false"')
+        elif notes["compelled"] == "true" and (effect != "permit" or action != DISCLOSE):
+            problems.append(f"{where}: only a disclose permit can be @compelled")
+        out["compelled"] = notes["compelled"] == "true"
+    if "notify" in notes:
+        try:
+            out["notify"] = Notify(notes["notify"])
+        except ValueError:
+            problems.append(f'{where}: @notify must be "before", "after" or "none"')
+    if "retention_days" in notes:
+        value = notes["retention_days"]
+        if not value.isdigit() or int(value) <= 0:
+            problems.append(f"{where}: @retention_days must be a positive whole number")
+        else:
+            out["retention_days"] = int(value)
+    if "no_onward_sharing" in notes:
+        if notes["no_onward_sharing"] not in {"true", "false"}:
+            problems.append(f'{where}: @no_onward_sharing must be "true" or "false"')
+        out["no_onward_sharing"] = notes["no_onward_sharing"] != "false"
+    if "generalize" in notes:
+        if not notes["generalize"].strip() or effect != "permit":
+            problems.append(f"{where}: @generalize names a coarser form, on a permit only")
+        out["generalize"] = notes["generalize"].strip()
+    if "notice_delay_requires" in notes:
+        if not notes["notice_delay_requires"].strip():
+            problems.append(f"{where}: @notice_delay_requires names the statement it needs")
+        out["notice_delay_requires"] = notes["notice_delay_requires"].strip()
+    if effect == "forbid" and set(out) - {"notify"}:
+        problems.append(f"{where}: a forbid carries no disclosure obligations")
+    return out
+
+
+def _entities(catalogue: Mapping[FieldRef, FieldSpec], schema: Any, problems: list[str]) -> Any:
+    docs: list[dict[str, Any]] = [
+        {"uid": {"type": "Requester", "id": REQUESTER_ID}, "attrs": {}, "parents": []}
+    ]
+    docs += [
+        {
+            "uid": {"type": "Field", "id": str(ref)},
+            "attrs": {
+                "program": ref.program.value,
+                "name": ref.name,
+                "sensitivity": spec.sensitivity.value,
+            },
+            "parents": [],
+        }
+        for ref, spec in catalogue.items()
+    ]
+    try:
+        return cedarpy.Entities.from_json_str(json.dumps(docs), schema)
+    except ValueError as exc:
+        problems.append(f"the field catalogue does not fit the schema: {exc}")
+        return None

@@ -1,0 +1,13 @@
+"""Shared fixtures for the policy tests: the real packs from `policies/`."""
+
+from __future__ import annotations
+
+import pytest
+from policy_support import POLICIES
+
+from custos.policy import Pack, load_pack
+
+
+@pytest.fixture(scope="session")
+def missouri() -> Pack:
+    return load_pack(POLICIES / "missouri-dss")
