@@ -1,5 +1,89 @@
-"""The tamper-evident ledger: an append-only Merkle log of every event (RFC 9162 hashing)."""
+"""The tamper-evident ledger: an append-only Merkle log of every event, anyone can check.
 
-from custos.ledger._log import append, leaf_hash
+Design
+------
+*Entries.* Every event is stored as RFC 8785 canonical JSON in `ledger_entries`, with its
+leaf hash SHA-256(0x00 ‖ entry) (RFC 9162 §2.1.1). `append` runs inside the caller's
+transaction, so a state change and its entries commit together; the index is assigned under
+the sequencing lock (PostgreSQL advisory lock; SQLite `BEGIN IMMEDIATE`) and is final when the
+transaction commits. Appends are batched per transaction; nothing is ever updated or deleted.
 
-__all__ = ["append", "leaf_hash"]
+*Tree.* Hashing the tree is deferred, as Tessera does: `integrate` folds committed leaf hashes
+into stored tiles of perfect-node hashes (`ledger_tiles`, 8 levels a tile, all rows kept) under
+its own lock, in batches. A perfect node's hash never changes, so any inclusion or consistency
+proof is folded from at most two tiles per 8 levels, read in one query: O(log n), no
+rehashing. Tiles and `ledger_tree` are derived data and can be rebuilt from the entries.
+
+*Checkpoints.* Publishing integrates, checks that the new tree extends the last checkpoint
+(its root at the old size must match), and signs a C2SP checkpoint (origin, size, base64
+root) as a C2SP signed note with every configured Ed25519 signer key. Several keys at once is
+how the key is rotated (see `custos.workflow.ledger`). Witnesses add C2SP cosignature/v1
+lines, which the log stores and serves with the checkpoint.
+
+*Verification.* `verify_inclusion` and `verify_consistency` follow RFC 9162 §2.1.3.2 and
+§2.1.4.2 step by step; `sign_note` / `open_note` follow C2SP signed-note and reproduce the Go
+reference byte for byte; `verify_export` checks an export offline and names the first bad entry.
+"""
+
+from custos.ledger._checkpoint import Checkpoint
+from custos.ledger._errors import CheckpointError, NoteError, ProofError, VerificationError
+from custos.ledger._log import append, canonical, leaf_hash
+from custos.ledger._merkle import (
+    EMPTY_ROOT,
+    CompactRange,
+    MemoryTree,
+    NodeSource,
+    consistency_proof,
+    hash_children,
+    hash_leaf,
+    inclusion_proof,
+    root_hash,
+    verify_consistency,
+    verify_inclusion,
+)
+from custos.ledger._note import (
+    OpenedNote,
+    SignerKey,
+    VerifierKey,
+    add_signatures,
+    generate_key,
+    open_note,
+    open_note_full,
+    sign_note,
+    sign_note_with,
+)
+from custos.ledger._tiles import TileStore, integrate, tree_state
+
+__all__ = [
+    "EMPTY_ROOT",
+    "Checkpoint",
+    "CheckpointError",
+    "CompactRange",
+    "MemoryTree",
+    "NodeSource",
+    "NoteError",
+    "OpenedNote",
+    "ProofError",
+    "SignerKey",
+    "TileStore",
+    "VerificationError",
+    "VerifierKey",
+    "add_signatures",
+    "append",
+    "canonical",
+    "consistency_proof",
+    "generate_key",
+    "hash_children",
+    "hash_leaf",
+    "inclusion_proof",
+    "integrate",
+    "leaf_hash",
+    "open_note",
+    "open_note_full",
+    "root_hash",
+    "sign_note",
+    "sign_note_with",
+    "tree_state",
+    "verify_consistency",
+    "verify_inclusion",
+]

@@ -1,0 +1,225 @@
+"""Stored tiles of perfect-node hashes, and integrating new entries into them.
+
+A tile covers 8 tree levels (C2SP tlog-tiles' height); unlike a C2SP tile, which keeps only its
+bottom row, ours keeps all 8 rows (511 hashes at most, 16 KiB), so any perfect node is a slice
+of one stored tile and a proof at 10M entries needs at most two tiles per tile level
+(≤ 6 tiles), fetched in one query. Row 0 of a C2SP tile is a prefix of our blob.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import and_, insert, or_, select, text, update
+from sqlalchemy.orm import Session
+
+from custos.domain.errors import IntegrityError
+from custos.ledger._merkle import EMPTY_ROOT, HASH_SIZE, Node, root_hash
+from custos.store.ledger_tables import LedgerTile, LedgerTree
+from custos.store.tables import LedgerEntry
+
+TILE_HEIGHT = 8
+TILE_WIDTH = 1 << TILE_HEIGHT
+
+#: Arbitrary constant naming the integration lock on PostgreSQL (appends use another one).
+_PG_INTEGRATE_LOCK = 0x637573746F74
+
+_sha256 = hashlib.sha256
+
+
+def tile_rows(row0: list[bytes]) -> list[list[bytes]]:
+    """All 8 rows of a tile from its bottom row; row r holds width >> r complete nodes."""
+    rows = [row0]
+    for _ in range(TILE_HEIGHT - 1):
+        below = rows[-1]
+        pairs = iter(below[: len(below) & ~1])
+        rows.append([_sha256(b"\x01" + a + b).digest() for a, b in zip(pairs, pairs, strict=True)])
+    return rows
+
+
+def _row_offset(width: int, row: int) -> int:
+    return sum(width >> r for r in range(row))
+
+
+def tile_node(blob: bytes, width: int, row: int, pos: int) -> bytes:
+    """The hash at `pos` of `row` in a stored tile; `KeyError` when not complete yet."""
+    if pos >= width >> row:
+        raise KeyError((row, pos))
+    start = (_row_offset(width, row) + pos) * HASH_SIZE
+    return blob[start : start + HASH_SIZE]
+
+
+def node_tile(node: Node) -> tuple[int, int, int, int]:
+    """Where a perfect node lives: (tile level, tile index, row, position in row)."""
+    level, index = node
+    tile_level, row = divmod(level, TILE_HEIGHT)
+    per_tile = TILE_WIDTH >> row
+    return tile_level, index // per_tile, row, index % per_tile
+
+
+class _TileCache:
+    """Full tiles never change, so a process may keep them: an LRU per database engine."""
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self.capacity = capacity
+        self._data: OrderedDict[tuple[int, int], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[int, int]) -> bytes | None:
+        with self._lock:
+            blob = self._data.get(key)
+            if blob is not None:
+                self._data.move_to_end(key)
+            return blob
+
+    def put(self, key: tuple[int, int], blob: bytes) -> None:
+        with self._lock:
+            self._data[key] = blob
+            self._data.move_to_end(key)
+            while len(self._data) > self.capacity:
+                self._data.popitem(last=False)
+
+
+_caches: dict[int, _TileCache] = {}
+_caches_lock = threading.Lock()
+
+
+def _cache_for(session: Session) -> _TileCache:
+    engine = session.get_bind()
+    with _caches_lock:
+        return _caches.setdefault(id(engine), _TileCache())
+
+
+class TileStore:
+    """A `NodeSource` over the `ledger_tiles` table, as seen by one session.
+
+    `shared_cache=True` lets the store keep full tiles it reads in a per-process cache; use it
+    only in sessions that do not write (a tile read back inside a writing transaction might
+    be rolled back).
+    """
+
+    def __init__(self, session: Session, *, shared_cache: bool = False) -> None:
+        self.session = session
+        self._local: dict[tuple[int, int], tuple[int, bytes]] = {}
+        self._shared = _cache_for(session) if shared_cache else None
+
+    def remember(self, tile_level: int, index: int, width: int, blob: bytes) -> None:
+        self._local[(tile_level, index)] = (width, blob)
+
+    def _fetch(self, keys: set[tuple[int, int]]) -> None:
+        missing = set()
+        for key in keys:
+            if key in self._local:
+                continue
+            if self._shared is not None:
+                blob = self._shared.get(key)
+                if blob is not None:
+                    self._local[key] = (TILE_WIDTH, blob)
+                    continue
+            missing.add(key)
+        if not missing:
+            return
+        cond = or_(*(and_(LedgerTile.level == lv, LedgerTile.idx == ix) for lv, ix in missing))
+        rows = self.session.execute(
+            select(LedgerTile.level, LedgerTile.idx, LedgerTile.width, LedgerTile.hashes).where(cond)
+        ).all()
+        for lv, ix, width, blob in rows:
+            self._local[(lv, ix)] = (width, bytes(blob))
+            if self._shared is not None and width == TILE_WIDTH:
+                self._shared.put((lv, ix), bytes(blob))
+
+    def nodes(self, wanted: Iterable[Node]) -> dict[Node, bytes]:
+        located = {node: node_tile(node) for node in wanted}
+        self._fetch({(t[0], t[1]) for t in located.values()})
+        out: dict[Node, bytes] = {}
+        for node, (tile_level, index, row, pos) in located.items():
+            found = self._local.get((tile_level, index))
+            if found is None:
+                raise KeyError(node)
+            width, blob = found
+            out[node] = tile_node(blob, width, row, pos)
+        return out
+
+
+def tree_state(session: Session) -> tuple[int, bytes]:
+    """The integrated tree size and its root (0 and MTH({}) before the first integration)."""
+    row = session.get(LedgerTree, 1)
+    if row is None:
+        return 0, EMPTY_ROOT
+    return row.size, bytes(row.root)
+
+
+def integrate(session: Session, *, now: Any, limit: int = 1 << 18) -> tuple[int, bytes]:
+    """Fold committed entries beyond the integrated size into the tiles; returns (size, root).
+
+    Runs inside the caller's transaction, at most `limit` entries at a time (call again until
+    the size stops growing). Entries are read in index order and must be contiguous: the
+    append lock guarantees that an entry becomes visible only after every earlier one.
+    """
+    # 1. Serialize integrators (PostgreSQL; SQLite writers are already serialized).
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_INTEGRATE_LOCK})
+    # 2. Read the state and the next committed leaf hashes.
+    state = session.get(LedgerTree, 1)
+    size = 0 if state is None else state.size
+    rows = session.execute(
+        select(LedgerEntry.idx, LedgerEntry.leaf_hash)
+        .where(LedgerEntry.idx >= size)
+        .order_by(LedgerEntry.idx)
+        .limit(limit)
+    ).all()
+    if not rows:
+        return size, EMPTY_ROOT if state is None else bytes(state.root)
+    if rows[0][0] != size or rows[-1][0] != size + len(rows) - 1:
+        raise IntegrityError(f"the log has a gap after entry {size - 1}")
+    store = TileStore(session)
+    # 3. Level by level: extend the partial tile, add new tiles, and pass the roots of tiles
+    #    that became full up to the next tile level.
+    tile_level, start, hashes = 0, size, [bytes(r[1]) for r in rows]
+    while hashes:
+        first = start // TILE_WIDTH
+        have = start % TILE_WIDTH
+        prefix: list[bytes] = []
+        if have:
+            store._fetch({(tile_level, first)})  # noqa: SLF001 - same module family
+            width, blob = store._local[(tile_level, first)]  # noqa: SLF001
+            if width != have:
+                raise IntegrityError(f"tile {tile_level}/{first} has width {width}, not {have}")
+            prefix = [blob[i * HASH_SIZE : (i + 1) * HASH_SIZE] for i in range(have)]
+        combined = prefix + hashes
+        promoted: list[bytes] = []
+        new_tiles: list[dict[str, Any]] = []
+        for n, pos in enumerate(range(0, len(combined), TILE_WIDTH)):
+            row0 = combined[pos : pos + TILE_WIDTH]
+            rows_ = tile_rows(row0)
+            blob = b"".join(b"".join(r) for r in rows_)
+            index = first + n
+            store.remember(tile_level, index, len(row0), blob)
+            if len(row0) == TILE_WIDTH:
+                promoted.append(_sha256(b"\x01" + rows_[-1][0] + rows_[-1][1]).digest())
+            if n == 0 and have:
+                session.execute(
+                    update(LedgerTile)
+                    .where(LedgerTile.level == tile_level, LedgerTile.idx == index)
+                    .values(width=len(row0), hashes=blob)
+                )
+            else:
+                new_tiles.append(
+                    {"level": tile_level, "idx": index, "width": len(row0), "hashes": blob}
+                )
+        if new_tiles:
+            session.execute(insert(LedgerTile), new_tiles)
+        tile_level, start, hashes = tile_level + 1, first, promoted
+    # 4. The new root, from the tiles just written; record the state.
+    new_size = size + len(rows)
+    root = root_hash(store, new_size)
+    if state is None:
+        session.add(LedgerTree(id=1, size=new_size, root=root, updated_at=now))
+    else:
+        state.size, state.root, state.updated_at = new_size, root, now
+    session.flush()
+    return new_size, root
