@@ -800,7 +800,7 @@ def get_for_staff(ctx: Context, *, actor: StaffPrincipal, request_id: str) -> St
                 .where(t.RequestSubject.request_id == row.id)
                 .group_by(t.RequestSubject.class_key)
             )
-            .tuples()
+            
             .all()
         )
         decisions = s.scalars(
@@ -921,7 +921,7 @@ def queue(
                 bulk=r.bulk is not None,
                 submitted_at=r.submitted_at,
             )
-            for r, name in s.execute(q).tuples()
+            for r, name in s.execute(q)
         ]
 
 

@@ -8,6 +8,8 @@ Create Date: ${create_date}
 from __future__ import annotations
 
 import sqlalchemy as sa
+
+import custos.store.base
 from alembic import op
 ${imports if imports else ""}
 revision = ${repr(up_revision)}

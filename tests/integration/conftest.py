@@ -1,0 +1,139 @@
+"""A small populated world for workflow and API tests: staff, requesters, demo people."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from pyrage import x25519
+
+from custos import records
+from custos.api.app import create_app
+from custos.domain.disclosure import RequesterKind
+from custos.domain.principals import StaffPrincipal
+from custos.domain.roles import Role
+from custos.workflow import accounts
+from custos.workflow.context import Context
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class World:
+    ctx: Context
+    staff: dict[str, StaffPrincipal] = field(default_factory=dict)
+    requesters: dict[str, str] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+    identities: dict[str, x25519.Identity] = field(default_factory=dict)
+
+    def person(self, key: str) -> records.DemoPerson:
+        return next(p for p in records.demo_people() if p.key == key)
+
+
+def build_world(ctx: Context) -> World:
+    world = World(ctx=ctx)
+    for username, roles in {
+        "admin": {Role.ADMIN},
+        "intake": {Role.INTAKE},
+        "counsel": {Role.LEGAL_REVIEWER},
+        "approver1": {Role.APPROVER},
+        "approver2": {Role.APPROVER},
+        "auditor": {Role.AUDITOR},
+    }.items():
+        world.staff[username] = accounts.create_staff(
+            ctx, actor=None, username=username, display_name=username, password=PASSWORD, roles=roles
+        )
+    for key, name, kind in (
+        ("ice", "ICE ERO Kansas City Field Office", RequesterKind.FEDERAL_IMMIGRATION_ENFORCEMENT),
+        ("police", "Columbia Police Department", RequesterKind.LOCAL_LAW_ENFORCEMENT),
+    ):
+        identity = x25519.Identity.generate()
+        view = accounts.register_requester(
+            ctx,
+            actor=world.staff["admin"],
+            name=name,
+            kind=kind,
+            age_recipients=[str(identity.to_public())],
+        )
+        world.requesters[key] = view.id
+        world.identities[key] = identity
+        world.tokens[key] = accounts.issue_token(
+            ctx, actor=world.staff["admin"], requester_id=view.id
+        ).token
+    with ctx.transaction() as s:
+        records.load(s, records.demo_records())
+    return world
+
+
+@pytest.fixture
+def world(ctx: Context) -> World:
+    return build_world(ctx)
+
+
+@pytest.fixture
+def client(world: World) -> Iterator[TestClient]:
+    with TestClient(create_app(ctx=world.ctx), raise_server_exceptions=False) as c:
+        yield c
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def staff_token(client: TestClient, username: str) -> dict[str, str]:
+    r = client.post("/v1/staff/session", json={"username": username, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return bearer(r.json()["token"])
+
+
+def upload(client: TestClient, token: str, content: bytes = b"%PDF-1.4 subpoena\n") -> str:
+    r = client.post(
+        "/v1/documents",
+        content=content,
+        headers={**bearer(token), "Content-Type": "application/pdf", "X-Filename": "process.pdf"},
+    )
+    assert r.status_code == 201, r.text
+    sha: str = r.json()["sha256"]
+    return sha
+
+
+def ice_subpoena(sha: str, subject: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "subjects": [subject],
+        "fields": ["snap/address", "snap/immigration_status"],
+        "purpose": "civil_immigration_enforcement",
+        "purpose_text": "Locate for civil immigration enforcement.",
+        "legal_process": {
+            "kind": "administrative_subpoena",
+            "issuer": "ICE ERO Kansas City",
+            "docket_number": "ADM-2026-0147",
+            "signer": "Supervisory Detention and Deportation Officer",
+            "issued_on": "2026-02-20",
+            "expires_on": "2026-06-30",
+            "document_sha256": sha,
+        },
+    }
+
+
+def fleeing_felon(sha: str, subject: dict[str, Any], *, statements: bool = True) -> dict[str, Any]:
+    return {
+        "subjects": [subject],
+        "fields": ["snap/address", "snap/ssn", "snap/photo", "snap/benefit_amount"],
+        "purpose": "fleeing_felon",
+        "purpose_text": "Felony warrant 26-CR-0113; locating the subject is my official duty.",
+        "legal_process": {
+            "kind": "written_request",
+            "issuer": "Columbia Police Department",
+            "signer": "Det. R. Alvarez",
+            "issued_on": "2026-02-27",
+            "document_sha256": sha,
+        },
+        "statements": {
+            "fleeing_or_violating": statements,
+            "locating_is_official_duty": True,
+            "proper_exercise_of_duty": True,
+        },
+    }
