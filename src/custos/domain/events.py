@@ -43,6 +43,35 @@ class EventTag(StrEnum):
     # records and policy
     RECORDS_IMPORT_COMPLETE = "records:import:complete"
     POLICY_PACK_ACTIVATE = "policy:pack:activate"
+    # releases (request status moves to released / delivered / … with these)
+    RELEASE_PACKAGE_BUILD = "release:package:build"
+    #: One per person whose data a release carries: the person's accounting of disclosures.
+    RELEASE_ACCOUNTING_ENTRY = "release:accounting:entry"
+    RELEASE_DOWNLOAD_RECORD = "release:download:record"
+    RELEASE_RECEIPT_ACKNOWLEDGE = "release:receipt:acknowledge"
+    RELEASE_RETENTION_EXPIRE = "release:retention:expire"
+    RELEASE_RETENTION_OVERDUE = "release:retention:overdue"
+    RELEASE_DESTRUCTION_ATTEST = "release:destruction:attest"
+    RELEASE_RECALL_ISSUE = "release:recall:issue"
+    RELEASE_CORRECTION_ISSUE = "release:correction:issue"
+    RELEASE_CIPHERTEXT_PURGE = "release:ciphertext:purge"
+    # people's rights
+    PERSON_ACCESS_CODE_ISSUE = "person:access_code:issue"
+    PERSON_SIGNIN_LOCKOUT = "person:signin:lockout"
+    PERSON_REPRESENTATIVE_GRANT = "person:representative:grant"
+    PERSON_REPRESENTATIVE_REVOKE = "person:representative:revoke"
+    PERSON_CHALLENGE_FILE = "person:challenge:file"
+    PERSON_CHALLENGE_RESOLVE = "person:challenge:resolve"
+    PERSON_OPTOUT_SET = "person:optout:set"
+    PERSON_OPTOUT_CLEAR = "person:optout:clear"
+    PERSON_NOTICE_GENERATE = "person:notice:generate"
+    PERSON_NOTICE_SEND = "person:notice:send"
+    CONCERN_REPORT_RECEIVE = "concern:report:receive"
+    CONCERN_REPORT_TRIAGE = "concern:report:triage"
+    # oversight
+    OVERSIGHT_ALERT_RAISE = "oversight:alert:raise"
+    OVERSIGHT_REPORT_PUBLISH = "oversight:report:publish"
+    OVERSIGHT_AUDIT_READ = "oversight:audit:read"
 
     @property
     def source(self) -> str:
