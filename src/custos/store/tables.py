@@ -193,6 +193,8 @@ class RequestSubject(Base):
     subject_ref: Mapped[str] = mapped_column(String(40), index=True)
     #: Key of the decision class this subject falls in (see `DecisionRow`).
     class_key: Mapped[str] = mapped_column(String(64))
+    #: Set when an upheld challenge removes this person from the request: releases skip them.
+    excluded: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (UniqueConstraint("request_id", "position"),)
 

@@ -35,7 +35,7 @@ from custos.domain.errors import (
 )
 from custos.domain.events import Event, EventTag
 from custos.domain.legal import FleeingFelonStatements, LegalProcess, LegalProcessKind
-from custos.domain.lifecycle import RequestStatus, check_transition
+from custos.domain.lifecycle import TRANSITIONS, RequestStatus, check_transition
 from custos.domain.principals import RequesterPrincipal, Scope, StaffPrincipal
 from custos.domain.pseudonyms import NO_MATCH, pseudonym
 from custos.domain.roles import Role
@@ -597,6 +597,46 @@ def withdraw(ctx: Context, *, actor: RequesterPrincipal, request_id: str) -> Non
         )
 
 
+def hold(ctx: Context, session: Session, *, request_id: str, actor: str, reason: str) -> bool:
+    """Put a not-yet-released request on hold inside the caller's transaction (a challenge).
+
+    Returns False when the request is past the point where a hold applies (already released,
+    denied, …); the caller then records the challenge against the release instead.
+    """
+    row = _load(session, request_id, lock=True)
+    current = RequestStatus(row.status)
+    if RequestStatus.ON_HOLD not in TRANSITIONS[current]:
+        return current is RequestStatus.ON_HOLD
+    _transition(
+        ctx,
+        session,
+        row,
+        to=RequestStatus.ON_HOLD,
+        tag=EventTag.REQUEST_STATUS_HOLD,
+        actor=actor,
+        reason=reason,
+    )
+    return True
+
+
+def resume(ctx: Context, session: Session, *, request_id: str, actor: str, reason: str) -> None:
+    """Take a request off hold, back to review, inside the caller's transaction.
+
+    Approvals given before the hold no longer count: the decision version moves on.
+    """
+    row = _load(session, request_id, lock=True)
+    row.decision_version += 1
+    _transition(
+        ctx,
+        session,
+        row,
+        to=RequestStatus.IN_REVIEW,
+        tag=EventTag.REQUEST_STATUS_RESUME,
+        actor=actor,
+        reason=reason,
+    )
+
+
 # --- views ----------------------------------------------------------------------------------
 
 #: What a requester is told, by outward status. One wording per status, whatever the reason.
@@ -799,9 +839,7 @@ def get_for_staff(ctx: Context, *, actor: StaffPrincipal, request_id: str) -> St
                 select(t.RequestSubject.class_key, func.count())
                 .where(t.RequestSubject.request_id == row.id)
                 .group_by(t.RequestSubject.class_key)
-            )
-            
-            .all()
+            ).all()
         )
         decisions = s.scalars(
             select(t.DecisionRow)

@@ -452,6 +452,7 @@ def upgrade() -> None:
         sa.Column("person_id", sa.String(length=40), nullable=True),
         sa.Column("subject_ref", sa.String(length=40), nullable=False),
         sa.Column("class_key", sa.String(length=64), nullable=False),
+        sa.Column("excluded", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["person_id"], ["people.id"], name=op.f("fk_request_subjects_person_id_people")
         ),
