@@ -7,6 +7,16 @@ from custos.records._demo import DEMO_PEOPLE, DemoPerson, demo_people, demo_reco
 from custos.records._frames import IMMIGRATION_STATUSES, RELATIONSHIPS, RecordSet
 from custos.records._generate import AS_OF, MAX_PEOPLE, generate
 from custos.records._geography import COUNTIES, COUNTY_NAMES, County, canonical_county
+from custos.records._import import (
+    ALL_COLUMNS,
+    DEFAULT_MAX_BYTES,
+    OPTIONAL_COLUMNS,
+    PROGRAM_COLUMNS,
+    REQUIRED_COLUMNS,
+    ImportSummary,
+    load_file,
+    validate_file,
+)
 from custos.records._load import LoadCounts, load, store_is_empty
 from custos.records._matching import (
     facts_for,
@@ -17,15 +27,21 @@ from custos.records._matching import (
 )
 
 __all__ = [
+    "ALL_COLUMNS",
     "AS_OF",
     "COUNTIES",
     "COUNTY_NAMES",
+    "DEFAULT_MAX_BYTES",
     "DEMO_PEOPLE",
     "IMMIGRATION_STATUSES",
     "MAX_PEOPLE",
+    "OPTIONAL_COLUMNS",
+    "PROGRAM_COLUMNS",
     "RELATIONSHIPS",
+    "REQUIRED_COLUMNS",
     "County",
     "DemoPerson",
+    "ImportSummary",
     "LoadCounts",
     "RecordSet",
     "canonical_county",
@@ -34,9 +50,11 @@ __all__ = [
     "facts_for",
     "generate",
     "load",
+    "load_file",
     "match",
     "resolve_counties",
     "select_bulk",
     "select_bulk_chunks",
     "store_is_empty",
+    "validate_file",
 ]
