@@ -24,7 +24,12 @@ class Checkpoint:
 
     def text(self) -> str:
         """The note text: each line ending in a newline."""
-        lines = [self.origin, str(self.size), base64.b64encode(self.root).decode(), *self.extensions]
+        lines = [
+            self.origin,
+            str(self.size),
+            base64.b64encode(self.root).decode(),
+            *self.extensions,
+        ]
         return "".join(line + "\n" for line in lines)
 
     @classmethod
@@ -38,8 +43,10 @@ class Checkpoint:
         origin, size_text, root_text, *extensions = lines
         if not origin:
             raise CheckpointError("empty origin line")
-        if not size_text.isascii() or not size_text.isdigit() or (
-            len(size_text) > 1 and size_text[0] == "0"
+        if (
+            not size_text.isascii()
+            or not size_text.isdigit()
+            or (len(size_text) > 1 and size_text[0] == "0")
         ):
             raise CheckpointError("the tree size is not a decimal number")
         try:

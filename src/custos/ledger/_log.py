@@ -34,7 +34,7 @@ def leaf_hash(entry: bytes) -> bytes:
     return hash_leaf(entry)
 
 
-def _plain(value: Any) -> bool:
+def _plain(value: Any) -> bool:  # noqa: PLR0911 - one return per JSON type reads best
     """True when the encoder below writes exactly RFC 8785's bytes for `value`.
 
     That holds for objects with ASCII keys (RFC 8785 §3.2.3 sorts keys by UTF-16 code units,
@@ -46,7 +46,7 @@ def _plain(value: Any) -> bool:
     if kind is str or value is None or kind is bool:
         return True
     if kind is int:
-        return -_MAX_SAFE_INT <= value <= _MAX_SAFE_INT
+        return bool(-_MAX_SAFE_INT <= value <= _MAX_SAFE_INT)
     if kind is dict:
         for key, item in value.items():
             if type(key) is not str or not key.isascii():
@@ -68,8 +68,17 @@ _ENCODER = json.JSONEncoder(
 # an entry); plain bodies have no cycles to detect, hence no markers.
 _c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
 _C_ENCODER = (
-    _c_make_encoder(
-        None, _ENCODER.default, json.encoder.encode_basestring, None, ":", ",", True, False, False
+    _c_make_encoder(  # positional only: (markers, default, encoder, indent, key sep, item sep,
+        # sort_keys, skipkeys, allow_nan)
+        None,
+        _ENCODER.default,
+        json.encoder.encode_basestring,
+        None,
+        ":",
+        ",",
+        True,  # noqa: FBT003 - sort_keys
+        False,  # noqa: FBT003 - skipkeys
+        False,  # noqa: FBT003 - allow_nan
     )
     if _c_make_encoder is not None
     else None
@@ -131,4 +140,5 @@ def append(
 def _insert_sql(paramstyle: str) -> str:
     marker = "?" if paramstyle == "qmark" else "%s"
     columns = "idx, tag, request_id, subject_ref, body, leaf_hash, at"
-    return f"INSERT INTO ledger_entries ({columns}) VALUES ({', '.join([marker] * 7)})"
+    # Only constants are interpolated: the column list and the driver's placeholder.
+    return f"INSERT INTO ledger_entries ({columns}) VALUES ({', '.join([marker] * 7)})"  # noqa: S608  # nosec B608

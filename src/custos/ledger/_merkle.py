@@ -225,7 +225,7 @@ def verify_inclusion(
         raise ProofError("inclusion proof does not lead to the root")
 
 
-def verify_consistency(
+def verify_consistency(  # noqa: C901, PLR0912 - the RFC's steps, kept in one place
     *, size1: int, size2: int, proof: list[bytes], root1: bytes, root2: bytes
 ) -> None:
     """Check that the tree of `size2` leaves with `root2` extends the one of `size1` with `root1`.
@@ -279,8 +279,8 @@ def verify_consistency(
             fr = hash_children(c, fr)
             # 6b.ii. Set sr to HASH(0x01 || c || sr).
             sr = hash_children(c, sr)
-            # 6b.iii. If LSB(fn) is not set, right-shift fn and sn equally until either
-            #         LSB(fn) is set or fn is 0.
+            # 6b.iii. Unless LSB(fn) is set, right-shift fn and sn equally until either
+            #         LSB(fn) is set or fn is 0.  # noqa: ERA001
             while not fn & 1 and fn != 0:
                 fn >>= 1
                 sn >>= 1

@@ -237,21 +237,20 @@ def _verify_one(key: VerifierKey, text: str, sig: NoteSignature) -> int | None:
     """Verify one signature with its key; returns the cosignature time, if any."""
     raw = base64.b64decode(sig.b64)[4:]
     public = Ed25519PublicKey.from_public_bytes(key.public_key)
+    timestamp: int | None = None
+    message = text.encode()
+    if key.alg == ALG_COSIGNATURE_V1:
+        # u64 big-endian time, then the 64-byte signature over the cosigned message.
+        stamp = int(struct.unpack(">Q", raw[:8])[0]) if len(raw) == 72 else 1 << 63  # noqa: PLR2004
+        if stamp >= 1 << 63:
+            raise NoteError(f"invalid signature for key {key.name}+{key.key_id.hex()}")
+        timestamp = stamp
+        message, raw = _cosigned_message(text, stamp), raw[8:]
     try:
-        if key.alg == ALG_COSIGNATURE_V1:
-            if len(raw) != 72:  # noqa: PLR2004 - u64 time + 64-byte signature
-                raise InvalidSignature
-            (timestamp,) = struct.unpack(">Q", raw[:8])
-            if timestamp >= 1 << 63:
-                raise InvalidSignature
-            public.verify(raw[8:], _cosigned_message(text, timestamp))
-            return int(timestamp)
-        public.verify(raw, text.encode())
+        public.verify(raw, message)
     except InvalidSignature:
-        raise NoteError(
-            f"invalid signature for key {key.name}+{key.key_id.hex()}"
-        ) from None
-    return None
+        raise NoteError(f"invalid signature for key {key.name}+{key.key_id.hex()}") from None
+    return timestamp
 
 
 def open_note_full(*, note: str, verifier_keys: list[str]) -> OpenedNote:
@@ -271,8 +270,8 @@ def open_note_full(*, note: str, verifier_keys: list[str]) -> OpenedNote:
     seen_unverified: set[str] = set()
     for sig in sigs:
         ident = (sig.name, sig.key_id)
-        key = keys.get(ident)
-        if key is None:
+        known = keys.get(ident)
+        if known is None:
             # Unknown keys are ignored, as the format requires; repeated lines are dropped.
             if sig.line() not in seen_unverified:
                 seen_unverified.add(sig.line())
@@ -281,14 +280,16 @@ def open_note_full(*, note: str, verifier_keys: list[str]) -> OpenedNote:
         if ident in seen:
             continue
         seen.add(ident)
-        timestamp = _verify_one(key, text, sig)
+        timestamp = _verify_one(known, text, sig)
         if timestamp is not None:
             cosigned.append((sig.name, sig.key_id, timestamp))
         verified.append(sig)
     if not verified:
         raise NoteError("note has no verifiable signatures")
     return OpenedNote(
-        text=text, verified=tuple(verified), unverified=tuple(unverified),
+        text=text,
+        verified=tuple(verified),
+        unverified=tuple(unverified),
         cosigned_at=tuple(cosigned),
     )
 

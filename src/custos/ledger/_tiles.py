@@ -125,7 +125,9 @@ class TileStore:
             return
         cond = or_(*(and_(LedgerTile.level == lv, LedgerTile.idx == ix) for lv, ix in missing))
         rows = self.session.execute(
-            select(LedgerTile.level, LedgerTile.idx, LedgerTile.width, LedgerTile.hashes).where(cond)
+            select(LedgerTile.level, LedgerTile.idx, LedgerTile.width, LedgerTile.hashes).where(
+                cond
+            )
         ).all()
         for lv, ix, width, blob in rows:
             self._local[(lv, ix)] = (width, bytes(blob))
@@ -153,7 +155,9 @@ def tree_state(session: Session) -> tuple[int, bytes]:
     return row.size, bytes(row.root)
 
 
-def integrate(session: Session, *, now: Any, limit: int = 1 << 18) -> tuple[int, bytes]:
+def integrate(  # noqa: C901, PLR0912 - numbered steps of one algorithm
+    session: Session, *, now: Any, limit: int = 1 << 18
+) -> tuple[int, bytes]:
     """Fold committed entries beyond the integrated size into the tiles; returns (size, root).
 
     Runs inside the caller's transaction, at most `limit` entries at a time (call again until

@@ -72,9 +72,7 @@ class LedgerCosignature(Base):
     __tablename__ = "ledger_cosignatures"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    checkpoint_size: Mapped[int] = mapped_column(
-        ForeignKey("ledger_checkpoints.size"), index=True
-    )
+    checkpoint_size: Mapped[int] = mapped_column(ForeignKey("ledger_checkpoints.size"), index=True)
     witness_name: Mapped[str] = mapped_column(String(200))
     key_id: Mapped[str] = mapped_column(String(8))
     #: The signature line, exactly as it appears in the note (`— name base64…`).
@@ -112,4 +110,3 @@ class WitnessAlarm(Base):
     offered_note: Mapped[str] = mapped_column(Text)
     proof: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[utc]
-
