@@ -15,8 +15,9 @@ from custos.api.app import create_app
 from custos.domain.disclosure import RequesterKind
 from custos.domain.principals import StaffPrincipal
 from custos.domain.roles import Role
-from custos.workflow import accounts
+from custos.workflow import accounts, documents
 from custos.workflow.context import Context
+from custos.workflow.intake import RequestInput
 
 PASSWORD = "correct horse battery staple"
 
@@ -44,7 +45,12 @@ def build_world(ctx: Context) -> World:
         "auditor": {Role.AUDITOR},
     }.items():
         world.staff[username] = accounts.create_staff(
-            ctx, actor=None, username=username, display_name=username, password=PASSWORD, roles=roles
+            ctx,
+            actor=None,
+            username=username,
+            display_name=username,
+            password=PASSWORD,
+            roles=roles,
         )
     for key, name, kind in (
         ("ice", "ICE ERO Kansas City Field Office", RequesterKind.FEDERAL_IMMIGRATION_ENFORCEMENT),
@@ -137,3 +143,16 @@ def fleeing_felon(sha: str, subject: dict[str, Any], *, statements: bool = True)
             "proper_exercise_of_duty": True,
         },
     }
+
+
+def paper_fleeing_felon(world: World) -> RequestInput:
+    """A fleeing-felon request received on paper and entered by intake, with its document."""
+    sha = documents.upload(
+        world.ctx,
+        actor=world.staff["intake"],
+        content=b"%PDF-1.4 written request with the three statements\n",
+        filename="request.pdf",
+        content_type="application/pdf",
+    )
+    person = world.person("snap_fleeing_felon")
+    return RequestInput.model_validate(fleeing_felon(sha, {"ssn": person.ssn}))

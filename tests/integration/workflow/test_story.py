@@ -94,7 +94,9 @@ def test_fleeing_felon_request_discloses_address_ssn_photo_after_two_approvals(
     person = world.person("snap_fleeing_felon")
     r = client.post(
         "/v1/requests",
-        json=fleeing_felon(sha, {"full_name": person.full_name, "birth_date": str(person.birth_date)}),
+        json=fleeing_felon(
+            sha, {"full_name": person.full_name, "birth_date": str(person.birth_date)}
+        ),
         headers=bearer(police),
     )
     assert r.status_code == 201, r.text
@@ -119,7 +121,10 @@ def test_fleeing_felon_request_discloses_address_ssn_photo_after_two_approvals(
     # Approval waits for the legal reviewer.
     r = client.post(f"/v1/staff/requests/{rid}/approve", json={}, headers=approver1)
     assert r.status_code == 409
-    assert client.post(f"/v1/staff/requests/{rid}/classify", json={}, headers=counsel).status_code == 200
+    assert (
+        client.post(f"/v1/staff/requests/{rid}/classify", json={}, headers=counsel).status_code
+        == 200
+    )
     r = client.post(f"/v1/staff/requests/{rid}/approve", json={}, headers=approver1)
     assert r.json()["status"] == "in_review"
     assert client.get(f"/v1/requests/{rid}", headers=bearer(police)).json()["status"] == "pending"

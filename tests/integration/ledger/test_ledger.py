@@ -1,0 +1,199 @@
+"""The ledger end to end on SQLite and PostgreSQL: checkpoints, proofs, export, verify."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from custos.domain.errors import IntegrityError
+from custos.domain.events import Event, EventTag
+from custos.ledger import (
+    Checkpoint,
+    append,
+    VerificationError,
+    generate_key,
+    hash_leaf,
+    open_note,
+    verify_consistency,
+    verify_inclusion,
+)
+from custos.ledger._verify import verify_export
+from custos.store.tables import LedgerEntry
+from custos.workflow import ledger
+from custos.workflow.context import Context
+from tests.integration.ledger.conftest import ORIGIN, add_events
+
+
+def _checkpoint(note: str, vkey: str) -> Checkpoint:
+    return Checkpoint.parse(open_note(note=note, verifier_keys=[vkey]))
+
+
+def test_entries_are_provably_in_the_published_checkpoint(
+    lctx: Context, keys: tuple[Path, str]
+) -> None:
+    for batch in (1, 255, 2, 300):
+        add_events(lctx, batch)
+    published = ledger.publish_checkpoint(lctx)
+    cp = _checkpoint(ledger.latest_checkpoint(lctx).note, keys[1])
+    assert (cp.origin, cp.size, cp.root) == (ORIGIN, 558, published.root)
+    for e in ledger.entries(lctx, 250, 20):
+        verify_inclusion(
+            leaf_hash=hash_leaf(e.body),
+            index=e.index,
+            tree_size=cp.size,
+            proof=e.proof,
+            root=cp.root,
+        )
+
+
+def test_successive_checkpoints_are_consistent(lctx: Context, keys: tuple[Path, str]) -> None:
+    add_events(lctx, 7)
+    first = _checkpoint(ledger.publish_checkpoint(lctx).note, keys[1])
+    add_events(lctx, 600)
+    second = _checkpoint(ledger.publish_checkpoint(lctx).note, keys[1])
+    proof = ledger.consistency(lctx, first.size, second.size)
+    verify_consistency(
+        size1=first.size, size2=second.size, proof=proof, root1=first.root, root2=second.root
+    )
+    # Publishing with nothing new returns the same checkpoint.
+    assert ledger.publish_checkpoint(lctx).size == second.size
+
+
+def test_a_rolled_back_append_leaves_no_gap(lctx: Context) -> None:
+    add_events(lctx, 3)
+    with pytest.raises(RuntimeError), lctx.transaction() as session:
+        at = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+        append(session, [Event(tag=EventTag.RECORDS_IMPORT_COMPLETE, at=at, actor="system")])
+        raise RuntimeError
+    assert add_events(lctx, 2) == [3, 4]
+
+
+def test_person_sees_only_their_entries_with_proofs(lctx: Context, keys: tuple[Path, str]) -> None:
+    add_events(lctx, 4)
+    mine = add_events(lctx, 2, subject="p_" + "a" * 32)
+    add_events(lctx, 4, subject="p_" + "b" * 32)
+    cp = _checkpoint(ledger.publish_checkpoint(lctx).note, keys[1])
+    found = ledger.entries_for_subject(lctx, "p_" + "a" * 32)
+    assert [e.index for e in found] == mine
+    for e in found:
+        verify_inclusion(
+            leaf_hash=e.leaf_hash, index=e.index, tree_size=cp.size, proof=e.proof, root=cp.root
+        )
+
+
+def test_key_file_readable_by_others_is_refused(lctx: Context, keys: tuple[Path, str]) -> None:
+    keys[0].chmod(0o644)
+    with pytest.raises(IntegrityError, match="0600"):
+        ledger.publish_checkpoint(lctx)
+
+
+def test_key_rotation_keeps_every_checkpoint_verifiable(
+    lctx: Context, keys: tuple[Path, str], tmp_path: Path
+) -> None:
+    path, old_vkey = keys
+    add_events(lctx, 5)
+    ledger.publish_checkpoint(lctx)
+    # 1. Add the new key: checkpoints carry both signatures.
+    new_skey, new_vkey = generate_key(ORIGIN)
+    ledger.write_key_file(path, [path.read_text().strip(), new_skey])
+    add_events(lctx, 5)
+    both = ledger.publish_checkpoint(lctx).note
+    assert open_note(note=both, verifier_keys=[old_vkey]) == open_note(
+        note=both, verifier_keys=[new_vkey]
+    )
+    # 3. Drop the old key: new checkpoints verify with the new key only.
+    ledger.write_key_file(path, [new_skey])
+    add_events(lctx, 5)
+    ledger.publish_checkpoint(lctx)
+    out = tmp_path / "export"
+    ledger.export(lctx, out)
+    report = verify_export(out, verifier_keys=[old_vkey, new_vkey])
+    assert report.verified_size == 15
+    with pytest.raises(VerificationError, match="checkpoint 3"):
+        verify_export(out, verifier_keys=[old_vkey])
+
+
+@pytest.fixture
+def exported(lctx: Context, tmp_path: Path, keys: tuple[Path, str]) -> Path:
+    for n in (10, 300, 1, 50):
+        add_events(lctx, n, start=1000 * n)
+        ledger.publish_checkpoint(lctx)
+    add_events(lctx, 3)  # not yet in a checkpoint
+    out = tmp_path / "export"
+    ledger.export(lctx, out)
+    return out
+
+
+def _lines(path: Path) -> list[bytes]:
+    return (path / "entries.jsonl").read_bytes().split(b"\n")[:-1]
+
+
+def _write(path: Path, lines: list[bytes]) -> None:
+    (path / "entries.jsonl").write_bytes(b"".join(line + b"\n" for line in lines))
+
+
+def test_an_intact_export_verifies(exported: Path, keys: tuple[Path, str]) -> None:
+    report = verify_export(exported, verifier_keys=[keys[1]])
+    assert (report.entries, report.verified_size, len(report.checkpoints)) == (361, 361, 4)
+
+
+@pytest.mark.parametrize(
+    ("change", "first_bad"),
+    [
+        (lambda ls: [*ls[:17], ls[17].replace(b'"n":', b'"n":9'), *ls[18:]], 17),
+        (lambda ls: ls[:200] + ls[201:], 200),
+        (lambda ls: [*ls[:40], ls[41], ls[40], *ls[42:]], 40),
+        (lambda ls: [*ls[:5], b'{"forged":true}', *ls[5:]], 5),
+        (lambda ls: ls[:300], 300),
+    ],
+    ids=["altered", "removed", "reordered", "inserted", "truncated"],
+)
+def test_tampered_exports_name_the_first_bad_entry(
+    exported: Path, keys: tuple[Path, str], change: object, first_bad: int
+) -> None:
+    _write(exported, change(_lines(exported)))  # type: ignore[operator]  # a lambda from the table
+    with pytest.raises(VerificationError) as caught:
+        verify_export(exported, verifier_keys=[keys[1]])
+    assert caught.value.first_bad_entry == first_bad
+
+
+def test_an_altered_checkpoint_is_rejected(exported: Path, keys: tuple[Path, str]) -> None:
+    records = (exported / "checkpoints.jsonl").read_text().splitlines()
+    second = json.loads(records[1])
+    second["note"] = second["note"].replace("\n311\n", "\n312\n", 1)
+    records[1] = json.dumps(second)
+    (exported / "checkpoints.jsonl").write_text("\n".join(records) + "\n")
+    with pytest.raises(VerificationError, match="checkpoint 2"):
+        verify_export(exported, verifier_keys=[keys[1]])
+
+
+def test_a_checkpoint_signed_by_an_unknown_key_is_rejected(exported: Path) -> None:
+    _, other = generate_key(ORIGIN)
+    with pytest.raises(VerificationError, match="checkpoint 1"):
+        verify_export(exported, verifier_keys=[other])
+
+
+def test_altered_entries_and_leaves_together_are_still_caught(
+    exported: Path, keys: tuple[Path, str], tmp_path: Path
+) -> None:
+    lines = _lines(exported)
+    lines[100] = lines[100].replace(b'"n":', b'"n":9')
+    _write(exported, lines)
+    leaves = bytearray((exported / "leaves.bin").read_bytes())
+    leaves[100 * 32 : 101 * 32] = hash_leaf(lines[100])
+    (exported / "leaves.bin").write_bytes(bytes(leaves))
+    with pytest.raises(VerificationError, match="from 10 to 309"):
+        verify_export(exported, verifier_keys=[keys[1]])
+    shutil.rmtree(tmp_path / "export")
+
+
+def test_stored_entries_keep_their_timestamps(lctx: Context) -> None:
+    add_events(lctx, 1)
+    with lctx.reading() as session:
+        at = session.scalars(select(LedgerEntry.at)).one()
+    assert at.isoformat() == "2026-03-02T00:00:00+00:00"
