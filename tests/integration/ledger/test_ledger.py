@@ -165,7 +165,7 @@ def test_tampered_exports_name_the_first_bad_entry(
 def test_an_altered_checkpoint_is_rejected(exported: Path, keys: tuple[Path, str]) -> None:
     records = (exported / "checkpoints.jsonl").read_text().splitlines()
     second = json.loads(records[1])
-    second["note"] = second["note"].replace("\n311\n", "\n312\n", 1)
+    second["note"] = second["note"].replace("\n310\n", "\n311\n", 1)
     records[1] = json.dumps(second)
     (exported / "checkpoints.jsonl").write_text("\n".join(records) + "\n")
     with pytest.raises(VerificationError, match="checkpoint 2"):
