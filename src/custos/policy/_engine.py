@@ -115,6 +115,9 @@ class _Verdict:
         return self.decision == "NoDecision" or bool(self.errors)
 
 
+_NOT_ROUTED = _Verdict(decision="Deny", rule_ids=(), errors=())
+
+
 def decide(
     pack: Pack, context: DecisionContext, facts: Sequence[SubjectFacts | None]
 ) -> list[tuple[FieldDecision, ...]]:
@@ -130,9 +133,20 @@ def decide(
 
 
 def decide_classes(
-    pack: Pack, context: DecisionContext, classes: Iterable[SubjectFacts | None]
+    pack: Pack,
+    context: DecisionContext,
+    classes: Iterable[SubjectFacts | None],
+    *,
+    validate_requests: bool = True,
+    review: bool = True,
 ) -> dict[SubjectFacts | None, tuple[FieldDecision, ...]]:
-    """Decide once per distinct class of facts; the building block of `decide`."""
+    """Decide once per distinct class of facts; the building block of `decide`.
+
+    `validate_requests=False` skips Cedar's per-request schema check. Only scenario sweeps
+    (`diff`, `check`) use it, on requests this module builds itself for policies already
+    validated against the schema at load; real requests are always validated. Sweeps that
+    only ask what is disclosed pass `review=False` to skip the review action.
+    """
     unique = list(dict.fromkeys(classes))
     known = [ref for ref in dict.fromkeys(context.fields) if ref in pack.catalogue]
     # A stand-in for "no record": enrolled in every requested program, nothing else on file.
@@ -146,7 +160,8 @@ def decide_classes(
     if None in unique and phantom not in subjects:
         subjects.append(phantom)
 
-    verdicts = _evaluate(pack, context, subjects, known)
+    actions = (DISCLOSE, REVIEW) if review else (DISCLOSE,)
+    verdicts = _evaluate(pack, context, subjects, known, actions, validate=validate_requests)
     out: dict[SubjectFacts | None, tuple[FieldDecision, ...]] = {}
     for facts in unique:
         row: list[FieldDecision] = []
@@ -156,11 +171,11 @@ def decide_classes(
                 continue
             subject = phantom if facts is None else facts
             disclose = verdicts[(subject, ref, DISCLOSE)]
-            review = verdicts[(subject, ref, REVIEW)]
+            routed = verdicts.get((subject, ref, REVIEW), _NOT_ROUTED)
             if facts is None:
-                row.append(_no_match(pack, ref, disclose, review))
+                row.append(_no_match(pack, ref, disclose, routed))
             else:
-                row.append(_field_decision(pack, ref, disclose, review))
+                row.append(_field_decision(pack, ref, disclose, routed))
         out[facts] = tuple(row)
     return out
 
@@ -170,20 +185,26 @@ def _evaluate(
     context: DecisionContext,
     subjects: Sequence[SubjectFacts],
     refs: Sequence[FieldRef],
+    actions: tuple[str, ...],
+    *,
+    validate: bool,
 ) -> dict[tuple[SubjectFacts, FieldRef, str], _Verdict]:
     keys: list[tuple[SubjectFacts, FieldRef, str]] = []
     requests: list[dict[str, Any]] = []
     for subject in subjects:
         for ref in refs:
             ctx = cedar_context(context, subject, ref)
-            for action in (DISCLOSE, REVIEW):
+            for action in actions:
                 keys.append((subject, ref, action))
                 requests.append(cedar_request(ref, action, ctx))
     if not requests:
         return {}
     try:
         results = cedarpy.is_authorized_batch(
-            requests, pack.cedar_policies, pack.cedar_entities, pack.cedar_schema
+            requests,
+            pack.cedar_policies,
+            pack.cedar_entities,
+            pack.cedar_schema if validate else None,
         )
     except Exception as exc:  # noqa: BLE001 - any failure of the evaluator withholds (fail closed)
         failed = _Verdict(decision="NoDecision", rule_ids=(), errors=(type(exc).__name__,))

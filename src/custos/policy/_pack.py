@@ -310,11 +310,6 @@ def _default_deny(meta: dict[str, Any], problems: list[str]) -> DefaultDeny | No
     problems.extend(
         f"pack.toml: default_deny: {why}" for why in map(table.problem, every) if why is not None
     )
-    problems.extend(
-        f"pack.toml: default_deny gives no citation for {program.value}"
-        for program in Program
-        if not citations and not per_program.get(program)
-    )
     return DefaultDeny(
         rule_id=rule_id,
         summary=summary,

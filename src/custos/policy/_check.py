@@ -1,0 +1,237 @@
+"""`custos policy check`: everything that must hold before counsel signs a pack off.
+
+1. The pack loads: metadata, catalogue, Cedar syntax, schema validation, annotations on every
+   rule, every citation known (see `_pack`).
+2. Its test cases pass, and every rule is exercised by at least one case.
+3. No conflict with a compelled federal duty: each probe of `authorities.toml` is disclosed
+   and marked compelled, and no forbid overrides a compelled permit anywhere in the scenario
+   space.
+4. Tension with 8 U.S.C. 1373 / 1644 is reported: a forbid that singles out immigration status
+   for the immigration agency is flagged for counsel (a warning: its enforceability is
+   litigated, see the legal notes, finding 3).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import cedarpy
+
+from custos.domain.decisions import Effect
+from custos.domain.disclosure import Purpose, RequesterKind
+from custos.domain.legal import FleeingFelonStatements, LegalProcess, LegalProcessKind
+from custos.domain.programs import FieldRef, Sensitivity
+from custos.domain.subjects import SubjectFacts
+from custos.policy._authorities import authorities
+from custos.policy._cases import TestReport, run_tests
+from custos.policy._engine import DecisionContext, decide
+from custos.policy._pack import Pack, PackInvalidError, load_pack
+from custos.policy._scenarios import SCENARIO_DAY, Scenario, decide_scenarios, sweep
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Finding:
+    severity: Severity
+    #: A stable code: load, test-failure, untested-rule, compelled-duty, forbid-over-compelled,
+    #: status-sharing-1373.
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckReport:
+    pack: str
+    findings: tuple[Finding, ...]
+    tests: TestReport | None = None
+
+    @property
+    def passed(self) -> bool:
+        return not any(f.severity is Severity.ERROR for f in self.findings)
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity is Severity.WARNING)
+
+
+def check(path: Path) -> CheckReport:
+    """Run every check on the pack folder; never raises for a broken pack, reports it."""
+    name = Path(path).name
+    try:
+        pack = load_pack(Path(path))
+    except PackInvalidError as exc:
+        return CheckReport(pack=name, findings=tuple(_err("load", p) for p in exc.problems))
+    findings: list[Finding] = []
+    try:
+        tests = run_tests(pack)
+    except PackInvalidError as exc:
+        return CheckReport(pack=pack.label, findings=tuple(_err("load", p) for p in exc.problems))
+    if not tests.results:
+        findings.append(_err("test-failure", "the pack has no test cases (tests/*.toml)"))
+    for failure in tests.failures:
+        for m in failure.mismatches:
+            findings.append(
+                _err(
+                    "test-failure",
+                    f"case {failure.case.name!r} ({failure.case.source}): {m.field} expected "
+                    f"{m.expected}, got {m.actual} (rules: {', '.join(m.rules_fired)})",
+                )
+            )
+    fired = tests.rules_fired
+    findings.extend(
+        _err(
+            "untested-rule",
+            f"rule {rule.id} ({rule.source}) is not exercised by any test case; "
+            "add a case in tests/ where it decides a field",
+        )
+        for rule in pack.rules.values()
+        if rule.id not in fired
+    )
+    findings.extend(_compelled_duties(pack))
+    findings.extend(_forbids_over_compelled(pack))
+    findings.extend(_status_sharing(pack))
+    return CheckReport(pack=pack.label, findings=tuple(findings), tests=tests)
+
+
+def _err(code: str, message: str) -> Finding:
+    return Finding(severity=Severity.ERROR, code=code, message=message)
+
+
+def _compelled_duties(pack: Pack) -> list[Finding]:
+    out: list[Finding] = []
+    for duty in authorities().compelled_duties:
+        refs = tuple(FieldRef.parse(f) for f in duty.fields)
+        ctx = DecisionContext(
+            requester_kind=RequesterKind(duty.requester_kind),
+            purpose=Purpose(duty.purpose),
+            legal_process=LegalProcess(kind=LegalProcessKind(duty.legal_process)),
+            statements=FleeingFelonStatements(),
+            fields=refs,
+            named=duty.named,
+            today=SCENARIO_DAY,
+        )
+        facts = SubjectFacts(
+            programs=duty.programs,
+            determination_on_file=duty.determination_on_file,
+            opted_out=duty.opted_out,
+        )
+        [row] = decide(pack, ctx, [facts])
+        out.extend(
+            _err(
+                "compelled-duty",
+                f"conflict with a compelled federal duty ({duty.citation}: {duty.description}): "
+                f"{d.field} is {d.effect.value}"
+                f"{'' if d.compelled else ' and not marked compelled'} "
+                f"(rules: {', '.join(d.rule_ids)})",
+            )
+            for d in row
+            if not (d.discloses and d.compelled)
+        )
+    return out
+
+
+def compelled_only(pack: Pack) -> Pack:
+    """The same pack with only its compelled permits: what the law alone would require."""
+    raw = json.loads(cedarpy.policies_to_json_str(pack.policy_text))
+    raw["staticPolicies"] = {
+        k: v
+        for k, v in raw["staticPolicies"].items()
+        if v.get("effect") == "permit" and v.get("annotations", {}).get("compelled") == "true"
+    }
+    policies = cedarpy.PolicySet.from_json_str(json.dumps(raw))
+    return dataclasses.replace(pack, cedar_policies=policies)
+
+
+def _forbids_over_compelled(pack: Pack) -> list[Finding]:
+    if not any(r.compelled for r in pack.rules.values()):
+        return []
+    # Where would the compelled permits alone disclose? Decide only those under the full pack.
+    loose = {s: d for s, d in sweep(compelled_only(pack), review=False).items() if d.compelled}
+    full = decide_scenarios(pack, loose, review=False)
+    seen: set[tuple[str, ...]] = set()
+    out: list[Finding] = []
+    for scenario, decision in sorted(full.items()):
+        other = loose[scenario]
+        if not decision.discloses:
+            key = decision.rule_ids
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(
+                _err(
+                    "forbid-over-compelled",
+                    f"{', '.join(decision.rule_ids)} withholds what compelled rule(s) "
+                    f"{', '.join(r for r in other.rule_ids if pack.rules[r].compelled)} require, "
+                    f"e.g. {_describe(scenario)}",
+                )
+            )
+    return out
+
+
+def _status_sharing(pack: Pack) -> list[Finding]:
+    """Flag forbids that fire on immigration status but not on other fields alike."""
+    full = sweep(
+        pack, review=False, kinds=frozenset({RequesterKind.FEDERAL_IMMIGRATION_ENFORCEMENT})
+    )
+    by_key: dict[tuple[object, ...], dict[FieldRef, set[str]]] = {}
+    for scenario, decision in full.items():
+        if scenario.requester_kind is not RequesterKind.FEDERAL_IMMIGRATION_ENFORCEMENT:
+            continue
+        forbids = {
+            i for i in decision.rule_ids if i in pack.rules and pack.rules[i].effect == "forbid"
+        }
+        key = (
+            scenario.legal_process,
+            scenario.purpose,
+            scenario.program,
+            scenario.opted_out,
+            scenario.determination_on_file,
+        )
+        by_key.setdefault(key, {})[scenario.field] = forbids
+    flagged: dict[str, str] = {}
+    for fields in by_key.values():
+        status = [
+            f for f in fields if pack.catalogue[f].sensitivity is Sensitivity.IMMIGRATION_STATUS
+        ]
+        others = [f for f in fields if f not in status]
+        common = set.intersection(*(fields[f] for f in others)) if others else set()
+        for f in status:
+            for rule_id in sorted(fields[f] - common):
+                flagged.setdefault(rule_id, str(f))
+    return [
+        Finding(
+            severity=Severity.WARNING,
+            code="status-sharing-1373",
+            message=(
+                f"rule {rule_id} forbids sharing immigration status ({example}) with the "
+                "immigration agency: in tension with 8 U.S.C. 1373 and 8 U.S.C. 1644, which "
+                "bar restricting such sharing; its enforceability is litigated, counsel must "
+                "review it"
+            ),
+        )
+        for rule_id, example in sorted(flagged.items())
+    ]
+
+
+def _describe(s: Scenario) -> str:
+    return (
+        f"{s.requester_kind.value} / {s.legal_process.value} / {s.purpose.value} / {s.field}"
+        f"{' / opted out' if s.opted_out else ''}"
+        f"{' / determination on file' if s.determination_on_file else ''}"
+    )
+
+
+def effect_word(effect: Effect) -> str:
+    return {Effect.DISCLOSE: "disclose", Effect.GENERALIZE: "generalize"}.get(effect, "withhold")
