@@ -173,7 +173,8 @@ def _decision_context(
                 programs=frozenset(view.programs),
                 fields=frozenset(view.fields),
                 purposes=frozenset(view.purposes),
-                valid=view.valid_on(ctx.today()),
+                valid_from=view.valid_from,
+                valid_until=view.valid_until,
             )
     return policy.DecisionContext(
         requester_kind=requester_kind,
@@ -593,7 +594,12 @@ def withdraw(ctx: Context, *, actor: RequesterPrincipal, request_id: str) -> Non
         if not RequestStatus(row.status).open_for_requester:
             raise ConflictError("this request can no longer be withdrawn")
         _transition(
-            ctx, s, row, RequestStatus.WITHDRAWN, EventTag.REQUEST_STATUS_WITHDRAW, actor.actor
+            ctx,
+            s,
+            row,
+            to=RequestStatus.WITHDRAWN,
+            tag=EventTag.REQUEST_STATUS_WITHDRAW,
+            actor=actor.actor,
         )
 
 
