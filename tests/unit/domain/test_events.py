@@ -1,0 +1,60 @@
+"""Events encode canonically (RFC 8785), so their leaf hashes are reproducible anywhere."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from custos.domain.events import Event, EventTag
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@given(st.dictionaries(st.text(max_size=8), json_values, max_size=6))
+def test_canonical_bytes_do_not_depend_on_key_order(data: dict[str, object]) -> None:
+    at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    a = Event(tag=EventTag.REQUEST_INTAKE_RECEIVE, at=at, actor="system", data=data)
+    b = Event(
+        tag=EventTag.REQUEST_INTAKE_RECEIVE,
+        at=at,
+        actor="system",
+        data=dict(reversed(list(data.items()))),
+    )
+    assert a.canonical() == b.canonical()
+    assert json.loads(a.canonical())["data"] == data
+
+
+def test_known_encoding() -> None:
+    event = Event(
+        tag=EventTag.REQUEST_STATUS_DENY,
+        at=dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC),
+        actor="staff:stf_1",
+        request_id="req_1",
+        data={"b": 1, "a": [True, None]},
+    )
+    assert event.canonical() == (
+        b'{"actor":"staff:stf_1","at":"2026-03-02T15:00:00.000000Z","data":{"a":[true,null],"b":1},'
+        b'"request":"req_1","tag":"request:status:deny"}'
+    )
+
+
+def test_naive_times_are_refused() -> None:
+    with pytest.raises(ValueError, match="timezone"):
+        Event(tag=EventTag.REQUEST_STATUS_DENY, at=dt.datetime(2026, 1, 1), actor="system")  # noqa: DTZ001
+
+
+def test_tags_are_source_subject_action() -> None:
+    for tag in EventTag:
+        parts = tag.value.split(":")
+        assert len(parts) == 3
+        assert all(parts)
