@@ -1,0 +1,130 @@
+"""A person's accounting of disclosures, built from the ledger's accounting entries.
+
+The pattern is the Privacy Act's accounting (5 U.S.C. 552a(c)): date, nature and purpose of
+each disclosure and the recipient, shown to the person. Custos adds the fields, the legal
+process, the rule and citation that allowed it, and the recipient's retention deadline.
+
+Delayed notice follows 45 CFR 164.528(a)(2): an entry may be withheld from the person only
+for the period a written statement with an end date names. A withheld entry is never silent:
+the person is told how many are withheld and until when, and the entry appears by itself once
+that date has passed (the date is compared with today on every read, nothing is scheduled).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from custos.domain.events import EventTag
+
+
+class DisclosureStatus(StrEnum):
+    """Where a disclosed copy stands, as the person is told."""
+
+    RELEASED = "released"
+    DELIVERED = "delivered"
+    DESTROYED = "destroyed"
+    OVERDUE = "overdue"
+    RECALLED = "recalled"
+
+
+#: Release statuses (from the release service) that the accounting shows as they are.
+_KNOWN = {s.value for s in DisclosureStatus}
+_FINAL = {DisclosureStatus.DESTROYED, DisclosureStatus.RECALLED}
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountingEntry:
+    """One disclosure of one person's data, as their accounting shows it."""
+
+    index: int
+    disclosed_at: dt.datetime
+    request_id: str | None
+    release_id: str
+    requester_id: str
+    requester_name: str
+    requester_kind: str
+    fields: tuple[str, ...]
+    generalized: tuple[str, ...]
+    legal_process: str
+    purpose: str
+    rule_ids: tuple[str, ...]
+    citations: tuple[str, ...]
+    #: Required by law (survives an opt-out) rather than discretionary.
+    compelled: bool
+    retention_until: dt.date | None
+    notify: str
+    notice_delayed_until: dt.date | None
+
+    def visible_on(self, today: dt.date) -> bool:
+        """Whether the person may see this entry today (a delay ends at its end date)."""
+        return self.notice_delayed_until is None or self.notice_delayed_until <= today
+
+
+def _date(value: Any) -> dt.date | None:
+    return dt.date.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def parse_entry(index: int, body: bytes) -> AccountingEntry:
+    """An accounting entry from its canonical ledger body. Raises ValueError if it is not one."""
+    doc = json.loads(body)
+    if doc.get("tag") != EventTag.RELEASE_ACCOUNTING_ENTRY.value:
+        raise ValueError("not an accounting entry")
+    data: dict[str, Any] = doc.get("data") or {}
+    return AccountingEntry(
+        index=index,
+        disclosed_at=dt.datetime.fromisoformat(str(doc["at"])),
+        request_id=doc.get("request"),
+        release_id=str(data.get("release", "")),
+        requester_id=str(data.get("requester", "")),
+        requester_name=str(data.get("requester_name", "")),
+        requester_kind=str(data.get("requester_kind", "")),
+        fields=tuple(str(f) for f in data.get("fields", [])),
+        generalized=tuple(str(f) for f in data.get("generalized", [])),
+        legal_process=str(data.get("legal_process", "")),
+        purpose=str(data.get("purpose", "")),
+        rule_ids=tuple(str(r) for r in data.get("rule_ids", [])),
+        citations=tuple(str(c) for c in data.get("citations", [])),
+        compelled=bool(data.get("compelled", False)),
+        retention_until=_date(data.get("retention_until")),
+        notify=str(data.get("notify", "none")),
+        notice_delayed_until=_date(data.get("notice_delayed_until")),
+    )
+
+
+def disclosure_status(
+    release_status: str | None, retention_until: dt.date | None, today: dt.date
+) -> DisclosureStatus:
+    """The status shown: the release's own when known; past its deadline and not destroyed
+    or recalled, the copy is overdue whatever the release service has recorded yet."""
+    status = (
+        DisclosureStatus(release_status) if release_status in _KNOWN else DisclosureStatus.RELEASED
+    )
+    if status not in _FINAL and retention_until is not None and retention_until < today:
+        return DisclosureStatus.OVERDUE
+    return status
+
+
+@dataclass(frozen=True, kw_only=True)
+class Withheld:
+    """`count` entries hidden until `until` under a written non-disclosure requirement."""
+
+    count: int
+    until: dt.date
+
+
+def split_visible(
+    entries: list[AccountingEntry], today: dt.date
+) -> tuple[list[AccountingEntry], list[Withheld]]:
+    """Entries the person sees today, and counts of the withheld ones by end date."""
+    visible = [e for e in entries if e.visible_on(today)]
+    counts = Counter(
+        e.notice_delayed_until
+        for e in entries
+        if not e.visible_on(today) and e.notice_delayed_until is not None
+    )
+    return visible, [Withheld(count=n, until=d) for d, n in sorted(counts.items())]

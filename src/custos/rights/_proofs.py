@@ -1,0 +1,80 @@
+"""Offline verification of a person's accounting document.
+
+An accounting downloaded as JSON carries, for each entry, the entry's exact ledger bytes,
+its index and an RFC 9162 inclusion proof against a signed checkpoint (C2SP signed note) that
+the document includes. Anyone holding the log's verifier key can check, without asking the
+agency, that every entry shown is in the log the agency signed:
+
+1. open the checkpoint note with the trusted verifier keys (C2SP signed-note);
+2. parse the checkpoint body: origin, tree size, root (C2SP tlog-checkpoint);
+3. for each entry: leaf hash = SHA-256(0x00 ‖ entry bytes) (RFC 9162 §2.1.1);
+4. check the inclusion proof of that leaf at its index against the root (RFC 9162 §2.1.3.2);
+5. check the entry is an accounting entry and the summary shown matches its bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+from custos.domain.errors import IntegrityError
+from custos.ledger import (
+    Checkpoint,
+    NoteError,
+    ProofError,
+    hash_leaf,
+    open_note,
+    verify_inclusion,
+)
+from custos.rights._accounting import parse_entry
+
+FORMAT = "custos-accounting/1"
+
+
+@dataclass(frozen=True, kw_only=True)
+class VerifiedAccounting:
+    checkpoint: Checkpoint
+    #: Ledger indices of the entries proven.
+    indices: tuple[int, ...]
+
+
+def verify_accounting(document: dict[str, Any], *, verifier_keys: list[str]) -> VerifiedAccounting:
+    """Check every proof in an accounting document; raises IntegrityError naming the first bad
+    entry, returns what was proven otherwise."""
+    if document.get("format") != FORMAT:
+        raise IntegrityError(f"not a {FORMAT} document")
+    proof_doc = document.get("proof") or {}
+    try:
+        # 1.–2. The checkpoint must be signed by a trusted key.
+        text = open_note(note=str(proof_doc.get("checkpoint", "")), verifier_keys=verifier_keys)
+        checkpoint = Checkpoint.parse(text)
+    except (NoteError, IntegrityError) as exc:
+        raise IntegrityError(f"the checkpoint does not verify: {exc}") from None
+    indices: list[int] = []
+    for item in document.get("disclosures", []):
+        proof = item.get("proof")
+        if proof is None:
+            continue  # newer than the checkpoint: shown, not yet provable
+        index = int(proof["index"])
+        try:
+            entry = base64.b64decode(proof["entry"], validate=True)
+            path = [base64.b64decode(h, validate=True) for h in proof["inclusion"]]
+            # 3.–4. The entry's leaf is in the signed tree.
+            if int(proof["tree_size"]) != checkpoint.size:
+                raise IntegrityError("the proof is not against the included checkpoint")
+            verify_inclusion(
+                leaf_hash=hash_leaf(entry),
+                index=index,
+                tree_size=checkpoint.size,
+                proof=path,
+                root=checkpoint.root,
+            )
+            # 5. What is shown is what the log holds.
+            parsed = parse_entry(index, entry)
+        except (ProofError, ValueError, KeyError, TypeError) as exc:
+            raise IntegrityError(f"entry {index} does not verify: {exc}") from None
+        if parsed.release_id != item.get("release_id") or list(parsed.fields) != item.get("fields"):
+            raise IntegrityError(f"entry {index} does not match the summary shown")
+        indices.append(index)
+    return VerifiedAccounting(checkpoint=checkpoint, indices=tuple(indices))

@@ -1,0 +1,73 @@
+"""Letters to people from Jinja2 templates, in English and Spanish, as HTML or PDF.
+
+Templates live in `templates/<language>/<kind>.html` and share one printable layout with
+print CSS, so the HTML itself is a printable letter; PDF is the same HTML through WeasyPrint.
+Autoescaping is on: names and reasons typed by people can never become markup.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from custos.domain.errors import FieldProblem, InvalidInputError
+
+_TEMPLATES = Path(__file__).parent / "templates"
+
+
+class NoticeKind(StrEnum):
+    DISCLOSURE_MADE = "disclosure_made"
+    DISCLOSURE_PENDING = "disclosure_pending"
+    CHALLENGE_OUTCOME = "challenge_outcome"
+    OPT_OUT_CONFIRMATION = "opt_out_confirmation"
+    ACCESS_CODE = "access_code"
+    #: Not a queued notice: the printable accounting letter.
+    ACCOUNTING = "accounting"
+
+
+LANGUAGES = ("en", "es")
+
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(_TEMPLATES),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def check_language(language: str) -> str:
+    if language not in LANGUAGES:
+        raise InvalidInputError(
+            "unsupported language",
+            [FieldProblem(path="language", message=f"one of {', '.join(LANGUAGES)}")],
+        )
+    return language
+
+
+#: What every letter's layout reads; callers may override any of them.
+_DEFAULTS: dict[str, Any] = {
+    "agency": "Department of Social Services",
+    "portal": "the agency's privacy portal",
+    "reference": "",
+    "name": "",
+    "address": "",
+    "today": "",
+}
+
+
+def render_html(kind: NoticeKind, language: str, data: dict[str, Any]) -> str:
+    """The letter as a standalone, printable HTML document."""
+    template = _env.get_template(f"{check_language(language)}/{kind.value}.html")
+    return template.render({**_DEFAULTS, **data, "language": language})
+
+
+def render_pdf(kind: NoticeKind, language: str, data: dict[str, Any]) -> bytes:
+    """The same letter as PDF (WeasyPrint; needs Pango, see scripts/services)."""
+    import weasyprint  # type: ignore[import-untyped]  # ships no types; heavy, so loaded lazily
+
+    pdf: bytes = weasyprint.HTML(string=render_html(kind, language, data)).write_pdf()
+    return pdf
