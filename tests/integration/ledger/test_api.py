@@ -45,7 +45,9 @@ def test_public_and_auditor_views(lctx: Context, keys: tuple[Path, str]) -> None
     cp = Checkpoint.parse(
         open_note(note=client.get("/v1/ledger/checkpoint").text, verifier_keys=[keys[1]])
     )
-    proof = client.get("/v1/ledger/proofs/consistency", params={"first": 10, "second": cp.size}).json()
+    proof = client.get(
+        "/v1/ledger/proofs/consistency", params={"first": 10, "second": cp.size}
+    ).json()
     verify_consistency(
         size1=10,
         size2=cp.size,
