@@ -85,7 +85,7 @@ def _settings(url: str, data_dir: Path) -> Settings:
     return Settings(
         database_url=url,
         data_dir=data_dir,
-        pseudonym_secret=TEST_SECRET,  # type: ignore[arg-type]  # pydantic coerces str to SecretStr
+        pseudonym_secret=TEST_SECRET,
         policies_dir=REPO / "policies",
     )
 

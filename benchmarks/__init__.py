@@ -1,0 +1,1 @@
+"""Reproducible benchmarks. Run all with `python -m benchmarks --size smoke|full`."""
