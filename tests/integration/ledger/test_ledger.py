@@ -14,8 +14,8 @@ from custos.domain.errors import IntegrityError
 from custos.domain.events import Event, EventTag
 from custos.ledger import (
     Checkpoint,
-    append,
     VerificationError,
+    append,
     generate_key,
     hash_leaf,
     open_note,

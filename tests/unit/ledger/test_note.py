@@ -15,8 +15,14 @@ TEXT = (
     "If you think cryptography is the answer to your problem,\n"
     "then you don't know what your problem is.\n"
 )
-PETER_SIG = "\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
-ENOCH_SIG = "\u2014 EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n"
+PETER_SIG = (
+    "\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZ"
+    "SNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
+)
+ENOCH_SIG = (
+    "\u2014 EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovT"
+    "G01oOTGwnWLox33WWd1RvMc+QQ=\n"
+)
 
 
 def test_sign_matches_the_go_reference_byte_for_byte() -> None:
@@ -90,7 +96,7 @@ def test_cosignature_v1_signs_time_and_text_and_verifies() -> None:
     assert opened.cosigned_at[0][2] == 1_700_000_000
     # The time is signed: changing it breaks the cosignature.
     witness_line = cosigned.splitlines()[-1]
-    name, b64 = witness_line[2:].split(" ")
+    _, b64 = witness_line[2:].split(" ")
     import base64
 
     raw = bytearray(base64.b64decode(b64))

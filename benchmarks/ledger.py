@@ -1,0 +1,206 @@
+"""Ledger benchmark: durable appends, proofs at scale, full offline verification.
+
+Each figure is printed next to a raw SHA-256 loop over the same leaves in the same run.
+
+    uv run python benchmarks/ledger.py --size smoke   # CI: well under a minute
+    uv run python benchmarks/ledger.py --size full    # `make bench`: 1M and 10M entries
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from custos.config import Settings
+from custos.domain.events import Event, EventTag
+from custos.ledger import (
+    TileStore,
+    append,
+    generate_key,
+    hash_leaf,
+    inclusion_proof,
+    integrate,
+    verify_consistency,
+    verify_inclusion,
+)
+from custos.ledger._merkle import consistency_proof, root_hash
+from custos.ledger._verify import read_entries, verify_export
+from custos.store.engine import make_engine, session_factory
+from custos.store.schema import metadata
+from custos.workflow import ledger
+from custos.workflow.context import Context
+
+SIZES = {
+    "smoke": {"append": 20_000, "trees": [100_000]},
+    "full": {"append": 200_000, "trees": [1_000_000, 10_000_000]},
+}
+AT = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+
+
+def _event(i: int) -> Event:
+    return Event(
+        tag=EventTag.REQUEST_INTAKE_RECEIVE,
+        at=AT,
+        actor="staff:s_0001",
+        request_id=f"r_{i:08d}",
+        data={
+            "purpose": "law_enforcement",
+            "fields": ["snap.benefit_amount", "person.address"],
+            "n": i,
+        },
+    )
+
+
+def _raw_hash(entries: list[bytes]) -> float:
+    t = time.perf_counter()
+    for e in entries:
+        hashlib.sha256(e).digest()
+    return time.perf_counter() - t
+
+
+def bench_append(n: int, work: Path) -> None:
+    engine = make_engine(f"sqlite:///{work / 'append.db'}")
+    metadata.create_all(engine)
+    sessions = session_factory(engine)
+    events = [_event(i) for i in range(n)]
+    batch = 1000
+    t = time.perf_counter()
+    for start in range(0, n, batch):
+        with sessions() as s, s.begin():
+            append(s, events[start : start + batch])
+    elapsed = time.perf_counter() - t
+    t = time.perf_counter()
+    with sessions() as s, s.begin():
+        while integrate(s, now=AT)[0] < n:
+            pass
+    integ = time.perf_counter() - t
+    raw = _raw_hash([e.canonical() for e in events])
+    print(f"append (SQLite WAL, batches of {batch}, committed): {n / elapsed:,.0f} entries/s")
+    print(f"integrate into tiles: {n / integ:,.0f} entries/s")
+    print(f"raw SHA-256 over the same entries: {n / raw:,.0f} entries/s")
+    engine.dispose()
+
+
+def _fill(n: int, path: Path) -> Context:
+    """A log of n entries, inserted directly (the append path is measured above)."""
+    engine = make_engine(f"sqlite:///{path}")
+    metadata.create_all(engine)
+    raw = engine.raw_connection()
+    cur = raw.cursor()
+    chunk = 200_000
+    for start in range(0, n, chunk):
+        rows = []
+        for i in range(start, min(n, start + chunk)):
+            body = (
+                b'{"actor":"system","at":"2026-03-02T00:00:00.000000Z","data":{"n":%d},"request":null,"tag":"records:import:complete"}'
+                % i
+            )
+            rows.append(
+                (
+                    i,
+                    "records:import:complete",
+                    None,
+                    None,
+                    body,
+                    hash_leaf(body),
+                    "2026-03-02 00:00:00.000000",
+                )
+            )
+        cur.execute("BEGIN")
+        cur.executemany(
+            "INSERT INTO ledger_entries (idx, tag, request_id, subject_ref, body, leaf_hash, at) VALUES (?,?,?,?,?,?,?)",
+            rows,
+        )
+        cur.execute("COMMIT")
+    raw.close()
+    sessions = session_factory(engine)
+    with sessions() as s, s.begin():
+        while integrate(s, now=AT, limit=1 << 20)[0] < n:
+            pass
+    key = path.parent / f"{path.stem}.key"
+    skey, _ = generate_key("bench.custos.example/ledger")
+    ledger.write_key_file(key, [skey])
+    settings = Settings(
+        database_url=f"sqlite:///{path}",
+        data_dir=path.parent,
+        demo=True,
+        ledger_key_path=key,
+        ledger_origin="bench.custos.example/ledger",
+    )
+    return Context(settings=settings, engine=engine, sessions=sessions)
+
+
+def bench_tree(n: int, work: Path) -> None:
+    print(f"--- {n:,} entries ---")
+    t = time.perf_counter()
+    ctx = _fill(n, work / f"tree{n}.db")
+    print(f"fill + integrate: {time.perf_counter() - t:.1f} s")
+    rng = random.Random(1)
+    gen, ver, cgen, cver = [], [], [], []
+    with ctx.reading() as s:
+        store = TileStore(s, shared_cache=True)
+        root = root_hash(store, n)
+        leaves = {}
+        for _ in range(300):
+            i = rng.randrange(n)
+            leaves[i] = hash_leaf(
+                b'{"actor":"system","at":"2026-03-02T00:00:00.000000Z","data":{"n":%d},"request":null,"tag":"records:import:complete"}'
+                % i
+            )
+            t = time.perf_counter()
+            proof = inclusion_proof(TileStore(s, shared_cache=True), i, n)
+            gen.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            verify_inclusion(leaf_hash=leaves[i], index=i, tree_size=n, proof=proof, root=root)
+            ver.append(time.perf_counter() - t)
+            m = rng.randrange(1, n)
+            t = time.perf_counter()
+            cproof = consistency_proof(TileStore(s, shared_cache=True), m, n)
+            cgen.append(time.perf_counter() - t)
+            root1 = root_hash(store, m)
+            t = time.perf_counter()
+            verify_consistency(size1=m, size2=n, proof=cproof, root1=root1, root2=root)
+            cver.append(time.perf_counter() - t)
+    us = lambda xs: (
+        f"median {statistics.median(xs) * 1e6:.0f} µs, p99 {sorted(xs)[int(len(xs) * 0.99)] * 1e6:.0f} µs"
+    )
+    print(f"inclusion proof generation (from SQLite tiles): {us(gen)}")
+    print(f"inclusion proof verification: {us(ver)}")
+    print(f"consistency proof generation: {us(cgen)}")
+    print(f"consistency proof verification: {us(cver)}")
+    ledger.publish_checkpoint(ctx)
+    out = work / f"export{n}"
+    ledger.export(ctx, out)
+    vkeys = ledger.verifier_keys(ctx.settings)
+    t = time.perf_counter()
+    verify_export(out, verifier_keys=vkeys)
+    full = time.perf_counter() - t
+    entries = [line for chunk in read_entries(out / "entries.jsonl") for line in chunk]
+    raw = _raw_hash(entries)
+    print(f"full offline verification: {n / full:,.0f} entries/s ({full:.2f} s)")
+    print(
+        f"raw SHA-256 over the same entries: {n / raw:,.0f} entries/s ({raw:.2f} s); ratio {full / raw:.2f}×"
+    )
+    ctx.engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--size", choices=sorted(SIZES), default="smoke")
+    args = parser.parse_args()
+    plan = SIZES[args.size]
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        bench_append(plan["append"], work)  # type: ignore[arg-type]
+        for n in plan["trees"]:  # type: ignore[attr-defined]
+            bench_tree(n, work)
+
+
+if __name__ == "__main__":
+    main()
