@@ -30,21 +30,13 @@ def context() -> Context:
 
 
 def run_guarded(app: typer.Typer) -> None:
-    """Run the app; a CustosError prints its diagnostics and exits with its code."""
-    try:
-        app(standalone_mode=False)
-    except CustosError as exc:
-        err_console.print(f"[red]error:[/red] {exc.diagnostics()}", markup=True, highlight=False)
-        sys.exit(exc.exit_code)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err_console.print("aborted")
-        sys.exit(130)
-    except Exception as exc:  # click's usage errors
-        import click
+    """Run the app; a CustosError prints its diagnostics and exits with its code.
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    Usage errors are Typer's own (exit code 2); any other exception is a bug and keeps its
+    traceback.
+    """
+    try:
+        app()
+    except CustosError as exc:
+        err_console.print(f"[red]error:[/red] {exc.diagnostics()}", highlight=False)
+        sys.exit(exc.exit_code)
