@@ -55,7 +55,7 @@ def generate(people: int, seed: int) -> RecordSet:
         raise ValueError(f"generate at least {fixed.people.height} people (the demo people)")
     if people > MAX_PEOPLE:
         raise ValueError(f"generate at most {MAX_PEOPLE:,} people")
-    synthetic = _synthetic(people - fixed.people.height, random.Random(seed))  # noqa: S311 - synthetic data, not secrets; must be seedable
+    synthetic = _synthetic(people - fixed.people.height, random.Random(seed))  # noqa: S311  # nosec B311 - synthetic data, not secrets; must be seedable
     return RecordSet.concat([fixed, synthetic])
 
 

@@ -61,7 +61,7 @@ def load(session: Session, records: RecordSet, *, progress: Progress | None = No
             _copy_postgres(connection.connection.driver_connection, table, frame, progress)
         else:
             placeholders = ", ".join("?" for _ in columns)
-            statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"  # noqa: S608 - fixed table and column names
+            statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"  # noqa: S608  # nosec B608 - fixed table and column names
             for batch in _batches(_sqlite_ready(frame)):
                 connection.exec_driver_sql(statement, batch)
                 if progress is not None:
