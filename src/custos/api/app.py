@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from custos import __version__
-from custos.api import ledger, problems, requesters, staff
+from custos.api import ledger, policy, problems, requesters, staff
 from custos.config import Settings
 from custos.workflow.context import Context
 
@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None, *, ctx: Context | None = None) 
     app.include_router(requesters.router)
     app.include_router(staff.router)
     app.include_router(ledger.router)
+    app.include_router(policy.router)
 
     @app.get("/healthz", tags=["public"], summary="Liveness")
     def healthz() -> dict[str, str]:

@@ -4,9 +4,14 @@ A pack (see `policies/`) is a folder of Cedar policies, a schema, a field catalo
 cases, reviewed by counsel. `load_pack` validates it; `decide` answers, for each person and each
 requested field, disclose / generalize / withhold with the rules, citations and obligations that
 decided it. No permitting rule, a Cedar `NoDecision`, any evaluation error or an unknown field
-all mean withhold.
+all mean withhold. `check`, `run_tests`, `explain`, `diff`, `replay` and `public_page` serve the
+`custos policy` commands and the API.
 """
 
+from custos.policy._authorities import Authority, authorities
+from custos.policy._cases import CaseResult, Mismatch, TestReport, run_tests
+from custos.policy._check import CheckReport, Finding, Severity, check
+from custos.policy._diff import DiffReport, DiffRow, diff
 from custos.policy._engine import (
     AgreementFacts,
     DecisionContext,
@@ -14,16 +19,44 @@ from custos.policy._engine import (
     decide,
     decide_classes,
 )
+from custos.policy._explain import Explanation, FieldExplanation, PersonExplanation, explain
 from custos.policy._pack import Pack, PackInvalidError, Rule, load_pack
+from custos.policy._public import LANGS, public_model, public_page
+from custos.policy._replay import ReplayClass, ReplayItem, ReplayReport, RequestReplay, replay
 
 __all__ = [
+    "LANGS",
     "AgreementFacts",
+    "Authority",
+    "CaseResult",
+    "CheckReport",
     "DecisionContext",
+    "DiffReport",
+    "DiffRow",
+    "Explanation",
+    "FieldExplanation",
+    "Finding",
+    "Mismatch",
     "Pack",
     "PackInvalidError",
+    "PersonExplanation",
+    "ReplayClass",
+    "ReplayItem",
+    "ReplayReport",
+    "RequestReplay",
     "Rule",
+    "Severity",
+    "TestReport",
+    "authorities",
+    "check",
     "class_key",
     "decide",
     "decide_classes",
+    "diff",
+    "explain",
     "load_pack",
+    "public_model",
+    "public_page",
+    "replay",
+    "run_tests",
 ]

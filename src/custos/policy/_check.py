@@ -80,15 +80,15 @@ def check(path: Path) -> CheckReport:
         return CheckReport(pack=pack.label, findings=tuple(_err("load", p) for p in exc.problems))
     if not tests.results:
         findings.append(_err("test-failure", "the pack has no test cases (tests/*.toml)"))
-    for failure in tests.failures:
-        for m in failure.mismatches:
-            findings.append(
-                _err(
-                    "test-failure",
-                    f"case {failure.case.name!r} ({failure.case.source}): {m.field} expected "
-                    f"{m.expected}, got {m.actual} (rules: {', '.join(m.rules_fired)})",
-                )
-            )
+    findings.extend(
+        _err(
+            "test-failure",
+            f"case {failure.case.name!r} ({failure.case.source}): {m.field} expected "
+            f"{m.expected}, got {m.actual} (rules: {', '.join(m.rules_fired)})",
+        )
+        for failure in tests.failures
+        for m in failure.mismatches
+    )
     fired = tests.rules_fired
     findings.extend(
         _err(

@@ -115,6 +115,8 @@ class DefaultDeny:
     citations: tuple[str, ...]
     program_citations: Mapping[Program, tuple[str, ...]]
 
+    summary_es: str = ""
+
     def citations_for(self, program: Program) -> tuple[str, ...]:
         return self.program_citations.get(program, ()) + self.citations
 
@@ -315,6 +317,7 @@ def _default_deny(meta: dict[str, Any], problems: list[str]) -> DefaultDeny | No
         summary=summary,
         citations=citations,
         program_citations=MappingProxyType(per_program),
+        summary_es=str(raw.get("summary_es", "")),
     )
 
 

@@ -1,0 +1,239 @@
+"""The public, plain-language page of a pack, in English and Spanish.
+
+Generated from the pack itself, so the page cannot drift from the rules in force: what we
+share, with whom, when, under which authority, and how a person can opt out or challenge.
+42 CFR 431.300–431.307 (as summarised in the legal notes) asks that Medicaid safeguards be
+publicised; Custos does so for every program.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Any
+
+from custos.policy._pack import Pack, Rule
+from custos.policy._words import citation_title
+
+LANGS = ("en", "es")
+
+_TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "How we share your information",
+        "intro": (
+            "This page explains when {jurisdiction} shares information about people who receive "
+            "SNAP, TANF, Medicaid or housing assistance with other agencies, including "
+            "immigration enforcement. It is generated from the rules in force: policy pack "
+            "{name}, version {version}, effective {effective}."
+        ),
+        "required": "What the law requires us to share",
+        "required_note": "These apply even if you have opted out.",
+        "may": "What we may share, and with whom",
+        "may_note": "If you opt out, we do not share under any of these rules.",
+        "never": "Limits that always apply",
+        "review": "Requests a lawyer looks at first",
+        "else": "Everything else",
+        "retention": (
+            "Anyone who receives your information must destroy it after {days} days at the "
+            "latest and may not pass it on."
+        ),
+        "optout_h": "How to opt out",
+        "optout": (
+            "You can ask us not to share your information when the law does not require it. "
+            "Ask your caseworker, or ask a legal aid advocate to ask for you. Your choice "
+            "turns off every rule under \u201cWhat we may share\u201d; it cannot stop what the "
+            "law requires."
+        ),
+        "challenge_h": "How to see and challenge what was shared",
+        "challenge": (
+            "You can ask for a list of every time your information was shared: when, with whom, "
+            "what, and under which law. If you think something was shared wrongly, you can "
+            "challenge it; while a challenge is open, nothing more is sent about you under that "
+            "request. You can also report suspected misuse to us without giving your name."
+        ),
+        "authority": "Authority",
+        "review_note": "Review by counsel",
+        "fingerprint": "Fingerprint of these rules (SHA-256)",
+        "english_only": "",
+    },
+    "es": {
+        "title": "Cómo compartimos su información",
+        "intro": (
+            "Esta página explica cuándo {jurisdiction} comparte información sobre las personas "
+            "que reciben SNAP, TANF, Medicaid o ayuda para la vivienda con otras agencias, "
+            "incluidas las autoridades de inmigración. Se genera a partir de las reglas vigentes: "
+            "paquete de políticas {name}, versión {version}, vigente desde el {effective}."
+        ),
+        "required": "Lo que la ley nos obliga a compartir",
+        "required_note": "Esto se aplica aunque usted haya pedido no compartir su información.",
+        "may": "Lo que podemos compartir, y con quién",
+        "may_note": "Si usted pide que no compartamos su información, no la compartimos bajo "
+        "ninguna de estas reglas.",
+        "never": "Límites que siempre se aplican",
+        "review": "Solicitudes que primero revisa un abogado",
+        "else": "Todo lo demás",
+        "retention": (
+            "Quien reciba su información debe destruirla a más tardar después de {days} días y "
+            "no puede pasarla a nadie más."
+        ),
+        "optout_h": "Cómo pedir que no compartamos su información",
+        "optout": (
+            "Puede pedirnos que no compartamos su información cuando la ley no lo exige. "
+            "Pídaselo a su trabajador social, o pida a un abogado de ayuda legal que lo haga por "
+            "usted. Su decisión desactiva todas las reglas de \u201cLo que podemos "
+            "compartir\u201d; no puede impedir lo que la ley exige."
+        ),
+        "challenge_h": "Cómo ver y impugnar lo que se compartió",
+        "challenge": (
+            "Puede pedir una lista de cada vez que se compartió su información: cuándo, con "
+            "quién, qué y bajo qué ley. Si cree que algo se compartió indebidamente, puede "
+            "impugnarlo; mientras la impugnación esté abierta, no se envía nada más sobre usted "
+            "en esa solicitud. También puede denunciar un uso indebido sin dar su nombre."
+        ),
+        "authority": "Fundamento legal",
+        "review_note": "Revisión por abogados",
+        "fingerprint": "Huella de estas reglas (SHA-256)",
+        "english_only": " (texto solo en inglés)",
+    },
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Item:
+    text: str
+    authorities: tuple[str, ...]
+
+
+def _items(rules: list[Rule], lang: str) -> list[_Item]:
+    t = _TEXT[lang]
+    out = []
+    for rule in sorted(rules, key=lambda r: r.id):
+        text = rule.summary_es if lang == "es" and rule.summary_es else rule.summary
+        if lang == "es" and not rule.summary_es:
+            text += t["english_only"]
+        cites = tuple(
+            f"{c} — {title}" if (title := citation_title(c, lang)) else c for c in rule.citations
+        )
+        out.append(_Item(text=text, authorities=cites))
+    return out
+
+
+def public_model(pack: Pack, lang: str = "en") -> dict[str, Any]:
+    """The page as data (served by the API as JSON)."""
+    if lang not in LANGS:
+        raise ValueError(f"language must be one of {', '.join(LANGS)}")
+    t = _TEXT[lang]
+    rules = list(pack.rules.values())
+    sections = [
+        (t["required"], t["required_note"], [r for r in rules if r.compelled]),
+        (
+            t["may"],
+            t["may_note"],
+            [
+                r
+                for r in rules
+                if r.effect == "permit" and not r.compelled and not r.routes_to_review
+            ],
+        ),
+        (t["never"], "", [r for r in rules if r.effect == "forbid"]),
+        (t["review"], "", [r for r in rules if r.routes_to_review]),
+    ]
+    return {
+        "lang": lang,
+        "title": t["title"],
+        "intro": t["intro"].format(
+            jurisdiction=pack.jurisdiction,
+            name=pack.name,
+            version=pack.version,
+            effective=pack.effective_date.isoformat(),
+        ),
+        "sections": [
+            {
+                "heading": heading,
+                "note": note,
+                "items": [
+                    {"text": i.text, "authorities": list(i.authorities)}
+                    for i in _items(members, lang)
+                ],
+            }
+            for heading, note, members in sections
+            if members
+        ],
+        "else": {
+            "heading": t["else"],
+            "text": (pack.default_deny.summary_es if lang == "es" else "")
+            or pack.default_deny.summary,
+        },
+        "retention": t["retention"].format(days=pack.default_retention_days),
+        "opt_out": {"heading": t["optout_h"], "text": t["optout"]},
+        "challenge": {"heading": t["challenge_h"], "text": t["challenge"]},
+        "counsel_review": {"heading": t["review_note"], "text": pack.counsel_review_note},
+        "pack": {"name": pack.name, "version": pack.version, "content_hash": pack.content_hash},
+        "fingerprint_label": t["fingerprint"],
+        "authority_label": t["authority"],
+    }
+
+
+def public_page(pack: Pack, lang: str = "en", fmt: str = "html") -> str:
+    """The page as HTML or Markdown (`fmt` is "html" or "markdown")."""
+    m = public_model(pack, lang)
+    if fmt == "markdown":
+        return _markdown(m)
+    if fmt == "html":
+        return _html(m)
+    raise ValueError("format must be html or markdown")
+
+
+def _markdown(m: dict[str, Any]) -> str:
+    lines = [f"# {m['title']}", "", m["intro"], ""]
+    for s in m["sections"]:
+        lines += [f"## {s['heading']}", ""]
+        if s["note"]:
+            lines += [f"*{s['note']}*", ""]
+        for item in s["items"]:
+            lines.append(f"- {item['text']}")
+            lines += [f"  - {m['authority_label']}: {a}" for a in item["authorities"]]
+        lines.append("")
+    lines += [f"## {m['else']['heading']}", "", m["else"]["text"], "", m["retention"], ""]
+    for key in ("opt_out", "challenge", "counsel_review"):
+        lines += [f"## {m[key]['heading']}", "", m[key]["text"], ""]
+    lines += [f"{m['fingerprint_label']}: `{m['pack']['content_hash']}`", ""]
+    return "\n".join(lines)
+
+
+def _html(m: dict[str, Any]) -> str:
+    e = html.escape
+    parts = [
+        f'<!doctype html>\n<html lang="{e(m["lang"])}"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{e(m['title'])}</title>",
+        (
+            "<style>body{font-family:sans-serif;max-width:46rem;margin:auto;padding:1rem;"
+            "line-height:1.5}small{color:#444}</style></head><body>"
+        ),
+        f"<h1>{e(m['title'])}</h1>",
+        f"<p>{e(m['intro'])}</p>",
+    ]
+    for s in m["sections"]:
+        parts.append(f"<h2>{e(s['heading'])}</h2>")
+        if s["note"]:
+            parts.append(f"<p><em>{e(s['note'])}</em></p>")
+        parts.append("<ul>")
+        for item in s["items"]:
+            cites = "; ".join(e(a) for a in item["authorities"])
+            parts.append(
+                f"<li>{e(item['text'])}<br><small>{e(m['authority_label'])}: {cites}</small></li>"
+            )
+        parts.append("</ul>")
+    parts += [
+        f"<h2>{e(m['else']['heading'])}</h2>",
+        f"<p>{e(m['else']['text'])}</p>",
+        f"<p>{e(m['retention'])}</p>",
+    ]
+    for key in ("opt_out", "challenge", "counsel_review"):
+        parts += [f"<h2>{e(m[key]['heading'])}</h2>", f"<p>{e(m[key]['text'])}</p>"]
+    parts.append(
+        f"<p><small>{e(m['fingerprint_label'])}: <code>{e(m['pack']['content_hash'])}</code>"
+        "</small></p></body></html>"
+    )
+    return "\n".join(parts) + "\n"

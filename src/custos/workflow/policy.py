@@ -1,0 +1,217 @@
+"""Policy services over stored requests: explain, replay, activate, and the public page.
+
+The pure work lives in `custos.policy`; these functions load what it needs from the store,
+check the caller's role, and write the activation event in the same transaction as its row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from custos import ledger, policy, records
+from custos.domain.decisions import Effect, FieldDecision, Notify, Obligations
+from custos.domain.disclosure import RequesterKind
+from custos.domain.errors import NotFoundError, PolicyError
+from custos.domain.events import Event, EventTag
+from custos.domain.principals import StaffPrincipal
+from custos.domain.programs import FieldRef
+from custos.domain.roles import Role
+from custos.domain.subjects import NO_MATCH_KEY, SubjectFacts
+from custos.store import tables as t
+from custos.workflow.accounts import get_requester
+from custos.workflow.context import Context
+from custos.workflow.requests import _decision_context, _domain_request, _load
+
+_READERS = (Role.LEGAL_REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN)
+#: Named requests list each subject; larger ones are explained per class of equal facts.
+_MAX_LISTED = 50
+
+
+def _field_decision(row: t.DecisionRow) -> FieldDecision:
+    o = row.obligations or {}
+    return FieldDecision(
+        field=FieldRef.parse(row.field),
+        effect=Effect(row.effect),
+        rule_ids=tuple(row.rule_ids),
+        citations=tuple(row.citations),
+        obligations=Obligations(
+            notify=Notify(o.get("notify", Notify.NONE.value)),
+            notice_delay_requires_statement=bool(o.get("notice_delay_requires_statement")),
+            retention_days=o.get("retention_days"),
+            no_onward_sharing=bool(o.get("no_onward_sharing", True)),
+            generalize_to=o.get("generalize_to"),
+        ),
+        compelled=row.compelled,
+        needs_review=row.needs_review,
+        reasons=tuple(row.reasons),
+    )
+
+
+def _context_of(ctx: Context, session: Session, row: t.Request) -> policy.DecisionContext:
+    subjects = session.scalars(
+        select(t.RequestSubject)
+        .where(t.RequestSubject.request_id == row.id)
+        .order_by(t.RequestSubject.position)
+    ).all()
+    req = _domain_request(row, subjects)
+    requester = get_requester(session, row.requester_id)
+    return _decision_context(ctx, session, req, RequesterKind(requester.kind))
+
+
+def explain_request(ctx: Context, *, actor: StaffPrincipal, request_id: str) -> policy.Explanation:
+    """Explain a decided request per person (or per class of equal facts) and field."""
+    actor.require(*_READERS)
+    with ctx.reading() as session:
+        row = _load(session, request_id)
+        if row.pack_name is None:
+            raise NotFoundError("this request has not been decided yet")
+        pack = ctx.pack(row.pack_name)
+        if row.pack_hash != pack.content_hash:
+            raise PolicyError(
+                "the pack that decided this request has changed since; its stored reasons stand, "
+                "but an explanation needs the same pack version"
+            )
+        context = _context_of(ctx, session, row)
+        decisions: dict[str, list[FieldDecision]] = defaultdict(list)
+        for d in session.scalars(
+            select(t.DecisionRow)
+            .where(t.DecisionRow.request_id == row.id)
+            .order_by(t.DecisionRow.id)
+        ):
+            decisions[d.class_key].append(_field_decision(d))
+        subjects = session.execute(
+            select(t.RequestSubject.subject_ref, t.RequestSubject.class_key)
+            .where(t.RequestSubject.request_id == row.id)
+            .order_by(t.RequestSubject.position)
+        ).all()
+    order = {f: i for i, f in enumerate(context.fields)}
+    rows = {
+        k: sorted(v, key=lambda d: order.get(d.field, len(order))) for k, v in decisions.items()
+    }
+    if len(subjects) <= _MAX_LISTED:
+        labelled = [(ref, rows.get(key, [])) for ref, key in subjects]
+    else:
+        sizes = Counter(key for _, key in subjects)
+        labelled = [
+            (f"{sizes[key]} people with the same facts (class {key})", rows[key]) for key in rows
+        ]
+    return policy.explain(pack, context, labelled)
+
+
+def replay_since(
+    ctx: Context, *, actor: StaffPrincipal, pack_name: str, since: dt.date
+) -> policy.ReplayReport:
+    """Re-decide every request decided since `since` under another pack and count changes."""
+    actor.require(*_READERS)
+    pack = ctx.pack(pack_name)
+    start = dt.datetime.combine(since, dt.time.min, tzinfo=dt.UTC)
+    items: list[policy.ReplayItem] = []
+    with ctx.reading() as session:
+        rows = session.scalars(
+            select(t.Request)
+            .where(t.Request.submitted_at >= start, t.Request.pack_hash.is_not(None))
+            .order_by(t.Request.submitted_at, t.Request.id)
+        ).all()
+        for row in rows:
+            stored: dict[str, dict[FieldRef, Effect]] = defaultdict(dict)
+            for d in session.scalars(
+                select(t.DecisionRow).where(t.DecisionRow.request_id == row.id)
+            ):
+                stored[d.class_key][FieldRef.parse(d.field)] = Effect(d.effect)
+            if not stored:
+                continue  # preservation requests decide no field
+            members = session.execute(
+                select(t.RequestSubject.person_id, t.RequestSubject.class_key).where(
+                    t.RequestSubject.request_id == row.id
+                )
+            ).all()
+            facts = records.facts_for(
+                session, [p for p, _ in members if p is not None], on=row.submitted_at.date()
+            )
+            by_class: dict[str, SubjectFacts | None] = {}
+            sizes: Counter[str] = Counter()
+            for person_id, key in members:
+                sizes[key] += 1
+                if key not in by_class:
+                    by_class[key] = None if key == NO_MATCH_KEY else facts.get(person_id or "")
+            classes = tuple(
+                policy.ReplayClass(facts=by_class[key], people=sizes[key], stored=stored[key])
+                for key in sorted(by_class)
+                if key in stored
+            )
+            items.append(
+                policy.ReplayItem(
+                    request_id=row.id, context=_context_of(ctx, session, row), classes=classes
+                )
+            )
+    return policy.replay(pack, items)
+
+
+def activate_pack(ctx: Context, *, actor: StaffPrincipal, name: str) -> dict[str, Any]:
+    """Record that a pack version is in force: a row and a ledger event, in one transaction.
+
+    The pack must pass `policy check` first; a broken or failing pack is never activated.
+    """
+    actor.require(Role.ADMIN)
+    report = policy.check(ctx.settings.policies_dir / name)
+    if not report.passed:
+        raise PolicyError(
+            f"pack {name!r} fails policy check: " + "; ".join(f.message for f in report.errors[:5])
+        )
+    pack = ctx.pack(name)
+    now = ctx.now()
+    with ctx.transaction() as session:
+        session.add(
+            t.PackActivation(
+                name=pack.name,
+                version=pack.version,
+                content_hash=pack.content_hash,
+                activated_by=actor.actor,
+                activated_at=now,
+            )
+        )
+        ledger.append(
+            session,
+            [
+                Event(
+                    tag=EventTag.POLICY_PACK_ACTIVATE,
+                    at=now,
+                    actor=actor.actor,
+                    data={
+                        "pack": pack.name,
+                        "version": pack.version,
+                        "pack_hash": pack.content_hash,
+                        "warnings": [f.code for f in report.warnings],
+                    },
+                )
+            ],
+        )
+    return {"name": pack.name, "version": pack.version, "content_hash": pack.content_hash}
+
+
+def active_pack(ctx: Context) -> policy.Pack:
+    """The pack in force: the last activation when it is loadable, else the configured one."""
+    with ctx.reading() as session:
+        last = session.scalar(
+            select(t.PackActivation).order_by(t.PackActivation.id.desc()).limit(1)
+        )
+    if last is not None:
+        pack = ctx.pack(last.name)
+        if pack.content_hash == last.content_hash:
+            return pack
+    return ctx.pack()
+
+
+def public_policy(ctx: Context, *, lang: str, fmt: str | None = None) -> Any:
+    """The public page of the pack in force: a dict (fmt None), or html / markdown text."""
+    if lang not in policy.LANGS:
+        raise NotFoundError("no page in that language")
+    pack = active_pack(ctx)
+    if fmt is None:
+        return policy.public_model(pack, lang)
+    return policy.public_page(pack, lang, fmt)
