@@ -1,0 +1,5 @@
+"""`python -m custos.cli`."""
+
+from custos.cli import main
+
+main()

@@ -1,0 +1,135 @@
+"""The operator's CLI, run as a real process: the demo set-up and a request's review."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def _custos(tmp: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "CUSTOS_DEMO": "true",
+        "CUSTOS_DATABASE_URL": f"sqlite:///{tmp / 'custos.db'}",
+        "CUSTOS_DATA_DIR": str(tmp / "var"),
+        "CUSTOS_POLICIES_DIR": str(REPO / "policies"),
+        "COLUMNS": "200",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "custos.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if check and result.returncode != 0:
+        pytest.fail(
+            f"custos {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+        )
+    return result
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, object]]:
+    tmp = tmp_path_factory.mktemp("cli")
+    _custos(tmp, "demo", "--people", "300", "--no-serve")
+    creds = json.loads((tmp / "var" / "demo-credentials.json").read_text(encoding="utf-8"))
+    return tmp, creds
+
+
+def test_demo_sets_up_accounts_and_people_with_private_credentials(
+    demo: tuple[Path, dict[str, object]],
+) -> None:
+    tmp, creds = demo
+    assert set(creds["staff"]) == {
+        "admin",
+        "intake",
+        "counsel",
+        "approver1",
+        "approver2",
+        "auditor",
+    }  # type: ignore[call-overload]
+    assert len(creds["requesters"]) == 4  # type: ignore[arg-type]
+    assert (tmp / "var" / "demo-credentials.json").stat().st_mode & 0o077 == 0
+    # Running it again reuses the installation rather than creating a second one.
+    again = _custos(tmp, "demo", "--people", "300", "--no-serve")
+    assert "300" in again.stdout
+    listed = _custos(tmp, "requester", "list", "--as", "admin").stdout
+    assert listed.count("(demo)") == 4
+
+
+def test_a_request_through_the_cli(demo: tuple[Path, dict[str, object]], tmp_path: Path) -> None:
+    tmp, creds = demo
+    police = next(
+        rid
+        for rid, info in creds["requesters"].items()
+        if "Police" in info["name"]  # type: ignore[attr-defined]
+    )
+    document = tmp_path / "warrant.pdf"
+    document.write_bytes(b"%PDF-1.4 written request\n")
+    request = tmp_path / "request.json"
+    request.write_text(
+        json.dumps(
+            {
+                "subjects": [{"case_number": "9000000002"}],
+                "fields": ["snap/address", "snap/ssn", "snap/photo", "snap/benefit_amount"],
+                "purpose": "fleeing_felon",
+                "purpose_text": "Felony warrant",
+                "legal_process": {"kind": "written_request"},
+                "statements": {
+                    "fleeing_or_violating": True,
+                    "locating_is_official_duty": True,
+                    "proper_exercise_of_duty": True,
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
+    out = _custos(
+        tmp,
+        "request",
+        "submit",
+        str(request),
+        "--requester-id",
+        police,
+        "--document",
+        str(document),
+        "--as",
+        "intake",
+    ).stdout
+    rid = out.split()[1].rstrip(":")
+    assert "partly_approved" in out
+    shown = _custos(tmp, "request", "show", rid, "--as", "counsel").stdout
+    assert "2020(e)(8)(E)" in shown
+    # The intake clerk may not approve: a clear error and a non-zero exit.
+    refused = _custos(tmp, "request", "approve", rid, "--as", "intake", check=False)
+    assert refused.returncode == 4
+    assert "approver" in refused.stderr
+    _custos(tmp, "request", "classify", rid, "--as", "counsel")
+    assert "in_review" in _custos(tmp, "request", "approve", rid, "--as", "approver1").stdout
+    assert "approved" in _custos(tmp, "request", "approve", rid, "--as", "approver2").stdout
+    detail = json.loads(_custos(tmp, "request", "show", rid, "--as", "auditor", "--json").stdout)
+    assert detail["status"] == "approved"
+
+
+def test_bad_request_file_exits_with_the_problems(
+    demo: tuple[Path, dict[str, object]], tmp_path: Path
+) -> None:
+    tmp, creds = demo
+    rid = next(iter(creds["requesters"]))  # type: ignore[call-overload]
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"purpose": "nonsense"}', encoding="utf-8")
+    result = _custos(
+        tmp, "request", "submit", str(bad), "--requester-id", rid, "--as", "intake", check=False
+    )
+    assert result.returncode == 2
+    assert "purpose" in result.stderr
+    assert "legal_process" in result.stderr
