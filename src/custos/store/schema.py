@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
-from custos.store import tables  # noqa: F401  (registers tables)
+from custos.store import rights_tables, tables  # noqa: F401  (registers tables)
 from custos.store.base import Base
 
 with contextlib.suppress(ImportError):  # the ledger's own tables (being written)

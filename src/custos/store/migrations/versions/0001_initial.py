@@ -128,6 +128,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_pack_activations")),
     )
     op.create_table(
+        "person_signin_throttle",
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("first_failure_at", custos.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("locked_until", custos.store.base.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_person_signin_throttle")),
+    )
+    op.create_table(
         "staff",
         sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("username", sa.String(length=80), nullable=False),
@@ -167,6 +175,27 @@ def upgrade() -> None:
         sa.Column("updated_at", custos.store.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("origin", name=op.f("pk_witness_state")),
     )
+    op.create_table(
+        "concerns",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("acknowledgement", sa.String(length=20), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("contact", sa.String(length=200), nullable=False),
+        sa.Column("received_at", custos.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("priority", sa.String(length=20), nullable=True),
+        sa.Column("triage_note", sa.Text(), nullable=True),
+        sa.Column("triaged_by", sa.String(length=40), nullable=True),
+        sa.Column("triaged_at", custos.store.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["triaged_by"], ["staff.id"], name=op.f("fk_concerns_triaged_by_staff")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_concerns")),
+        sa.UniqueConstraint("acknowledgement", name=op.f("uq_concerns_acknowledgement")),
+    )
+    with op.batch_alter_table("concerns", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_concerns_status"), ["status"], unique=False)
+
     op.create_table(
         "ledger_cosignatures",
         sa.Column(
@@ -229,6 +258,21 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_people_household_id"), ["household_id"], unique=False)
         batch_op.create_index("ix_people_name_birth", ["name_norm", "birth_date"], unique=False)
 
+    op.create_table(
+        "representatives",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("organization", sa.String(length=200), nullable=False),
+        sa.Column("secret_hash", sa.String(length=64), nullable=False),
+        sa.Column("registered_by", sa.String(length=40), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", custos.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["registered_by"], ["staff.id"], name=op.f("fk_representatives_registered_by_staff")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_representatives")),
+        sa.UniqueConstraint("secret_hash", name=op.f("uq_representatives_secret_hash")),
+    )
     op.create_table(
         "requesters",
         sa.Column("id", sa.String(length=40), nullable=False),
@@ -311,6 +355,92 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_enrolments_person_id"), ["person_id"], unique=False)
 
     op.create_table(
+        "notices",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("person_id", sa.String(length=40), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("language", sa.String(length=5), nullable=False),
+        sa.Column("source_key", sa.String(length=120), nullable=False),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.Column("created_at", custos.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("sent_at", custos.store.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("sent_by", sa.String(length=40), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["people.id"], name=op.f("fk_notices_person_id_people")
+        ),
+        sa.ForeignKeyConstraint(["sent_by"], ["staff.id"], name=op.f("fk_notices_sent_by_staff")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notices")),
+        sa.UniqueConstraint("source_key", name=op.f("uq_notices_source_key")),
+    )
+    with op.batch_alter_table("notices", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_notices_person_id"), ["person_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_notices_status"), ["status"], unique=False)
+
+    op.create_table(
+        "person_access_codes",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("person_id", sa.String(length=40), nullable=False),
+        sa.Column("code_hash", sa.String(length=200), nullable=False),
+        sa.Column("issued_by", sa.String(length=40), nullable=False),
+        sa.Column("created_at", custos.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", custos.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", custos.store.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", custos.store.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["issued_by"], ["staff.id"], name=op.f("fk_person_access_codes_issued_by_staff")
+        ),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["people.id"], name=op.f("fk_person_access_codes_person_id_people")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_person_access_codes")),
+    )
+    with op.batch_alter_table("person_access_codes", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_person_access_codes_person_id"), ["person_id"], unique=False
+        )
+
+    op.create_table(
+        "person_preferences",
+        sa.Column("person_id", sa.String(length=40), nullable=False),
+        sa.Column("language", sa.String(length=5), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["people.id"], name=op.f("fk_person_preferences_person_id_people")
+        ),
+        sa.PrimaryKeyConstraint("person_id", name=op.f("pk_person_preferences")),
+    )
+    op.create_table(
+        "representative_consents",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("person_id", sa.String(length=40), nullable=False),
+        sa.Column("representative_id", sa.String(length=40), nullable=False),
+        sa.Column("scopes", sa.JSON(), nullable=False),
+        sa.Column("granted_by", sa.String(length=60), nullable=False),
+        sa.Column("created_at", custos.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", custos.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", custos.store.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_by", sa.String(length=60), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["people.id"], name=op.f("fk_representative_consents_person_id_people")
+        ),
+        sa.ForeignKeyConstraint(
+            ["representative_id"],
+            ["representatives.id"],
+            name=op.f("fk_representative_consents_representative_id_representatives"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_representative_consents")),
+    )
+    with op.batch_alter_table("representative_consents", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_representative_consents_person_id"), ["person_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_representative_consents_representative_id"),
+            ["representative_id"],
+            unique=False,
+        )
+
+    op.create_table(
         "requester_tokens",
         sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("requester_id", sa.String(length=40), nullable=False),
@@ -334,6 +464,39 @@ def upgrade() -> None:
     with op.batch_alter_table("requester_tokens", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_requester_tokens_requester_id"), ["requester_id"], unique=False
+        )
+
+    op.create_table(
+        "person_sessions",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("person_id", sa.String(length=40), nullable=False),
+        sa.Column("method", sa.String(length=20), nullable=False),
+        sa.Column("representative_id", sa.String(length=40), nullable=True),
+        sa.Column("consent_id", sa.String(length=40), nullable=True),
+        sa.Column("scopes", sa.JSON(), nullable=False),
+        sa.Column("secret_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", custos.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", custos.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", custos.store.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["consent_id"],
+            ["representative_consents.id"],
+            name=op.f("fk_person_sessions_consent_id_representative_consents"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["people.id"], name=op.f("fk_person_sessions_person_id_people")
+        ),
+        sa.ForeignKeyConstraint(
+            ["representative_id"],
+            ["representatives.id"],
+            name=op.f("fk_person_sessions_representative_id_representatives"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_person_sessions")),
+        sa.UniqueConstraint("secret_hash", name=op.f("uq_person_sessions_secret_hash")),
+    )
+    with op.batch_alter_table("person_sessions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_person_sessions_person_id"), ["person_id"], unique=False
         )
 
     op.create_table(
@@ -408,6 +571,39 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_approvals_request_id"), ["request_id"], unique=False)
 
     op.create_table(
+        "challenges",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("person_id", sa.String(length=40), nullable=False),
+        sa.Column("request_id", sa.String(length=40), nullable=False),
+        sa.Column("target", sa.String(length=20), nullable=False),
+        sa.Column("release_id", sa.String(length=40), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("documents", sa.JSON(), nullable=False),
+        sa.Column("filed_by", sa.String(length=60), nullable=False),
+        sa.Column("filed_at", custos.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("held_requests", sa.JSON(), nullable=False),
+        sa.Column("resolution", sa.Text(), nullable=True),
+        sa.Column("resolved_by", sa.String(length=40), nullable=True),
+        sa.Column("resolved_at", custos.store.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("recall_needed", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["people.id"], name=op.f("fk_challenges_person_id_people")
+        ),
+        sa.ForeignKeyConstraint(
+            ["request_id"], ["requests.id"], name=op.f("fk_challenges_request_id_requests")
+        ),
+        sa.ForeignKeyConstraint(
+            ["resolved_by"], ["staff.id"], name=op.f("fk_challenges_resolved_by_staff")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_challenges")),
+    )
+    with op.batch_alter_table("challenges", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_challenges_person_id"), ["person_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_challenges_request_id"), ["request_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_challenges_status"), ["status"], unique=False)
+
+    op.create_table(
         "decision_rows",
         sa.Column(
             "id",
@@ -437,6 +633,59 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_decision_rows_request_id"), ["request_id"], unique=False
         )
+
+    op.create_table(
+        "releases",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("request_id", sa.String(length=40), nullable=False),
+        sa.Column("requester_id", sa.String(length=40), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("format", sa.String(length=10), nullable=False),
+        sa.Column("fields", sa.JSON(), nullable=False),
+        sa.Column("people", sa.Integer(), nullable=False),
+        sa.Column("rows", sa.Integer(), nullable=False),
+        sa.Column("payload_sha256", sa.String(length=64), nullable=False),
+        sa.Column(
+            "payload_size", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("ciphertext_sha256", sa.String(length=64), nullable=False),
+        sa.Column(
+            "ciphertext_size", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("ciphertext_path", sa.String(length=200), nullable=True),
+        sa.Column("manifest_copy_path", sa.String(length=200), nullable=True),
+        sa.Column("manifest", sa.Text(), nullable=False),
+        sa.Column("signature", sa.Text(), nullable=False),
+        sa.Column("retention_until", sa.Date(), nullable=False),
+        sa.Column(
+            "accounting_first", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("accounting_count", sa.Integer(), nullable=False),
+        sa.Column("built_by", sa.String(length=60), nullable=False),
+        sa.Column("created_at", custos.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("downloads", sa.Integer(), nullable=False),
+        sa.Column("delivered_at", custos.store.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("receipt", sa.JSON(), nullable=True),
+        sa.Column("destroyed_at", custos.store.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("overdue_at", custos.store.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("purged_at", custos.store.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["request_id"], ["requests.id"], name=op.f("fk_releases_request_id_requests")
+        ),
+        sa.ForeignKeyConstraint(
+            ["requester_id"], ["requesters.id"], name=op.f("fk_releases_requester_id_requesters")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_releases")),
+        sa.UniqueConstraint("request_id", name=op.f("uq_releases_request_id")),
+    )
+    with op.batch_alter_table("releases", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_releases_requester_id"), ["requester_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_releases_retention_until"), ["retention_until"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_releases_status"), ["status"], unique=False)
 
     op.create_table(
         "request_subjects",
@@ -473,22 +722,93 @@ def upgrade() -> None:
             batch_op.f("ix_request_subjects_subject_ref"), ["subject_ref"], unique=False
         )
 
+    op.create_table(
+        "destruction_attestations",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("release_id", sa.String(length=40), nullable=False),
+        sa.Column("destroyed_by", sa.String(length=200), nullable=False),
+        sa.Column("destroyed_on", sa.Date(), nullable=False),
+        sa.Column("method", sa.String(length=200), nullable=False),
+        sa.Column("statement", sa.Text(), nullable=False),
+        sa.Column("submitted_by", sa.String(length=60), nullable=False),
+        sa.Column("submitted_at", custos.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["release_id"],
+            ["releases.id"],
+            name=op.f("fk_destruction_attestations_release_id_releases"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_destruction_attestations")),
+    )
+    with op.batch_alter_table("destruction_attestations", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_destruction_attestations_release_id"), ["release_id"], unique=False
+        )
+
+    op.create_table(
+        "release_notices",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("release_id", sa.String(length=40), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("destroy_by", sa.Date(), nullable=True),
+        sa.Column("manifest", sa.Text(), nullable=True),
+        sa.Column("signature", sa.Text(), nullable=True),
+        sa.Column("ciphertext_path", sa.String(length=200), nullable=True),
+        sa.Column("manifest_copy_path", sa.String(length=200), nullable=True),
+        sa.Column("rows", sa.Integer(), nullable=False),
+        sa.Column("issued_by", sa.String(length=60), nullable=False),
+        sa.Column("issued_at", custos.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["release_id"], ["releases.id"], name=op.f("fk_release_notices_release_id_releases")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_release_notices")),
+    )
+    with op.batch_alter_table("release_notices", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_release_notices_release_id"), ["release_id"], unique=False
+        )
+
     # ### end Alembic commands ###
     _ledger_guards()
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("release_notices", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_release_notices_release_id"))
+
+    op.drop_table("release_notices")
+    with op.batch_alter_table("destruction_attestations", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_destruction_attestations_release_id"))
+
+    op.drop_table("destruction_attestations")
     with op.batch_alter_table("request_subjects", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_request_subjects_subject_ref"))
         batch_op.drop_index(batch_op.f("ix_request_subjects_request_id"))
         batch_op.drop_index(batch_op.f("ix_request_subjects_person_id"))
 
     op.drop_table("request_subjects")
+    with op.batch_alter_table("releases", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_releases_status"))
+        batch_op.drop_index(batch_op.f("ix_releases_retention_until"))
+        batch_op.drop_index(batch_op.f("ix_releases_requester_id"))
+
+    op.drop_table("releases")
     with op.batch_alter_table("decision_rows", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_decision_rows_request_id"))
 
     op.drop_table("decision_rows")
+    with op.batch_alter_table("challenges", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_challenges_status"))
+        batch_op.drop_index(batch_op.f("ix_challenges_request_id"))
+        batch_op.drop_index(batch_op.f("ix_challenges_person_id"))
+
+    op.drop_table("challenges")
     with op.batch_alter_table("approvals", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_approvals_request_id"))
 
@@ -498,10 +818,29 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_requests_requester_id"))
 
     op.drop_table("requests")
+    with op.batch_alter_table("person_sessions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_person_sessions_person_id"))
+
+    op.drop_table("person_sessions")
     with op.batch_alter_table("requester_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_requester_tokens_requester_id"))
 
     op.drop_table("requester_tokens")
+    with op.batch_alter_table("representative_consents", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_representative_consents_representative_id"))
+        batch_op.drop_index(batch_op.f("ix_representative_consents_person_id"))
+
+    op.drop_table("representative_consents")
+    op.drop_table("person_preferences")
+    with op.batch_alter_table("person_access_codes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_person_access_codes_person_id"))
+
+    op.drop_table("person_access_codes")
+    with op.batch_alter_table("notices", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_notices_status"))
+        batch_op.drop_index(batch_op.f("ix_notices_person_id"))
+
+    op.drop_table("notices")
     with op.batch_alter_table("enrolments", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_enrolments_person_id"))
 
@@ -515,6 +854,7 @@ def downgrade() -> None:
 
     op.drop_table("staff_sessions")
     op.drop_table("requesters")
+    op.drop_table("representatives")
     with op.batch_alter_table("people", schema=None) as batch_op:
         batch_op.drop_index("ix_people_name_birth")
         batch_op.drop_index(batch_op.f("ix_people_household_id"))
@@ -524,12 +864,17 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_ledger_cosignatures_checkpoint_size"))
 
     op.drop_table("ledger_cosignatures")
+    with op.batch_alter_table("concerns", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_concerns_status"))
+
+    op.drop_table("concerns")
     op.drop_table("witness_state")
     with op.batch_alter_table("witness_alarms", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_witness_alarms_origin"))
 
     op.drop_table("witness_alarms")
     op.drop_table("staff")
+    op.drop_table("person_signin_throttle")
     op.drop_table("pack_activations")
     op.drop_table("ledger_witnesses")
     op.drop_table("ledger_tree")
