@@ -114,7 +114,8 @@ def _fill(n: int, path: Path) -> Context:
             )
         cur.execute("BEGIN")
         cur.executemany(
-            "INSERT INTO ledger_entries (idx, tag, request_id, subject_ref, body, leaf_hash, at) VALUES (?,?,?,?,?,?,?)",
+            "INSERT INTO ledger_entries (idx, tag, request_id, subject_ref, body, leaf_hash, at) "
+            "VALUES (?,?,?,?,?,?,?)",
             rows,
         )
         cur.execute("COMMIT")
@@ -167,9 +168,11 @@ def bench_tree(n: int, work: Path) -> None:
             t = time.perf_counter()
             verify_consistency(size1=m, size2=n, proof=cproof, root1=root1, root2=root)
             cver.append(time.perf_counter() - t)
-    us = lambda xs: (
-        f"median {statistics.median(xs) * 1e6:.0f} µs, p99 {sorted(xs)[int(len(xs) * 0.99)] * 1e6:.0f} µs"
-    )
+
+    def us(xs: list[float]) -> str:
+        p99 = sorted(xs)[int(len(xs) * 0.99)]
+        return f"median {statistics.median(xs) * 1e6:.0f} µs, p99 {p99 * 1e6:.0f} µs"
+
     print(f"inclusion proof generation (from SQLite tiles): {us(gen)}")
     print(f"inclusion proof verification: {us(ver)}")
     print(f"consistency proof generation: {us(cgen)}")
@@ -185,7 +188,8 @@ def bench_tree(n: int, work: Path) -> None:
     raw = _raw_hash(entries)
     print(f"full offline verification: {n / full:,.0f} entries/s ({full:.2f} s)")
     print(
-        f"raw SHA-256 over the same entries: {n / raw:,.0f} entries/s ({raw:.2f} s); ratio {full / raw:.2f}×"
+        f"raw SHA-256 over the same entries: {n / raw:,.0f} entries/s ({raw:.2f} s); "
+        f"ratio {full / raw:.2f}×"
     )
     ctx.engine.dispose()
 

@@ -101,7 +101,8 @@ class SubjectFacts:
 
     def key(self) -> str:
         """A short stable key of these facts: people with equal facts share one decision."""
-        text = f"{','.join(sorted(self.programs))}|{int(self.determination_on_file)}|{int(self.opted_out)}"
+        programs = ",".join(sorted(self.programs))
+        text = f"{programs}|{int(self.determination_on_file)}|{int(self.opted_out)}"
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,9 +24,9 @@ def keys(tmp_path: Path) -> tuple[Path, str]:
 
 
 @pytest.fixture
-def lctx(ctx: Context, keys: tuple[Path, str]) -> Iterator[Context]:
+def lctx(ctx: Context, keys: tuple[Path, str]) -> Context:
     settings = ctx.settings.model_copy(update={"ledger_key_path": keys[0], "ledger_origin": ORIGIN})
-    yield Context(settings=settings, engine=ctx.engine, sessions=ctx.sessions, clock=ctx.clock)
+    return Context(settings=settings, engine=ctx.engine, sessions=ctx.sessions, clock=ctx.clock)
 
 
 def add_events(ctx: Context, n: int, *, subject: str | None = None, start: int = 0) -> list[int]:

@@ -66,10 +66,15 @@ def test_successive_checkpoints_are_consistent(lctx: Context, keys: tuple[Path, 
 
 def test_a_rolled_back_append_leaves_no_gap(lctx: Context) -> None:
     add_events(lctx, 3)
-    with pytest.raises(RuntimeError), lctx.transaction() as session:
-        at = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
-        append(session, [Event(tag=EventTag.RECORDS_IMPORT_COMPLETE, at=at, actor="system")])
-        raise RuntimeError
+    at = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+
+    def append_then_fail() -> None:
+        with lctx.transaction() as session:
+            append(session, [Event(tag=EventTag.RECORDS_IMPORT_COMPLETE, at=at, actor="system")])
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        append_then_fail()
     assert add_events(lctx, 2) == [3, 4]
 
 
