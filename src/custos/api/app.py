@@ -2,21 +2,62 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from custos import __version__
 from custos.api import ledger, policy, problems, requesters, staff
 from custos.config import Settings
+from custos.workflow import ledger as ledger_workflow
 from custos.workflow.context import Context
 
+_log = logging.getLogger("custos.api")
 
-def create_app(settings: Settings | None = None, *, ctx: Context | None = None) -> FastAPI:
-    """Build the app over a context (tests pass their own) or over fresh settings."""
+
+def _publish_forever(ctx: Context, stop: threading.Event) -> None:
+    """Publish checkpoints until stopped; a failed round is logged and retried next round."""
+    while not stop.is_set():
+        try:
+            ledger_workflow.publish_checkpoint(ctx)
+        except Exception:  # noqa: BLE001  (a background loop must outlive one bad round)
+            _log.exception("publishing a checkpoint failed; retrying next interval")
+        stop.wait(ctx.settings.checkpoint_interval_seconds)
+
+
+def create_app(
+    settings: Settings | None = None, *, ctx: Context | None = None, background: bool = False
+) -> FastAPI:
+    """Build the app over a context (tests pass their own) or over fresh settings.
+
+    With `background`, the app publishes a signed checkpoint every
+    `checkpoint_interval_seconds` while it runs (`custos serve` turns this on).
+    """
     if ctx is None:
         if settings is None:
             raise ValueError("create_app needs settings or a context")
         ctx = Context.from_settings(settings)
+    context = ctx
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        worker = None
+        if background:
+            worker = threading.Thread(
+                target=_publish_forever, args=(context, stop), name="checkpoints", daemon=True
+            )
+            worker.start()
+        yield
+        stop.set()
+        if worker is not None:
+            worker.join(timeout=5)
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Custos",
         version=__version__,
         summary="Disclosures of benefits recipients' data: controlled, proven, accounted for.",

@@ -46,7 +46,7 @@ def serve(
 
     from custos.api.app import create_app
 
-    app = create_app(load_settings())
+    app = create_app(load_settings(), background=True)
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 
