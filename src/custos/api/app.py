@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from custos import __version__
-from custos.api import ledger, policy, problems, requesters, staff
+from custos.api import ledger, people, policy, problems, requesters, staff
 from custos.config import Settings
 from custos.workflow import ledger as ledger_workflow
 from custos.workflow.context import Context
@@ -71,6 +71,7 @@ def create_app(
     app.include_router(staff.router)
     app.include_router(ledger.router)
     app.include_router(policy.router)
+    app.include_router(people.router)
 
     @app.get("/healthz", tags=["public"], summary="Liveness")
     def healthz() -> dict[str, str]:

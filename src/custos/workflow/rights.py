@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import hmac
@@ -43,6 +44,7 @@ from custos import ledger
 from custos.domain.errors import (
     AuthenticationError,
     ConflictError,
+    CustosError,
     FieldProblem,
     InvalidInputError,
     NotFoundError,
@@ -1222,18 +1224,38 @@ def _challenge_target(
     raise NotFoundError("no such request")
 
 
-def _recall(
-    ctx: Context, s: Session, *, release_id: str, person_id: str, actor: str, reason: str
+#: Days a recipient has to destroy a release recalled by an upheld challenge.
+RECALL_DAYS = 30
+
+
+def _recall_after_commit(
+    ctx: Context, *, actor: StaffPrincipal, challenge_id: str, release_id: str
 ) -> bool:
-    """Ask the release service to recall a delivered release; False when it cannot here."""
+    """Ask the release service to recall a delivered release (in its own transaction, which it
+    owns). Until it confirms, the challenge keeps `recall_needed`, so a failure is visible in
+    the challenge queue and nothing is silently dropped. Returns whether the recall was issued.
+    """
     try:
         releases = importlib.import_module("custos.workflow.releases")
     except ImportError:
         return False
-    recall = getattr(releases, "recall_for_challenge", None)
+    recall = getattr(releases, "recall", None)
     if recall is None:
         return False
-    recall(ctx, s, release_id=release_id, person_id=person_id, actor=actor, reason=reason)
+    try:
+        recall(
+            ctx,
+            actor=actor,
+            release_id=release_id,
+            reason=f"challenge {challenge_id} upheld",
+            destroy_by=ctx.today() + dt.timedelta(days=RECALL_DAYS),
+        )
+    except CustosError:
+        return False
+    with ctx.transaction() as s:
+        row = s.get(r.Challenge, challenge_id)
+        if row is not None:
+            row.recall_needed = False
     return True
 
 
@@ -1248,8 +1270,9 @@ def resolve_challenge(
     """A legal reviewer upholds or rejects a challenge, with a reason the person is sent.
 
     Upheld on a pending request: the person is excluded from it (releases skip them).
-    Upheld on a delivered disclosure: the release is recalled (or the need is recorded when
-    the release service cannot recall here). Either way the requests the challenge held go
+    Upheld on a delivered disclosure: once the resolution commits, the release service
+    recalls the release (it owns that transaction); until it confirms, the challenge shows
+    `recall_needed`. Either way the requests the challenge held go
     back to review — unless another open challenge still holds them — and approvals given
     before the hold no longer count.
     """
@@ -1275,16 +1298,8 @@ def resolve_challenge(
             ):
                 subject.excluded = True
         elif outcome is ChallengeOutcome.UPHELD and row.release_id is not None:
-            issued = _recall(
-                ctx,
-                s,
-                release_id=row.release_id,
-                person_id=row.person_id,
-                actor=actor.actor,
-                reason=f"challenge {row.id} upheld",
-            )
-            recall = "issued" if issued else "needed"
-            row.recall_needed = not issued
+            recall = "requested"
+            row.recall_needed = True
         row.status = outcome.value
         row.resolution = reason.strip()
         row.resolved_by = actor.id
@@ -1318,7 +1333,13 @@ def resolve_challenge(
                 "reason": row.resolution,
             },
         )
-        return _challenge_view(row)
+        view = _challenge_view(row)
+    if recall is not None and view.release_id is not None:
+        issued = _recall_after_commit(
+            ctx, actor=actor, challenge_id=view.id, release_id=view.release_id
+        )
+        view = dataclasses.replace(view, recall_needed=not issued)
+    return view
 
 
 def _release_holds(ctx: Context, s: Session, row: r.Challenge, actor: str) -> list[str]:
