@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
+import custos.store.release_tables  # noqa: F401  (registers the release tables)
 from custos.store import rights_tables, tables  # noqa: F401  (registers tables)
 from custos.store.base import Base
 

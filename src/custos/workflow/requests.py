@@ -643,6 +643,103 @@ def resume(ctx: Context, session: Session, *, request_id: str, actor: str, reaso
     )
 
 
+# --- releases (called by custos.workflow.releases inside its own transactions) -------------
+
+
+def load_for_release(session: Session, request_id: str) -> t.Request:
+    """The request, locked for update, for a release step in the caller's transaction."""
+    return _load(session, request_id, lock=True)
+
+
+def _release_step(
+    ctx: Context,
+    session: Session,
+    request_id: str,
+    *,
+    to: RequestStatus,
+    tag: EventTag,
+    actor: str,
+    **data: Any,
+) -> None:
+    row = _load(session, request_id, lock=True)
+    _transition(ctx, session, row, to=to, tag=tag, actor=actor, **data)
+
+
+def mark_released(
+    ctx: Context, session: Session, request_id: str, *, actor: str, **data: Any
+) -> None:
+    """approved → released, logged as `release:package:build` (in the caller's transaction)."""
+    _release_step(
+        ctx,
+        session,
+        request_id,
+        to=RequestStatus.RELEASED,
+        tag=EventTag.RELEASE_PACKAGE_BUILD,
+        actor=actor,
+        **data,
+    )
+
+
+def mark_delivered(
+    ctx: Context, session: Session, request_id: str, *, actor: str, **data: Any
+) -> None:
+    """released → delivered, logged as `release:receipt:acknowledge`."""
+    _release_step(
+        ctx,
+        session,
+        request_id,
+        to=RequestStatus.DELIVERED,
+        tag=EventTag.RELEASE_RECEIPT_ACKNOWLEDGE,
+        actor=actor,
+        **data,
+    )
+
+
+def mark_retention_expired(
+    ctx: Context, session: Session, request_id: str, *, actor: str, **data: Any
+) -> None:
+    """released | delivered → retention_expired, logged as `release:retention:expire`."""
+    _release_step(
+        ctx,
+        session,
+        request_id,
+        to=RequestStatus.RETENTION_EXPIRED,
+        tag=EventTag.RELEASE_RETENTION_EXPIRE,
+        actor=actor,
+        **data,
+    )
+
+
+def mark_overdue(
+    ctx: Context, session: Session, request_id: str, *, actor: str, **data: Any
+) -> None:
+    """retention_expired → overdue, logged as `release:retention:overdue`."""
+    _release_step(
+        ctx,
+        session,
+        request_id,
+        to=RequestStatus.OVERDUE,
+        tag=EventTag.RELEASE_RETENTION_OVERDUE,
+        actor=actor,
+        **data,
+    )
+
+
+def mark_destroyed(
+    ctx: Context, session: Session, request_id: str, *, actor: str, **data: Any
+) -> None:
+    """→ destroyed on a destruction attestation, logged as `release:destruction:attest`."""
+    _release_step(
+        ctx,
+        session,
+        request_id,
+        to=RequestStatus.DESTROYED,
+        tag=EventTag.RELEASE_DESTRUCTION_ATTEST,
+        actor=actor,
+        **data,
+    )
+
+
 # --- views ----------------------------------------------------------------------------------
 
 #: What a requester is told, by outward status. One wording per status, whatever the reason.

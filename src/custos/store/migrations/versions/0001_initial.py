@@ -8,9 +8,9 @@ Create Date: (regenerated)
 from __future__ import annotations
 
 import sqlalchemy as sa
+from alembic import op
 
 import custos.store.base
-from alembic import op
 
 revision = "0001"
 down_revision = None

@@ -1,0 +1,135 @@
+"""Approved requests ready to release, over the shared `world`, and an agency signing key."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from custos.domain.disclosure import Purpose, RequesterKind
+from custos.domain.principals import RequesterPrincipal
+from custos.domain.programs import FieldRef, Program
+from custos.ledger import generate_key
+from custos.workflow import accounts, documents, ledger, requests
+from custos.workflow.context import Context
+from custos.workflow.intake import RequestInput
+from tests.integration.conftest import World, build_world, fleeing_felon
+
+
+def give_ledger_key(ctx: Context, directory: Path) -> str:
+    """Configure an agency key (the ledger's signer key file); returns its verifier key."""
+    signer, verifier = generate_key(ctx.settings.ledger_origin)
+    path = directory / "ledger.key"
+    ledger.write_key_file(path, [signer])
+    ctx.settings = ctx.settings.model_copy(update={"ledger_key_path": path})
+    return verifier
+
+
+@pytest.fixture
+def verifier(ctx: Context, tmp_path: Path) -> str:
+    return give_ledger_key(ctx, tmp_path)
+
+
+@pytest.fixture
+def world(ctx: Context, verifier: str) -> World:
+    return build_world(ctx)
+
+
+def requester(world: World, key: str) -> RequesterPrincipal:
+    return accounts.requester_from_token(world.ctx, world.tokens[key])
+
+
+def approve(world: World, request_id: str) -> None:
+    ctx = world.ctx
+    requests.classify(ctx, actor=world.staff["counsel"], request_id=request_id)
+    requests.approve(ctx, actor=world.staff["approver1"], request_id=request_id)
+    requests.approve(ctx, actor=world.staff["approver2"], request_id=request_id)
+
+
+def approved_felon(world: World) -> str:
+    """The police's fleeing-felon request: address, SSN and photo of one person."""
+    ctx = world.ctx
+    police = requester(world, "police")
+    sha = documents.upload(
+        ctx,
+        actor=police,
+        content=b"%PDF-1.4 warrant\n",
+        filename="w.pdf",
+        content_type="application/pdf",
+    )
+    person = world.person("snap_fleeing_felon")
+    body = fleeing_felon(sha, {"full_name": person.full_name, "birth_date": str(person.birth_date)})
+    rid = requests.submit(ctx, actor=police, data=RequestInput.model_validate(body))
+    approve(world, rid)
+    return rid
+
+
+def add_usda(world: World) -> str:
+    """A federal SNAP auditor with a data-sharing agreement (key "usda")."""
+    from pyrage import x25519
+
+    ctx = world.ctx
+    admin = world.staff["admin"]
+    identity = x25519.Identity.generate()
+    view = accounts.register_requester(
+        ctx,
+        actor=admin,
+        name="USDA Food and Nutrition Service",
+        kind=RequesterKind.OTHER_FEDERAL,
+        age_recipients=[str(identity.to_public())],
+    )
+    world.requesters["usda"] = view.id
+    world.identities["usda"] = identity
+    world.tokens["usda"] = accounts.issue_token(ctx, actor=admin, requester_id=view.id).token
+    sha = documents.upload(
+        ctx,
+        actor=admin,
+        content=b"%PDF-1.4 MOU\n",
+        filename="mou.pdf",
+        content_type="application/pdf",
+    )
+    accounts.register_agreement(
+        ctx,
+        actor=admin,
+        requester_id=view.id,
+        title="SNAP audit MOU",
+        parties=["MO DSS", "USDA FNS"],
+        programs=[Program.SNAP],
+        fields=[
+            FieldRef.parse(f) for f in ("snap/full_name", "snap/address", "snap/benefit_amount")
+        ],
+        purposes=[Purpose.PROGRAM_AUDIT],
+        retention_days=1825,
+        valid_from=dt.date(2026, 1, 1),
+        valid_until=dt.date(2027, 12, 31),
+        document_sha256=sha,
+    )
+    return view.id
+
+
+def approved_bulk(world: World, *, counties: list[str] | None = None) -> str:
+    """A statewide (or county) SNAP audit: names, benefit amounts, addresses as counties."""
+    ctx = world.ctx
+    if "usda" not in world.requesters:
+        add_usda(world)
+    usda = requester(world, "usda")
+    agreement = accounts.list_agreements(ctx, actor=world.staff["admin"])[0]
+    sha = documents.upload(
+        ctx,
+        actor=usda,
+        content=b"%PDF-1.4 audit letter\n",
+        filename="a.pdf",
+        content_type="application/pdf",
+    )
+    body = {
+        "bulk": {"programs": ["snap"], "counties": counties or [], "description": "audit"},
+        "fields": ["snap/full_name", "snap/address", "snap/benefit_amount"],
+        "purpose": "program_audit",
+        "purpose_text": "Annual SNAP quality-control audit.",
+        "legal_process": {"kind": "statutory_duty", "issuer": "USDA FNS", "document_sha256": sha},
+        "agreement_id": agreement.id,
+    }
+    rid = requests.submit(ctx, actor=usda, data=RequestInput.model_validate(body))
+    approve(world, rid)
+    return rid
