@@ -20,7 +20,14 @@ from custos.rights._codes import normalize_case_number
 from custos.rights._oidc import OidcConfig, OidcIdentity, OidcVerifier
 from custos.rights._principal import ALL_SCOPES, PersonPrincipal, PersonScope
 from custos.rights._proofs import FORMAT, VerifiedAccounting, verify_accounting
-from custos.rights._render import LANGUAGES, NoticeKind, check_language, render_html, render_pdf
+from custos.rights._render import (
+    LANGUAGES,
+    NoticeKind,
+    check_language,
+    html_to_pdf,
+    render_html,
+    render_pdf,
+)
 
 __all__ = [
     "ALL_SCOPES",
@@ -39,6 +46,7 @@ __all__ = [
     "check_language",
     "disclosure_status",
     "generate_code",
+    "html_to_pdf",
     "normalize_case_number",
     "normalize_code",
     "parse_entry",

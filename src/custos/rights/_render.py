@@ -67,7 +67,12 @@ def render_html(kind: NoticeKind, language: str, data: dict[str, Any]) -> str:
 
 def render_pdf(kind: NoticeKind, language: str, data: dict[str, Any]) -> bytes:
     """The same letter as PDF (WeasyPrint; needs Pango, see scripts/services)."""
+    return html_to_pdf(render_html(kind, language, data))
+
+
+def html_to_pdf(html: str) -> bytes:
+    """A rendered letter as PDF."""
     import weasyprint  # type: ignore[import-untyped]  # ships no types; heavy, so loaded lazily
 
-    pdf: bytes = weasyprint.HTML(string=render_html(kind, language, data)).write_pdf()
+    pdf: bytes = weasyprint.HTML(string=html).write_pdf()
     return pdf

@@ -101,3 +101,20 @@ def sign_in(client: TestClient, world: World, key: str) -> dict[str, str]:
     )
     assert r.status_code == 200, r.text
     return bearer(r.json()["token"])
+
+
+def a_request(world: World, key: str) -> str:
+    """A real request naming the person (an immigration subpoena, staff-entered)."""
+    from custos.workflow import documents, requests
+    from custos.workflow.intake import RequestInput
+    from tests.integration.conftest import ice_subpoena
+
+    ctx = world.ctx
+    intake = world.staff["intake"]
+    sha = documents.upload(
+        ctx, actor=intake, content=b"%PDF-1.4 subpoena\n", filename="s.pdf", content_type="application/pdf"
+    )
+    body = ice_subpoena(sha, {"case_number": world.person(key).dcn})
+    return requests.submit(
+        ctx, actor=intake, data=RequestInput.model_validate(body), requester_id=world.requesters["ice"]
+    )

@@ -1,0 +1,236 @@
+"""`custos person|notice|concern …`: staff help people on their behalf, and the notice and
+concern queues.
+
+Like the other staff commands, these run on the server and act as a named staff member
+(`--as USERNAME`); role checks apply to that member. `custos person verify` needs no
+database: anyone can check a downloaded accounting offline with the log's verifier key.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from custos.cli._common import console, context
+from custos.domain.errors import IntegrityError
+from custos.rights import html_to_pdf, verify_accounting
+from custos.workflow import accounts, rights
+
+AsUser = Annotated[str, typer.Option("--as", help="Act as this staff member (username).")]
+
+person_app = typer.Typer(help="Act on a person's behalf: codes, accounting.", no_args_is_help=True)
+notice_app = typer.Typer(help="The queue of letters to people.", no_args_is_help=True)
+concern_app = typer.Typer(help="Reports of suspected unauthorized sharing.", no_args_is_help=True)
+challenge_app = typer.Typer(help="People's challenges, for legal review.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the main app."""
+    app.add_typer(person_app, name="person")
+    app.add_typer(notice_app, name="notice")
+    app.add_typer(concern_app, name="concern")
+    app.add_typer(challenge_app, name="challenge")
+
+
+@person_app.command("find")
+def find(case_number: str, as_: AsUser) -> None:
+    """Person ids with this DCN or household case number."""
+    ctx = context()
+    for pid in rights.find_person(
+        ctx, actor=accounts.staff_by_username(ctx, as_), case_number=case_number
+    ):
+        console.print(pid)
+
+
+@person_app.command("code")
+def code(
+    person_id: str,
+    as_: AsUser,
+    letter: Annotated[
+        Path | None, typer.Option(help="Write the letter with the code here (.html or .pdf).")
+    ] = None,
+    language: Annotated[str | None, typer.Option(help="en or es (default: the person's).")] = None,
+) -> None:
+    """Issue a one-time access code. The code is shown once: print its letter now."""
+    ctx = context()
+    issued = rights.issue_access_code(
+        ctx, actor=accounts.staff_by_username(ctx, as_), person_id=person_id, language=language
+    )
+    if letter is not None:
+        if letter.suffix == ".pdf":
+            letter.write_bytes(html_to_pdf(issued.letter_html))
+        else:
+            letter.write_text(issued.letter_html, encoding="utf-8")
+    console.print(
+        f"code {issued.code} (expires {issued.expires_at:%Y-%m-%d}), notice {issued.notice_id}"
+    )
+
+
+@person_app.command("disclosures")
+def disclosures(
+    person_id: str,
+    as_: AsUser,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Write the accounting here: .json (with proofs), .html or .pdf."),
+    ] = None,
+) -> None:
+    """A person's accounting of disclosures, for them (the view they would get themselves)."""
+    ctx = context()
+    acc = rights.accounting_for_staff(
+        ctx, actor=accounts.staff_by_username(ctx, as_), person_id=person_id
+    )
+    if out is not None:
+        if out.suffix == ".json":
+            out.write_text(json.dumps(rights.accounting_json(acc), indent=2), encoding="utf-8")
+        else:
+            letter = rights.accounting_letter(acc, pdf=out.suffix == ".pdf")
+            if isinstance(letter, bytes):
+                out.write_bytes(letter)
+            else:
+                out.write_text(letter, encoding="utf-8")
+    table = Table("date", "recipient", "fields", "basis", "destroy by", "status", "proof")
+    for d in acc.disclosures:
+        table.add_row(
+            d.entry.disclosed_at.date().isoformat(),
+            d.entry.requester_name,
+            ", ".join(d.entry.fields),
+            "required by law" if d.entry.compelled else "discretionary",
+            d.entry.retention_until.isoformat() if d.entry.retention_until else "—",
+            d.status,
+            "yes" if d.proof else "next checkpoint",
+        )
+    console.print(table)
+    for w in acc.withheld:
+        console.print(rights.withheld_message(w))
+    for p in acc.pending:
+        console.print(f"pending {p.request_id}: {p.requester_name}, challenge by {p.challenge_by}")
+
+
+@person_app.command("verify")
+def verify(
+    accounting: Path,
+    key: Annotated[list[str], typer.Option(help="A trusted log verifier key (repeatable).")],
+) -> None:
+    """Check a downloaded accounting (JSON) offline against its signed checkpoint.
+
+    Every entry's inclusion proof is checked; the exit code is non-zero on any failure.
+    """
+    try:
+        document = json.loads(accounting.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise IntegrityError("the accounting file cannot be read as JSON") from None
+    result = verify_accounting(document, verifier_keys=key)
+    console.print(
+        f"OK: {len(result.indices)} disclosures proven in the log of "
+        f"{result.checkpoint.origin} at size {result.checkpoint.size}"
+    )
+
+
+@notice_app.command("sweep")
+def sweep(as_: AsUser) -> None:
+    """Queue the letters that are due (disclosures made, requests noticed before release)."""
+    ctx = context()
+    count = rights.sweep_notices(ctx, actor=accounts.staff_by_username(ctx, as_))
+    console.print(f"{count} notices queued")
+
+
+@notice_app.command("list")
+def list_notices(as_: AsUser, status: str = "queued") -> None:
+    ctx = context()
+    table = Table("id", "kind", "language", "created")
+    for n in rights.notice_queue(ctx, actor=accounts.staff_by_username(ctx, as_), status=status):
+        table.add_row(n.id, n.kind.value, n.language, n.created_at.isoformat(timespec="minutes"))
+    console.print(table)
+
+
+@notice_app.command("print")
+def print_notice(notice_id: str, as_: AsUser, out: Path) -> None:
+    """Render a letter to `out` (.html or .pdf)."""
+    ctx = context()
+    letter = rights.render_notice(
+        ctx,
+        actor=accounts.staff_by_username(ctx, as_),
+        notice_id=notice_id,
+        pdf=out.suffix == ".pdf",
+    )
+    if isinstance(letter, bytes):
+        out.write_bytes(letter)
+    else:
+        out.write_text(letter, encoding="utf-8")
+
+
+@notice_app.command("sent")
+def mark_sent(notice_id: str, as_: AsUser) -> None:
+    ctx = context()
+    rights.mark_notice_sent(ctx, actor=accounts.staff_by_username(ctx, as_), notice_id=notice_id)
+    console.print(f"{notice_id} marked sent")
+
+
+@concern_app.command("list")
+def list_concerns(as_: AsUser, status: str = "received") -> None:
+    ctx = context()
+    table = Table("id", "acknowledgement", "received", "status", "description")
+    for c in rights.concern_queue(ctx, actor=accounts.staff_by_username(ctx, as_), status=status):
+        table.add_row(
+            c.id,
+            c.acknowledgement,
+            c.received_at.isoformat(timespec="minutes"),
+            c.status,
+            c.description[:80],
+        )
+    console.print(table)
+
+
+@concern_app.command("triage")
+def triage(
+    concern_id: str,
+    as_: AsUser,
+    priority: rights.ConcernPriority,
+    note: str,
+    close: bool = False,
+) -> None:
+    ctx = context()
+    view = rights.triage_concern(
+        ctx,
+        actor=accounts.staff_by_username(ctx, as_),
+        concern_id=concern_id,
+        priority=priority,
+        note=note,
+        close=close,
+    )
+    console.print(f"{view.acknowledgement}: {view.status}")
+
+
+@challenge_app.command("list")
+def list_challenges(as_: AsUser, status: str = "open") -> None:
+    ctx = context()
+    table = Table("id", "request", "target", "filed", "status", "recall needed")
+    for c in rights.challenge_queue(ctx, actor=accounts.staff_by_username(ctx, as_), status=status):
+        table.add_row(
+            c.id,
+            c.request_id,
+            c.target,
+            c.filed_at.isoformat(timespec="minutes"),
+            c.status,
+            "yes" if c.recall_needed else "",
+        )
+    console.print(table)
+
+
+@challenge_app.command("resolve")
+def resolve(challenge_id: str, as_: AsUser, outcome: rights.ChallengeOutcome, reason: str) -> None:
+    """Uphold or reject a challenge (legal reviewers)."""
+    ctx = context()
+    view = rights.resolve_challenge(
+        ctx,
+        actor=accounts.staff_by_username(ctx, as_),
+        challenge_id=challenge_id,
+        outcome=outcome,
+        reason=reason,
+    )
+    console.print(f"{view.id}: {view.status}" + (" (recall needed)" if view.recall_needed else ""))
