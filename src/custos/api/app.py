@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from custos import __version__
-from custos.api import ledger, people, policy, problems, requesters, staff
+from custos.api import ledger, people, policy, problems, releases, requesters, staff
 from custos.config import Settings
 from custos.workflow import ledger as ledger_workflow
 from custos.workflow.context import Context
@@ -70,6 +70,7 @@ def create_app(
     app.include_router(requesters.router)
     app.include_router(staff.router)
     app.include_router(ledger.router)
+    app.include_router(releases.router)
     app.include_router(policy.router)
     app.include_router(people.router)
 

@@ -1404,6 +1404,18 @@ def purge(
     return PurgeSummary(purged=purged, orphans=orphans)
 
 
+def sweep_retention_as(ctx: Context, *, actor: StaffPrincipal) -> list[str]:
+    """`sweep_retention` started by a staff member (admin or auditor)."""
+    actor.require(Role.ADMIN, Role.AUDITOR)
+    return sweep_retention(ctx, actor=actor.actor)
+
+
+def purge_as(ctx: Context, *, actor: StaffPrincipal, grace_days: int) -> PurgeSummary:
+    """`purge` started by an admin."""
+    actor.require(Role.ADMIN)
+    return purge(ctx, actor=actor.actor, grace_days=grace_days)
+
+
 def read_payload_rows(data: bytes, fmt: PayloadFormat) -> pl.DataFrame:
     """Parse a decrypted payload (for tests and the recipient's own checks)."""
     buf = io.BytesIO(data)
@@ -1428,8 +1440,10 @@ __all__ = [
     "list_for_requester",
     "notices_for_requester",
     "purge",
+    "purge_as",
     "recall",
     "retention_view",
     "status_of",
     "sweep_retention",
+    "sweep_retention_as",
 ]
