@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from policy_support import POLICIES
 
 from custos.policy import Pack, load_pack
+from tests.unit.policy.policy_support import POLICIES
 
 
 @pytest.fixture(scope="session")

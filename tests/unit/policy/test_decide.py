@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from policy_support import ALL_STATEMENTS, POLICIES, TODAY, context, person, refs
 
 from custos.domain.decisions import Effect
 from custos.domain.disclosure import Purpose, RequesterKind
@@ -16,6 +15,7 @@ from custos.domain.errors import PolicyError
 from custos.domain.legal import LegalProcessKind
 from custos.domain.programs import FieldRef, Program
 from custos.policy import AgreementFacts, DecisionContext, Pack, class_key, decide, load_pack
+from tests.unit.policy.policy_support import ALL_STATEMENTS, POLICIES, TODAY, context, person, refs
 
 
 def _fleeing_felon(*fields: str) -> DecisionContext:

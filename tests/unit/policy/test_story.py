@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 
-from policy_support import ALL_STATEMENTS, context, person, refs
-
 from custos.domain.decisions import Effect
 from custos.domain.disclosure import Purpose, RequesterKind
 from custos.domain.legal import LegalProcessKind
 from custos.policy import Pack, decide
+from tests.unit.policy.policy_support import ALL_STATEMENTS, context, person, refs
 
 
 def test_ice_administrative_subpoena_gets_nothing_and_goes_to_legal_review(missouri: Pack) -> None:
