@@ -25,6 +25,7 @@ Setup (see `custos.workflow.rights.OidcSignIn`):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,7 +46,7 @@ class OidcConfig:
     authorization_endpoint: str
     redirect_uri: str
     #: The provider's JSON Web Key Set (public keys only).
-    jwks: dict[str, Any]
+    jwks: Mapping[str, Any]
     case_number_claim: str = "custos_case_number"
     birthdate_claim: str = "birthdate"
     scope: str = "openid"

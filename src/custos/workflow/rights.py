@@ -1405,7 +1405,7 @@ def set_opt_out(ctx: Context, *, principal: PersonPrincipal, opted_out: bool) ->
             s,
             person,
             NoticeKind.OPT_OUT_CONFIRMATION,
-            source_key=f"optout:{person.id}:{now.isoformat()}",
+            source_key=f"optout:{person.id}:{new_id('opt')}",
             data={"opted_out": opted_out, "effective_on": now.date().isoformat()},
         )
         return True

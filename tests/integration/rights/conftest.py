@@ -30,7 +30,7 @@ def verifier(ctx: Context, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def world(ctx: Context, verifier: str) -> World:  # noqa: ARG001 - the key must exist first
+def world(ctx: Context, verifier: str) -> World:
     return build_world(ctx)
 
 
@@ -92,7 +92,9 @@ def sign_in(client: TestClient, world: World, key: str) -> dict[str, str]:
     """Staff issue a code over the API; the person signs in with it. Returns auth headers."""
     p = world.person(key)
     r = client.post(
-        f"/v1/staff/people/{p.person_id}/access-codes", json={}, headers=staff_token(client, "intake")
+        f"/v1/staff/people/{p.person_id}/access-codes",
+        json={},
+        headers=staff_token(client, "intake"),
     )
     assert r.status_code == 201, r.text
     r = client.post(
@@ -112,9 +114,16 @@ def a_request(world: World, key: str) -> str:
     ctx = world.ctx
     intake = world.staff["intake"]
     sha = documents.upload(
-        ctx, actor=intake, content=b"%PDF-1.4 subpoena\n", filename="s.pdf", content_type="application/pdf"
+        ctx,
+        actor=intake,
+        content=b"%PDF-1.4 subpoena\n",
+        filename="s.pdf",
+        content_type="application/pdf",
     )
     body = ice_subpoena(sha, {"case_number": world.person(key).dcn})
     return requests.submit(
-        ctx, actor=intake, data=RequestInput.model_validate(body), requester_id=world.requesters["ice"]
+        ctx,
+        actor=intake,
+        data=RequestInput.model_validate(body),
+        requester_id=world.requesters["ice"],
     )

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from custos.rights import Withheld
 from custos.workflow import ledger as ledger_service
 from custos.workflow import rights
 from tests.integration.conftest import World, bearer, staff_token
@@ -137,7 +138,7 @@ def test_delayed_entry_is_counted_then_appears_on_its_date(
     letter = client.get("/v1/me/disclosures?format=html", headers=me).text
     assert "2 disclosures are temporarily withheld until 2026-04-15" in letter
     # The public report gets the count and the date, no person.
-    assert rights.withheld_summary(world.ctx) == [rights.Withheld(count=2, until=until)]
+    assert rights.withheld_summary(world.ctx) == [Withheld(count=2, until=until)]
 
     clock.now = dt.datetime(2026, 4, 15, 9, 0, tzinfo=dt.UTC)
     me = sign_in(client, world, "snap_noncitizen")
@@ -149,3 +150,51 @@ def test_delayed_entry_is_counted_then_appears_on_its_date(
     ]
     assert doc["withheld"] == []
     assert rights.withheld_summary(world.ctx) == []
+
+
+def test_sign_in_through_the_state_identity_provider(world: World) -> None:
+    from joserfc import jwt
+    from joserfc.jwk import KeySet, RSAKey
+
+    from custos.api.app import create_app
+    from custos.api.people import install_oidc
+    from custos.rights import OidcConfig, OidcVerifier
+
+    key = RSAKey.generate_key(2048, parameters={"kid": "k"})
+    verifier = OidcVerifier(
+        OidcConfig(
+            issuer="https://login.mo.example",
+            client_id="custos",
+            authorization_endpoint="https://login.mo.example/authorize",
+            redirect_uri="https://custos.example/cb",
+            jwks=KeySet([key]).as_dict(private=False),
+        )
+    )
+    app = create_app(ctx=world.ctx)
+    p = world.person("medicaid")
+    now = int(world.ctx.now().timestamp())
+    token = jwt.encode(
+        {"alg": "RS256", "kid": "k"},
+        {
+            "iss": "https://login.mo.example",
+            "aud": "custos",
+            "sub": "u-1",
+            "iat": now,
+            "exp": now + 300,
+            "nonce": "n",
+            "custos_case_number": p.dcn,
+            "birthdate": str(p.birth_date),
+        },
+        key,
+    )
+    with TestClient(app, raise_server_exceptions=False) as client:
+        body = {"id_token": token, "nonce": "n"}
+        assert client.post("/v1/people/session/oidc", json=body).status_code == 404
+        install_oidc(app, rights.OidcSignIn(verifier))
+        r = client.post("/v1/people/session/oidc", json=body)
+        assert r.status_code == 200, r.text
+        assert (
+            client.get("/v1/me/disclosures", headers=bearer(r.json()["token"])).status_code == 200
+        )
+        r = client.post("/v1/people/session/oidc", json={"id_token": token, "nonce": "other"})
+        assert r.status_code == 401

@@ -8,7 +8,6 @@ from fastapi.testclient import TestClient
 from custos.rights import verify_accounting
 from custos.workflow import ledger as ledger_service
 from custos.workflow import releases, requests
-from custos.workflow.intake import RequestInput
 from tests.integration.conftest import World, bearer, fleeing_felon, staff_token, upload
 from tests.integration.rights.conftest import sign_in
 
