@@ -11,12 +11,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from custos.config import Settings
 from custos.policy import Pack, load_pack
-from custos.store.engine import make_engine, session_factory
+from custos.store.engine import READ_ONLY, make_engine, session_factory
+from custos.store.tables import PackActivation
 
 
 def _utcnow() -> dt.datetime:
@@ -68,9 +69,32 @@ class Context:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        """A read-only session (rolled back at the end)."""
-        with self.sessions() as session:
+        """A read-only session (rolled back at the end).
+
+        On SQLite it reads a snapshot without taking the write lock, so it may be opened
+        while another unit of work is writing.
+        """
+        with self.engine.connect().execution_options(**{READ_ONLY: True}) as conn:
+            session = Session(bind=conn, expire_on_commit=False)
             try:
                 yield session
             finally:
                 session.rollback()
+                session.close()
+
+    def active_pack(self) -> Pack:
+        """The pack in force: the last activation, when it is still the same on disk.
+
+        Falls back to the configured `active_pack` when nothing was activated or the
+        activated pack's files changed since (a changed pack must be checked and activated
+        again before it decides anything).
+        """
+        with self.reading() as session:
+            last = session.scalar(
+                select(PackActivation).order_by(PackActivation.id.desc()).limit(1)
+            )
+        if last is not None:
+            pack = self.pack(last.name)
+            if pack.content_hash == last.content_hash:
+                return pack
+        return self.pack()

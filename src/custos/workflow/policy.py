@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -195,16 +196,8 @@ def activate_pack(ctx: Context, *, actor: StaffPrincipal, name: str) -> dict[str
 
 
 def active_pack(ctx: Context) -> policy.Pack:
-    """The pack in force: the last activation when it is loadable, else the configured one."""
-    with ctx.reading() as session:
-        last = session.scalar(
-            select(t.PackActivation).order_by(t.PackActivation.id.desc()).limit(1)
-        )
-    if last is not None:
-        pack = ctx.pack(last.name)
-        if pack.content_hash == last.content_hash:
-            return pack
-    return ctx.pack()
+    """The pack in force (see `Context.active_pack`)."""
+    return ctx.active_pack()
 
 
 def public_policy(ctx: Context, *, lang: str, fmt: str | None = None) -> Any:
@@ -215,3 +208,39 @@ def public_policy(ctx: Context, *, lang: str, fmt: str | None = None) -> Any:
     if fmt is None:
         return policy.public_model(pack, lang)
     return policy.public_page(pack, lang, fmt)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PackSummary:
+    """The pack in force and the result of `policy check` on it (with its test cases)."""
+
+    name: str
+    version: str
+    content_hash: str
+    report: policy.CheckReport
+
+
+def pack_names(ctx: Context) -> list[str]:
+    """The packs under the policies directory (each a folder with a pack file)."""
+    root = ctx.settings.policies_dir
+    return sorted(p.name for p in root.iterdir() if (p / "pack.toml").is_file())
+
+
+def pack_summary(ctx: Context, *, actor: StaffPrincipal) -> PackSummary:
+    """The active pack with its check and test results (read-only)."""
+    actor.require(*_READERS)
+    pack = active_pack(ctx)
+    return PackSummary(
+        name=pack.name,
+        version=pack.version,
+        content_hash=pack.content_hash,
+        report=policy.check(ctx.settings.policies_dir / pack.name),
+    )
+
+
+def diff_with(ctx: Context, *, actor: StaffPrincipal, other: str) -> policy.DiffReport:
+    """How the active pack and another decide the same scenarios (read-only)."""
+    actor.require(*_READERS)
+    if other not in pack_names(ctx):
+        raise NotFoundError("no such policy pack")
+    return policy.diff(active_pack(ctx), ctx.pack(other))

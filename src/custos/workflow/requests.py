@@ -191,23 +191,22 @@ def _decision_context(
 
 
 def _match_subjects(
-    session: Session, req: DisclosureRequest
+    session: Session, req: DisclosureRequest, today: dt.date
 ) -> list[tuple[dict[str, str] | None, str | None]]:
     """(identifier as given, matched person id or None) for each subject, in order."""
     if req.bulk is not None:
-        return [(None, pid) for pid in records.select_bulk(session, req.bulk)]
+        return [(None, pid) for pid in records.select_bulk(session, req.bulk, on=today)]
     return [(s.as_dict(), records.match(session, s)) for s in req.subjects]
 
 
 def _decide_and_store(
-    ctx: Context, session: Session, row: t.Request, req: DisclosureRequest
+    ctx: Context, session: Session, row: t.Request, req: DisclosureRequest, pack: policy.Pack
 ) -> tuple[Outcome, dict[str, Any]]:
     """Match, decide per class and store; returns the outcome and the event's summary.
 
     Rewrites the request's subjects and decision rows (a re-decision replaces them; the
     ledger keeps the history of outcomes).
     """
-    pack = ctx.pack()
     session.execute(delete(t.DecisionRow).where(t.DecisionRow.request_id == row.id))
     session.execute(delete(t.RequestSubject).where(t.RequestSubject.request_id == row.id))
     row.pack_name = pack.name
@@ -218,9 +217,9 @@ def _decide_and_store(
 
     requester = get_requester(session, row.requester_id)
     context = _decision_context(ctx, session, req, RequesterKind(requester.kind))
-    matched = _match_subjects(session, req)
+    matched = _match_subjects(session, req, ctx.today())
     person_ids = [pid for _, pid in matched if pid is not None]
-    facts_by_person = records.facts_for(session, person_ids)
+    facts_by_person = records.facts_for(session, person_ids, on=ctx.today())
 
     classes: dict[str, SubjectFacts | None] = {}
     subject_keys: list[str] = []
@@ -325,7 +324,7 @@ def submit(
         rid = requester_id
         entered_by = actor.id
     req = data.to_domain(rid)
-    pack = ctx.pack()
+    pack = ctx.active_pack()
     with ctx.transaction() as s:
         requester = get_requester(s, rid)
         if not requester.active:
@@ -372,7 +371,7 @@ def submit(
             preservation=req.preservation,
             status=RequestStatus.RECEIVED.value,
         )
-        outcome, summary = _decide_and_store(ctx, s, row, req)
+        outcome, summary = _decide_and_store(ctx, s, row, req, pack)
         _transition(
             ctx,
             s,
@@ -411,6 +410,7 @@ def classify(
     earlier decision no longer count.
     """
     actor.require(Role.LEGAL_REVIEWER)
+    pack = ctx.active_pack()
     with ctx.transaction() as s:
         row = _load(s, request_id, lock=True)
         if RequestStatus(row.status) is not RequestStatus.IN_REVIEW:
@@ -455,7 +455,7 @@ def classify(
             .order_by(t.RequestSubject.position)
         ).all()
         req = _domain_request(row, subjects)
-        outcome, summary = _decide_and_store(ctx, s, row, req)
+        outcome, summary = _decide_and_store(ctx, s, row, req, pack)
         _log(ctx, s, row, _DECISION_TAGS[outcome], "system", redecided=True, **summary)
 
 
