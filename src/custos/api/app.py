@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from custos import __version__
+from custos import __version__, web
 from custos.api import ledger, people, policy, problems, releases, requesters, staff
 from custos.config import Settings
 from custos.workflow import ledger as ledger_workflow
@@ -73,6 +73,10 @@ def create_app(
     app.include_router(releases.router)
     app.include_router(policy.router)
     app.include_router(people.router)
+    app.include_router(web.staff.router)
+    app.include_router(web.portal.router)
+    app.include_router(web.public.router)
+    web.install(app)
 
     @app.get("/healthz", tags=["public"], summary="Liveness")
     def healthz() -> dict[str, str]:

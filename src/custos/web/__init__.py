@@ -1,1 +1,143 @@
-"""web."""
+"""The web pages: staff console, requester portal and public portal, over `custos.workflow`.
+
+Routes parse a form, make one workflow call and render the result; rules live in the workflow.
+`create_app` includes the three routers and calls `install` once, which adds the static files,
+the security headers and HTML error pages (the JSON API keeps its problem documents).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ExceptionHandler
+
+from custos.domain.errors import AuthenticationError, CustosError
+from custos.web import portal, public, staff
+from custos.web._render import redirect, render
+from custos.web._security import SecurityHeaders, is_web_path
+
+STATIC_DIR = Path(__file__).parent / "static"
+_log = logging.getLogger("custos.web")
+
+_TITLES = {
+    400: "The form could not be read",
+    401: "Please sign in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Not allowed",
+    409: "That cannot be done now",
+    413: "The file is too large",
+    422: "Please check the form",
+    429: "Too many attempts",
+    500: "Something went wrong",
+}
+_TITLES_ES = {
+    400: "No se pudo leer el formulario",
+    401: "Inicie sesión",
+    403: "No permitido",
+    404: "No encontrado",
+    405: "No permitido",
+    409: "Eso no se puede hacer ahora",
+    413: "El archivo es demasiado grande",
+    422: "Revise el formulario",
+    429: "Demasiados intentos",
+    500: "Algo salió mal",
+}
+
+
+def _lang(path: str) -> str:
+    return "es" if path == "/es" or path.startswith("/es/") else "en"
+
+
+def sign_in_page(path: str) -> str:
+    """Where an unauthenticated visitor of `path` signs in."""
+    if path.startswith("/staff"):
+        return "/staff/sign-in"
+    if path.startswith("/portal"):
+        return "/portal/sign-in"
+    return "/es/sign-in" if _lang(path) == "es" else "/sign-in"
+
+
+def _layout(path: str) -> str:
+    if path.startswith("/staff"):
+        return "staff/base.html"
+    if path.startswith("/portal"):
+        return "portal/base.html"
+    return "public/base.html"
+
+
+def error_page(request: Request, status: int, message: str) -> Response:
+    lang = _lang(request.url.path)
+    titles = _TITLES_ES if lang == "es" else _TITLES
+    return render(
+        request,
+        "error.html",
+        status_code=status,
+        lang=lang,
+        title=titles.get(status, titles[500]),
+        message=message,
+        status=status,
+        layout=_layout(request.url.path),
+        base="/es" if lang == "es" else "",
+        home=sign_in_page(request.url.path).removesuffix("sign-in") or "/",
+    )
+
+
+def _wrap(app: FastAPI, exc_class: type[Exception] | int, html: ExceptionHandler) -> None:
+    """Serve `html` for web pages and keep the API's own handler for the API."""
+    api = app.exception_handlers.get(exc_class)
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        if is_web_path(request.url.path) or api is None:
+            response = html(request, exc)
+            if not isinstance(response, Response):
+                response = await response
+            return response
+        response = api(request, exc)
+        if not isinstance(response, Response):
+            response = await response
+        return response
+
+    app.exception_handlers[exc_class] = handler
+
+
+def _custos_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, CustosError)
+    # An absent or dead session goes to sign-in; a locked sign-in (429) is shown.
+    if isinstance(exc, AuthenticationError) and exc.status == 401 and request.method == "GET":  # noqa: PLR2004
+        return redirect(sign_in_page(request.url.path))
+    return error_page(request, exc.status, str(exc))
+
+
+def _validation_error(request: Request, exc: Exception) -> Response:
+    _ = exc
+    return error_page(request, 400, "Some of the form was missing or not in the expected format.")
+
+
+def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    return error_page(request, exc.status_code, str(exc.detail))
+
+
+def _unexpected(request: Request, exc: Exception) -> Response:
+    _log.exception("unexpected error on a page", exc_info=exc)
+    return error_page(request, 500, "An internal error occurred; it has been logged.")
+
+
+def install(app: FastAPI) -> None:
+    """Static files, security headers and HTML error pages for the web routes."""
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(SecurityHeaders)
+    _wrap(app, CustosError, _custos_error)
+    _wrap(app, RequestValidationError, _validation_error)
+    _wrap(app, StarletteHTTPException, _http_error)
+    _wrap(app, Exception, _unexpected)
+
+
+__all__ = ["install", "portal", "public", "staff"]

@@ -97,3 +97,21 @@ def upload(
         actor.require(Role.INTAKE, Role.LEGAL_REVIEWER, Role.ADMIN)
     with ctx.transaction() as s:
         return store(ctx, s, content=content, filename=filename, content_type=content_type)
+
+
+def describe_for_staff(ctx: Context, *, actor: StaffPrincipal, sha256: str) -> tuple[str, str, int]:
+    """(filename, content type, size) of a stored legal document, for the request page."""
+    actor.require(Role.INTAKE, Role.LEGAL_REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN)
+    with ctx.reading() as s:
+        row = s.get(t.Document, sha256)
+        if row is None:
+            raise NotFoundError("no such document")
+        return row.filename, row.content_type, row.size
+
+
+def read_for_staff(ctx: Context, *, actor: StaffPrincipal, sha256: str) -> tuple[str, str, bytes]:
+    """(filename, content type, bytes) of a stored legal document, for staff to read it."""
+    actor.require(Role.INTAKE, Role.LEGAL_REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN)
+    with ctx.reading() as s:
+        row, content = read(ctx, s, sha256)
+        return row.filename, row.content_type, content

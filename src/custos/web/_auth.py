@@ -1,0 +1,71 @@
+"""Who is signed in to the pages: staff, a requester agency, or a person.
+
+Each audience has its own HttpOnly cookie holding an opaque, server-checked secret:
+
+- staff: the session token of `accounts.sign_in` (server-side, 8 hours, revocable);
+- requesters: their API token, entered once, kept in a signed cookie that expires after
+  `REQUESTER_COOKIE_SECONDS` whatever the token's own lifetime;
+- people: the session token of the rights sign-in (server-side, 60 minutes).
+
+A missing or dead cookie raises AuthenticationError; the HTML error handler sends the browser
+to the right sign-in page.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Final
+
+from fastapi import Depends, Request
+
+from custos.domain.errors import AuthenticationError
+from custos.domain.principals import RequesterPrincipal, StaffPrincipal
+from custos.rights import PersonPrincipal
+from custos.web._render import ctx_of
+from custos.web._security import unsign
+from custos.workflow import accounts, rights
+
+STAFF_COOKIE: Final = "custos_staff"
+REQUESTER_COOKIE: Final = "custos_requester"
+PERSON_COOKIE: Final = "custos_person"
+STAFF_COOKIE_SECONDS: Final = accounts.STAFF_SESSION_HOURS * 3600
+REQUESTER_COOKIE_SECONDS: Final = 8 * 3600
+PERSON_COOKIE_SECONDS: Final = rights.PERSON_SESSION_MINUTES * 60
+REQUESTER_PURPOSE: Final = b"requester-session"
+
+
+def current_staff(request: Request) -> StaffPrincipal:
+    token = request.cookies.get(STAFF_COOKIE)
+    if not token:
+        raise AuthenticationError("please sign in")
+    return accounts.staff_from_session(ctx_of(request), token)
+
+
+def requester_token(request: Request) -> str:
+    ctx = ctx_of(request)
+    signed = request.cookies.get(REQUESTER_COOKIE, "")
+    token = unsign(
+        ctx,
+        REQUESTER_PURPOSE,
+        signed,
+        max_age=REQUESTER_COOKIE_SECONDS,
+        now=ctx.now().timestamp(),
+    )
+    if token is None:
+        raise AuthenticationError("please sign in")
+    return token
+
+
+def current_requester(request: Request) -> RequesterPrincipal:
+    return accounts.requester_from_token(ctx_of(request), requester_token(request))
+
+
+def current_person(request: Request) -> PersonPrincipal:
+    token = request.cookies.get(PERSON_COOKIE)
+    if not token:
+        raise AuthenticationError("please sign in")
+    return rights.person_from_session(ctx_of(request), token)
+
+
+Staff = Annotated[StaffPrincipal, Depends(current_staff)]
+Requester = Annotated[RequesterPrincipal, Depends(current_requester)]
+Person = Annotated[PersonPrincipal, Depends(current_person)]

@@ -1,0 +1,273 @@
+"""The public portal's words in English and Spanish.
+
+Templates write English and wrap it in `_()`; Spanish comes from `SPANISH`, keyed by the
+English text (gettext style, without a build step). A missing translation falls back to
+English, and a test fails when a public template uses a string that has none. Status and
+category codes from the services (`pending`, `court_order`, …) are translated the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+SPANISH: dict[str, str] = {
+    # layout
+    "Skip to main content": "Ir al contenido principal",
+    "Main": "Principal",
+    "Language": "Idioma",
+    "Custos keeps a public, tamper-evident record of every disclosure.": (
+        "Custos guarda un registro público e inalterable de cada vez que se comparte información."
+    ),
+    "Go back to the start": "Volver al inicio",
+    "Your information, accounted for": "Su información, con cuentas claras",
+    "How we share": "Cómo compartimos",
+    "Reports": "Informes",
+    "My disclosures": "Lo que se compartió sobre mí",
+    "Report a concern": "Denunciar un problema",
+    "Sign in": "Iniciar sesión",
+    "Sign out": "Cerrar sesión",
+    # home
+    "Your benefits information, accounted for": "Su información de beneficios, con cuentas claras",
+    "The agency that runs SNAP, TANF, Medicaid and housing assistance shares information about "
+    "the people it serves only when the rules allow it, and records every time it does. You can "
+    "see those rules, see what was shared about you, and challenge it.": (
+        "La agencia que administra SNAP, TANF, Medicaid y la ayuda para la vivienda comparte "
+        "información sobre las personas que atiende solo cuando las reglas lo permiten, y registra "
+        "cada vez que lo hace. Usted puede ver esas reglas, ver lo que se compartió sobre usted e "
+        "impugnarlo."
+    ),
+    "How we share your information": "Cómo compartimos su información",
+    "The rules in force, in plain language.": "Las reglas vigentes, en lenguaje sencillo.",
+    "See what was shared about you": "Vea lo que se compartió sobre usted",
+    "Sign in with the access code from your letter.": (
+        "Inicie sesión con el código de acceso de su carta."
+    ),
+    "Transparency reports": "Informes de transparencia",
+    "How many requests arrived and what happened to them.": (
+        "Cuántas solicitudes llegaron y qué pasó con ellas."
+    ),
+    "Tell us if you think information was shared without permission. No sign-in needed.": (
+        "Díganos si cree que se compartió información sin permiso. No necesita iniciar sesión."
+    ),
+    # reports
+    "Every disclosure is written to a public, tamper-evident log. Anyone can check the figures "
+    "below against the log's signed checkpoint.": (
+        "Cada vez que se comparte información queda escrita en un registro público e inalterable. "
+        "Cualquiera puede comprobar las cifras de abajo con el punto de control firmado del "
+        "registro."
+    ),
+    "The log": "El registro",
+    "Entries in the log": "Entradas en el registro",
+    "Signed checkpoint": "Punto de control firmado",
+    "No checkpoint has been published yet.": "Todavía no se ha publicado un punto de control.",
+    "Notices delayed by a court": "Avisos retrasados por un tribunal",
+    "A court may order that a person is told about a disclosure only later. These are the "
+    "entries hidden today, by the date they become visible.": (
+        "Un tribunal puede ordenar que a una persona se le avise más tarde. Estas son las entradas "
+        "ocultas hoy, según la fecha en que serán visibles."
+    ),
+    "Delayed notices by date": "Avisos retrasados por fecha",
+    "Visible from": "Visibles desde",
+    "Entries": "Entradas",
+    "No notice is delayed today.": "Hoy no hay avisos retrasados.",
+    # concerns
+    "If you think information about someone who receives benefits was shared without "
+    "permission, tell us. You do not have to give your name. The privacy officer reviews every "
+    "report.": (
+        "Si cree que se compartió sin permiso información sobre alguien que recibe beneficios, "
+        "díganoslo. No tiene que dar su nombre. La persona encargada de la privacidad revisa cada "
+        "denuncia."
+    ),
+    "What happened?": "¿Qué pasó?",
+    "How can we reach you? (optional)": "¿Cómo podemos comunicarnos con usted? (opcional)",
+    "Send the report": "Enviar la denuncia",
+    "Check a report": "Consultar una denuncia",
+    "Status of the report:": "Estado de la denuncia:",
+    "Acknowledgement number": "Número de acuse de recibo",
+    "Check": "Consultar",
+    "Report received": "Denuncia recibida",
+    "Thank you. Keep this acknowledgement number to check on your report:": (
+        "Gracias. Guarde este número de acuse de recibo para consultar su denuncia:"
+    ),
+    "No report has this acknowledgement number.": "Ninguna denuncia tiene ese número.",
+    "received": "recibida",
+    "triaged": "en revisión",
+    "closed": "cerrada",
+    # sign-in
+    "Use the access code from the letter the agency sent you. A code works once; ask your "
+    "caseworker for a new letter if you need one.": (
+        "Use el código de acceso de la carta que le envió la agencia. Cada código sirve una sola "
+        "vez; pida una carta nueva a su trabajador social si la necesita."
+    ),
+    "Case number": "Número de caso",
+    "It is printed at the top of your letter.": "Aparece en la parte de arriba de su carta.",
+    "Date of birth": "Fecha de nacimiento",
+    "Access code": "Código de acceso",
+    "For example ABCD-EFGH-JKLM.": "Por ejemplo ABCD-EFGH-JKLM.",
+    "The case number, date of birth and access code do not match.": (
+        "El número de caso, la fecha de nacimiento y el código de acceso no coinciden."
+    ),
+    "Too many sign-in attempts for this case number. Try again later or ask the agency for a "
+    "new letter.": (
+        "Demasiados intentos para este número de caso. Inténtelo más tarde o pida a la agencia "
+        "una carta nueva."
+    ),
+    "a date, YYYY-MM-DD": "una fecha, AAAA-MM-DD",
+    # my disclosures
+    "You are acting as a representative.": "Usted actúa como representante.",
+    "What was shared": "Lo que se compartió",
+    "Some disclosures are temporarily hidden because a court ordered a delay:": (
+        "Algunas entradas están ocultas por ahora porque un tribunal ordenó un retraso:"
+    ),
+    "until": "hasta",
+    "Every time your information left the agency": "Cada vez que su información salió de la agencia",
+    "Date": "Fecha",
+    "Shared with": "Compartida con",
+    "What": "Qué",
+    "Why": "Por qué",
+    "Under what law": "Bajo qué ley",
+    "Must be destroyed by": "Debe destruirse a más tardar",
+    "Status": "Estado",
+    "Proof": "Prueba",
+    "required by law": "exigido por la ley",
+    "discretionary": "discrecional",
+    "Entry": "Entrada",
+    "of": "de",
+    "Not yet in a signed checkpoint": "Todavía no está en un punto de control firmado",
+    "Download the list with its proofs (JSON)": "Descargar la lista con sus pruebas (JSON)",
+    "Download a printable letter (PDF)": "Descargar una carta para imprimir (PDF)",
+    "Each entry is proven against the log's signed checkpoint; anyone can check the file "
+    "offline with the agency's public key.": (
+        "Cada entrada se prueba con el punto de control firmado del registro; cualquiera puede "
+        "comprobar el archivo sin conexión con la clave pública de la agencia."
+    ),
+    "Nothing about you has been shared.": "No se ha compartido nada sobre usted.",
+    "Requests waiting for a decision": "Solicitudes en espera de decisión",
+    "Asks for": "Pide",
+    "Received": "Recibida",
+    "You may challenge until": "Puede impugnarla hasta",
+    "Challenge this request": "Impugnar esta solicitud",
+    "No request about you is waiting.": "No hay solicitudes sobre usted en espera.",
+    "My challenges": "Mis impugnaciones",
+    "Challenges you filed": "Impugnaciones que presentó",
+    "Filed": "Presentada",
+    "Decision": "Decisión",
+    "Opt out of discretionary sharing": "No compartir lo que no exige la ley",
+    "You can ask us not to share your information when the law does not require it. Sharing "
+    "the law requires can still happen, and is marked as required by law.": (
+        "Puede pedirnos que no compartamos su información cuando la ley no lo exige. Lo que la "
+        "ley exige se puede seguir compartiendo, y aparece marcado como exigido por la ley."
+    ),
+    "You have opted out.": "Usted pidió que no se comparta.",
+    "You have not opted out.": "Usted no ha pedido que no se comparta.",
+    "Opt back in": "Volver a permitirlo",
+    "Opt out": "Pedir que no se comparta",
+    "More": "Más",
+    "Representatives who may act for me": "Representantes que pueden actuar por mí",
+    "Language of my letters": "Idioma de mis cartas",
+    "Save": "Guardar",
+    "You have opted out of discretionary sharing.": (
+        "Usted pidió que no se comparta lo que la ley no exige."
+    ),
+    "You have opted back in to discretionary sharing.": (
+        "Usted volvió a permitir que se comparta lo que la ley no exige."
+    ),
+    "Your challenge was filed. Nothing more is sent about you in that request while it is open.": (
+        "Su impugnación fue presentada. Mientras esté abierta, no se envía nada más sobre usted "
+        "en esa solicitud."
+    ),
+    # challenge
+    "Challenge a request": "Impugnar una solicitud",
+    "Tell us why this information should not be shared. While your challenge is open, nothing "
+    "more is sent about you in this request. A lawyer at the agency decides, and you will "
+    "receive a letter with the decision.": (
+        "Díganos por qué no se debe compartir esta información. Mientras su impugnación esté "
+        "abierta, no se envía nada más sobre usted en esta solicitud. Un abogado de la agencia "
+        "decide, y usted recibirá una carta con la decisión."
+    ),
+    "Your reason": "Su motivo",
+    "File the challenge": "Presentar la impugnación",
+    "Back to my disclosures": "Volver a lo que se compartió sobre mí",
+    "1 to 5000 characters": "de 1 a 5000 caracteres",
+    "1 to 10000 characters": "de 1 a 10000 caracteres",
+    "at most 200 characters": "como máximo 200 caracteres",
+    "you already have an open challenge of this request": (
+        "ya tiene una impugnación abierta de esta solicitud"
+    ),
+    "no such request": "no existe esa solicitud",
+    # representatives
+    "Representatives": "Representantes",
+    "A legal aid organization or advocate can see your disclosures, challenge or opt out for "
+    "you, only if you say so, and only until the date you choose.": (
+        "Una organización de ayuda legal o un defensor puede ver lo que se compartió, impugnar o "
+        "pedir que no se comparta por usted, solo si usted lo permite y solo hasta la fecha que "
+        "usted elija."
+    ),
+    "My consents": "Mis permisos",
+    "Representatives you have allowed": "Representantes a quienes dio permiso",
+    "Representative": "Representante",
+    "May": "Puede",
+    "Until": "Hasta",
+    "Actions": "Acciones",
+    "active": "vigente",
+    "ended": "terminado",
+    "End this consent": "Terminar este permiso",
+    "You have not allowed anyone.": "No ha dado permiso a nadie.",
+    "Allow a representative": "Dar permiso a un representante",
+    "They may": "Puede",
+    "For how many days": "Por cuántos días",
+    "Allow": "Dar permiso",
+    "No representatives are registered yet.": "Todavía no hay representantes registrados.",
+    "view": "ver lo que se compartió",
+    "challenge": "impugnar",
+    "opt_out": "pedir que no se comparta",
+    "at least one scope": "elija al menos una opción",
+    "1 to 366": "de 1 a 366",
+    "no such representative": "no existe ese representante",
+    # statuses
+    "pending": "pendiente",
+    "on_hold": "detenida por una impugnación",
+    "open": "abierta",
+    "upheld": "aceptada",
+    "rejected": "rechazada",
+    "released": "entregada",
+    "delivered": "recibida por el destinatario",
+    "retention_expired": "plazo de conservación vencido",
+    "overdue": "no destruida a tiempo",
+    "destroyed": "destruida",
+    "recalled": "retirada",
+    # purposes
+    "program_administration": "administración del programa",
+    "program_audit": "auditoría del programa",
+    "program_violation_investigation": "investigación de una infracción del programa",
+    "fleeing_felon": "persona prófuga",
+    "unlawful_presence_report": "informe de presencia ilegal",
+    "criminal_investigation": "investigación penal",
+    "civil_immigration_enforcement": "control migratorio civil",
+    "court_proceeding": "proceso judicial",
+    "other": "otro",
+    # legal process
+    "none": "ninguno",
+    "written_request": "solicitud escrita",
+    "administrative_warrant": "orden administrativa",
+    "administrative_subpoena": "citación administrativa",
+    "statutory_duty": "obligación legal",
+    "grand_jury_subpoena": "citación de gran jurado",
+    "court_order": "orden judicial",
+    "judicial_warrant": "orden firmada por un juez",
+}
+
+#: English wording for the service codes shown to people (the rest read as they are).
+ENGLISH: dict[str, str] = {
+    "on_hold": "on hold (challenged)",
+    "opt_out": "opt out",
+    "view": "see disclosures",
+    "retention_expired": "retention period over",
+}
+
+
+def translator(lang: str) -> Callable[[str], str]:
+    """`_` for templates: the Spanish text when `lang` is `es`, else English."""
+    if lang == "es":
+        return lambda text: SPANISH.get(text, ENGLISH.get(text, text).replace("_", " "))
+    return lambda text: ENGLISH.get(text, text.replace("_", " "))

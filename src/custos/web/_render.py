@@ -1,0 +1,92 @@
+"""Rendering pages: one Jinja2 environment, the CSRF token and language in every page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from custos.domain.errors import FieldProblem
+from custos.web import _i18n
+from custos.web._security import CSRF_COOKIE, csrf_seed, csrf_token, set_cookie
+from custos.workflow.context import Context
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+_templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+_env = _templates.env
+_env.autoescape = True
+_env.trim_blocks = True
+_env.lstrip_blocks = True
+
+
+def _label(value: object) -> str:
+    """`civil_immigration_enforcement` → `civil immigration enforcement`."""
+    return str(getattr(value, "value", value)).replace("_", " ")
+
+
+def _date(value: dt.datetime | dt.date | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    return value.isoformat()
+
+
+_env.filters["label"] = _label
+_env.filters["when"] = _date
+
+
+def ctx_of(request: Request) -> Context:
+    ctx: Context = request.app.state.ctx
+    return ctx
+
+
+def render(
+    request: Request,
+    template: str,
+    *,
+    status_code: int = 200,
+    lang: str = "en",
+    **data: Any,
+) -> HTMLResponse:
+    """Render a page with its CSRF token, language and translator."""
+    ctx = ctx_of(request)
+    seed, fresh = csrf_seed(request)
+    page: dict[str, Any] = {
+        "request": request,
+        "csrf_token": csrf_token(ctx, seed),
+        "lang": lang,
+        "_": _i18n.translator(lang),
+        "errors": {},
+        "form": {},
+        **data,
+    }
+    response = _templates.TemplateResponse(request, template, page, status_code=status_code)
+    if fresh:
+        set_cookie(request, response, CSRF_COOKIE, seed, max_age=12 * 3600)
+    return response
+
+
+def redirect(url: str) -> RedirectResponse:
+    """After a successful POST: see the result with a GET (post/redirect/get)."""
+    return RedirectResponse(url, status_code=303)
+
+
+def field_errors(
+    problems: tuple[FieldProblem, ...] | list[FieldProblem], aliases: dict[str, str] | None = None
+) -> dict[str, str]:
+    """Problems keyed by form field: `legal_process.expires_on` → `expires_on`, `fields[2]` →
+    `fields`; `aliases` renames what the form calls differently. Unknown paths go to `form`."""
+    names = aliases or {}
+    out: dict[str, str] = {}
+    for p in problems:
+        path = p.path
+        key = names.get(path) or names.get(path.split("[")[0])
+        if key is None:
+            key = path.split(".")[-1].split("[")[0] or "form"
+        out.setdefault(key, p.message)
+    return out

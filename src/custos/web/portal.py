@@ -1,0 +1,384 @@
+"""The requester portal: an agency submits a request with its legal document, follows it,
+downloads releases, acknowledges receipt and attests destruction.
+
+The agency signs in once with its API token; the pages then use a signed, expiring cookie.
+What the pages show is what the requester API shows: never a match, a person or a challenge.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from pydantic import ValidationError
+
+from custos.domain.disclosure import Purpose
+from custos.domain.errors import (
+    AuthenticationError,
+    ConflictError,
+    FieldProblem,
+    InvalidInputError,
+)
+from custos.domain.legal import LegalProcessKind
+from custos.domain.principals import RequesterPrincipal
+from custos.web._auth import (
+    REQUESTER_COOKIE,
+    REQUESTER_COOKIE_SECONDS,
+    REQUESTER_PURPOSE,
+    Requester,
+)
+from custos.web._render import ctx_of, field_errors, redirect, render
+from custos.web._security import check_csrf, clear_cookie, set_cookie, sign
+from custos.workflow import accounts, documents, releases, requests
+from custos.workflow import policy as policy_service
+from custos.workflow.intake import RequestInput
+
+router = APIRouter(prefix="/portal", dependencies=[Depends(check_csrf)], include_in_schema=False)
+
+FormStr = Annotated[str, Form()]
+FormList = Annotated[list[str] | None, Form()]
+
+#: Where request problems are shown on the form.
+_ALIASES = {
+    "legal_process.document_sha256": "document",
+    "legal_process.kind": "kind",
+    "subjects": "subject",
+    "request": "form",
+    "purpose_text": "purpose_text",
+}
+
+
+def _page(request: Request, template: str, actor: RequesterPrincipal, **data: Any) -> HTMLResponse:
+    name = accounts.requester_view(ctx_of(request), actor.id).name
+    return render(request, template, me=actor, agency=name, **data)
+
+
+# --- sign-in --------------------------------------------------------------------------------
+
+
+@router.get("/sign-in")
+def sign_in_form(request: Request) -> HTMLResponse:
+    return render(request, "portal/sign_in.html")
+
+
+@router.post("/sign-in")
+def sign_in(request: Request, token: FormStr = "") -> Response:
+    ctx = ctx_of(request)
+    try:
+        accounts.requester_from_token(ctx, token.strip())
+    except AuthenticationError as exc:
+        return render(request, "portal/sign_in.html", status_code=401, errors={"token": str(exc)})
+    response = redirect("/portal/")
+    value = sign(ctx, REQUESTER_PURPOSE, token.strip(), now=ctx.now().timestamp())
+    set_cookie(request, response, REQUESTER_COOKIE, value, max_age=REQUESTER_COOKIE_SECONDS)
+    return response
+
+
+@router.post("/sign-out")
+def sign_out(request: Request) -> Response:
+    response = redirect("/portal/sign-in")
+    clear_cookie(request, response, REQUESTER_COOKIE)
+    return response
+
+
+# --- requests -------------------------------------------------------------------------------
+
+
+@router.get("")
+@router.get("/")
+def home(request: Request, actor: Requester) -> HTMLResponse:
+    ctx = ctx_of(request)
+    return _page(
+        request,
+        "portal/home.html",
+        actor,
+        items=requests.list_for_requester(ctx, actor=actor),
+        releases=releases.list_for_requester(ctx, actor=actor),
+    )
+
+
+def _new_form(
+    request: Request,
+    actor: RequesterPrincipal,
+    *,
+    status_code: int = 200,
+    errors: dict[str, str] | None = None,
+    form: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    catalogue = policy_service.active_pack(ctx_of(request)).catalogue
+    return _page(
+        request,
+        "portal/new_request.html",
+        actor,
+        status_code=status_code,
+        fields=sorted(str(f) for f in catalogue),
+        purposes=list(Purpose),
+        kinds=list(LegalProcessKind),
+        errors=errors or {},
+        form=form or {"fields": []},
+    )
+
+
+@router.get("/requests/new")
+def new_request(request: Request, actor: Requester) -> HTMLResponse:
+    return _new_form(request, actor)
+
+
+def _optional(value: str) -> str | None:
+    return value.strip() or None
+
+
+@router.post("/requests")
+def submit(
+    request: Request,
+    actor: Requester,
+    document: Annotated[UploadFile | None, File()] = None,
+    purpose: FormStr = "",
+    purpose_text: FormStr = "",
+    kind: FormStr = "",
+    issuer: FormStr = "",
+    docket_number: FormStr = "",
+    signer: FormStr = "",
+    issued_on: FormStr = "",
+    expires_on: FormStr = "",
+    full_name: FormStr = "",
+    birth_date: FormStr = "",
+    case_number: FormStr = "",
+    ssn: FormStr = "",
+    fields: FormList = None,
+    fleeing_or_violating: FormStr = "",
+    locating_is_official_duty: FormStr = "",
+    proper_exercise_of_duty: FormStr = "",
+    emergency_statement: FormStr = "",
+) -> Response:
+    ctx = ctx_of(request)
+    form: dict[str, Any] = {
+        "purpose": purpose,
+        "purpose_text": purpose_text,
+        "kind": kind,
+        "issuer": issuer,
+        "docket_number": docket_number,
+        "signer": signer,
+        "issued_on": issued_on,
+        "expires_on": expires_on,
+        "full_name": full_name,
+        "birth_date": birth_date,
+        "case_number": case_number,
+        "ssn": ssn,
+        "fields": fields or [],
+        "fleeing_or_violating": bool(fleeing_or_violating),
+        "locating_is_official_duty": bool(locating_is_official_duty),
+        "proper_exercise_of_duty": bool(proper_exercise_of_duty),
+        "emergency_statement": emergency_statement,
+    }
+    errors: dict[str, str] = {}
+    sha: str | None = None
+    if document is not None and document.filename:
+        content = document.file.read(ctx.settings.max_document_bytes + 1)
+        try:
+            sha = documents.upload(
+                ctx,
+                actor=actor,
+                content=content,
+                filename=document.filename,
+                content_type=(document.content_type or "application/octet-stream").split(";")[0],
+            )
+        except InvalidInputError as exc:
+            errors["document"] = str(exc)
+    subject = {
+        "full_name": _optional(full_name),
+        "birth_date": _optional(birth_date),
+        "case_number": _optional(case_number),
+        "ssn": _optional(ssn),
+    }
+    raw: dict[str, Any] = {
+        "subjects": [subject] if any(subject.values()) else [],
+        "fields": fields or [],
+        "purpose": purpose,
+        "purpose_text": purpose_text,
+        "legal_process": {
+            "kind": kind,
+            "issuer": issuer,
+            "docket_number": docket_number,
+            "signer": signer,
+            "issued_on": _optional(issued_on),
+            "expires_on": _optional(expires_on),
+            "document_sha256": sha,
+        },
+        "statements": {
+            "fleeing_or_violating": bool(fleeing_or_violating),
+            "locating_is_official_duty": bool(locating_is_official_duty),
+            "proper_exercise_of_duty": bool(proper_exercise_of_duty),
+        },
+        "emergency_statement": _optional(emergency_statement),
+    }
+    try:
+        data = RequestInput.model_validate(raw)
+    except ValidationError as exc:
+        problems = [
+            FieldProblem(
+                path=".".join(str(p) for p in e["loc"] if not isinstance(p, int)),
+                message=_plain(e["msg"]),
+            )
+            for e in exc.errors()
+        ]
+        errors = {**field_errors(problems, _ALIASES), **errors}
+        return _new_form(request, actor, status_code=422, errors=errors, form=form)
+    if errors:
+        return _new_form(request, actor, status_code=422, errors=errors, form=form)
+    try:
+        request_id = requests.submit(ctx, actor=actor, data=data)
+    except InvalidInputError as exc:
+        errors = field_errors(
+            exc.problems or [FieldProblem(path="form", message=str(exc))], _ALIASES
+        )
+        return _new_form(request, actor, status_code=422, errors=errors, form=form)
+    except ConflictError as exc:
+        return _new_form(request, actor, status_code=409, errors={"form": str(exc)}, form=form)
+    return redirect(f"/portal/requests/{request_id}")
+
+
+def _plain(message: str) -> str:
+    """Pydantic's wording, made a little friendlier for a form."""
+    if message.startswith("Input should be "):
+        return "choose one of the options" if "'" in message else message
+    if "at least 1 character" in message:
+        return "required"
+    return message
+
+
+@router.get("/requests/{request_id}")
+def request_page(request: Request, actor: Requester, request_id: str) -> HTMLResponse:
+    ctx = ctx_of(request)
+    view = requests.get_for_requester(ctx, actor=actor, request_id=request_id)
+    mine = [r for r in releases.list_for_requester(ctx, actor=actor) if r.request_id == view.id]
+    return _page(request, "portal/request.html", actor, r=view, releases=mine)
+
+
+@router.post("/requests/{request_id}/withdraw")
+def withdraw(request: Request, actor: Requester, request_id: str) -> Response:
+    requests.withdraw(ctx_of(request), actor=actor, request_id=request_id)
+    return redirect(f"/portal/requests/{request_id}")
+
+
+# --- releases -------------------------------------------------------------------------------
+
+
+def _release_page(
+    request: Request,
+    actor: RequesterPrincipal,
+    release_id: str,
+    *,
+    status_code: int = 200,
+    errors: dict[str, str] | None = None,
+    form: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    ctx = ctx_of(request)
+    view = releases.get_for_requester(ctx, actor=actor, release_id=release_id)
+    return _page(
+        request,
+        "portal/release.html",
+        actor,
+        status_code=status_code,
+        rel=view,
+        today=ctx.today().isoformat(),
+        errors=errors or {},
+        form=form or {},
+    )
+
+
+@router.get("/releases/{release_id}")
+def release_page(request: Request, actor: Requester, release_id: str) -> HTMLResponse:
+    return _release_page(request, actor, release_id)
+
+
+@router.get("/releases/{release_id}/package")
+def download(request: Request, actor: Requester, release_id: str) -> StreamingResponse:
+    package = releases.download(ctx_of(request), actor=actor, release_id=release_id)
+    return StreamingResponse(
+        package.chunks,
+        media_type="application/x-tar",
+        headers={
+            "Content-Disposition": f'attachment; filename="{package.filename}"',
+            "Content-Length": str(package.size),
+        },
+    )
+
+
+@router.post("/releases/{release_id}/receipt")
+def acknowledge(
+    request: Request, actor: Requester, release_id: str, payload_sha256: FormStr = ""
+) -> Response:
+    try:
+        releases.acknowledge_receipt(
+            ctx_of(request), actor=actor, release_id=release_id, payload_sha256=payload_sha256
+        )
+    except (InvalidInputError, ConflictError) as exc:
+        errors = (
+            field_errors(exc.problems)
+            if isinstance(exc, InvalidInputError) and exc.problems
+            else {"payload_sha256": str(exc)}
+        )
+        return _release_page(
+            request,
+            actor,
+            release_id,
+            status_code=exc.status,
+            errors=errors,
+            form={"payload_sha256": payload_sha256},
+        )
+    return redirect(f"/portal/releases/{release_id}")
+
+
+@router.post("/releases/{release_id}/destruction")
+def attest(
+    request: Request,
+    actor: Requester,
+    release_id: str,
+    destroyed_by: FormStr = "",
+    destroyed_on: FormStr = "",
+    method: FormStr = "",
+    statement: FormStr = "",
+) -> Response:
+    form = {
+        "destroyed_by": destroyed_by,
+        "destroyed_on": destroyed_on,
+        "method": method,
+        "statement": statement,
+    }
+    try:
+        day = dt.date.fromisoformat(destroyed_on)
+    except ValueError:
+        return _release_page(
+            request,
+            actor,
+            release_id,
+            status_code=422,
+            errors={"destroyed_on": "a date, YYYY-MM-DD"},
+            form=form,
+        )
+    try:
+        releases.attest_destruction(
+            ctx_of(request),
+            actor=actor,
+            release_id=release_id,
+            destroyed_by=destroyed_by,
+            destroyed_on=day,
+            method=method,
+            statement=statement,
+        )
+    except (InvalidInputError, ConflictError) as exc:
+        errors = (
+            field_errors(exc.problems)
+            if isinstance(exc, InvalidInputError) and exc.problems
+            else {"statement": str(exc)}
+        )
+        return _release_page(
+            request, actor, release_id, status_code=exc.status, errors=errors, form=form
+        )
+    return redirect(f"/portal/releases/{release_id}")
+
+
+__all__ = ["router"]

@@ -1,0 +1,519 @@
+"""The staff console: queues, the request page with its decision, approvals and denials,
+requesters and agreements, people's access codes, notices, challenges, concerns and policy."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from custos.domain.decisions import Outcome
+from custos.domain.disclosure import RequesterKind
+from custos.domain.errors import (
+    AuthenticationError,
+    ConflictError,
+    CustosError,
+    InvalidInputError,
+    PermissionDeniedError,
+)
+from custos.domain.lifecycle import RequestStatus
+from custos.domain.roles import Role
+from custos.web._auth import STAFF_COOKIE, STAFF_COOKIE_SECONDS, Staff
+from custos.web._render import ctx_of, field_errors, redirect, render
+from custos.web._security import check_csrf, clear_cookie, set_cookie
+from custos.workflow import accounts, documents, releases, requests, rights
+from custos.workflow import policy as policy_service
+
+router = APIRouter(prefix="/staff", dependencies=[Depends(check_csrf)], include_in_schema=False)
+
+FormStr = Annotated[str, Form()]
+
+#: The queue tabs: (key, title, statuses, keep only this outcome or None).
+QUEUES: tuple[tuple[str, str, tuple[RequestStatus, ...]], ...] = (
+    ("new", "New", (RequestStatus.RECEIVED, RequestStatus.DECIDED, RequestStatus.IN_REVIEW)),
+    ("review", "Needs review", (RequestStatus.IN_REVIEW,)),
+    ("approved", "Approved", (RequestStatus.APPROVED,)),
+    ("on_hold", "On hold", (RequestStatus.ON_HOLD,)),
+    ("released", "Released", (RequestStatus.RELEASED, RequestStatus.DELIVERED)),
+    (
+        "closed",
+        "Closed",
+        (
+            RequestStatus.DENIED,
+            RequestStatus.WITHDRAWN,
+            RequestStatus.LAPSED,
+            RequestStatus.DESTROYED,
+        ),
+    ),
+)
+
+
+def _page(request: Request, template: str, actor: Any, **data: Any) -> HTMLResponse:
+    return render(request, template, me=actor, Role=Role, **data)
+
+
+# --- sign-in --------------------------------------------------------------------------------
+
+
+@router.get("/sign-in")
+def sign_in_form(request: Request) -> HTMLResponse:
+    return render(request, "staff/sign_in.html")
+
+
+@router.post("/sign-in")
+def sign_in(request: Request, username: FormStr = "", password: FormStr = "") -> Response:
+    try:
+        token, _ = accounts.sign_in(ctx_of(request), username=username, password=password)
+    except AuthenticationError as exc:
+        return render(
+            request,
+            "staff/sign_in.html",
+            status_code=401,
+            errors={"form": str(exc)},
+            form={"username": username},
+        )
+    response = redirect("/staff/queue")
+    set_cookie(request, response, STAFF_COOKIE, token, max_age=STAFF_COOKIE_SECONDS)
+    return response
+
+
+@router.post("/sign-out")
+def sign_out(request: Request) -> Response:
+    token = request.cookies.get(STAFF_COOKIE)
+    if token:
+        try:
+            accounts.sign_out(ctx_of(request), token)
+        except AuthenticationError:
+            pass
+    response = redirect("/staff/sign-in")
+    clear_cookie(request, response, STAFF_COOKIE)
+    return response
+
+
+# --- queues and requests --------------------------------------------------------------------
+
+
+@router.get("")
+@router.get("/")
+def home() -> Response:
+    return redirect("/staff/queue")
+
+
+@router.get("/queue")
+def queue(request: Request, actor: Staff, tab: str = "new") -> HTMLResponse:
+    tabs = {key: (title, statuses) for key, title, statuses in QUEUES}
+    chosen = tab if tab in tabs or tab == "retention" else "new"
+    items: list[requests.QueueItem] = []
+    retention: list[releases.RetentionItem] = []
+    if chosen == "retention":
+        retention = [
+            i for i in releases.retention_view(ctx_of(request), actor=actor) if i.days_left < 0
+        ]
+    else:
+        items = requests.queue(ctx_of(request), actor=actor, statuses=tabs[chosen][1])
+        if chosen == "review":
+            items = [i for i in items if i.outcome is Outcome.NEEDS_REVIEW]
+        elif chosen == "new":
+            items = [i for i in items if i.outcome is not Outcome.NEEDS_REVIEW]
+    template = (
+        "staff/_queue_table.html" if request.headers.get("HX-Request") else "staff/queue.html"
+    )
+    return _page(
+        request,
+        template,
+        actor,
+        tabs=[(k, t) for k, t, _ in QUEUES] + [("retention", "Overdue retention")],
+        tab=chosen,
+        items=items,
+        retention=retention,
+    )
+
+
+def _request_page(
+    request: Request, actor: Any, request_id: str, *, status_code: int = 200, **extra: Any
+) -> HTMLResponse:
+    ctx = ctx_of(request)
+    view = requests.get_for_staff(ctx, actor=actor, request_id=request_id)
+    explanation = None
+    if view.pack_name is not None and actor.roles & {
+        Role.LEGAL_REVIEWER,
+        Role.APPROVER,
+        Role.AUDITOR,
+        Role.ADMIN,
+    }:
+        try:
+            explanation = policy_service.explain_request(ctx, actor=actor, request_id=request_id)
+        except CustosError:
+            explanation = None
+    document = None
+    sha = (view.classified_process or view.legal_process).get("document_sha256")
+    if sha:
+        try:
+            document = documents.describe_for_staff(ctx, actor=actor, sha256=sha)
+        except CustosError:
+            document = None
+    current = [a for a in view.approvals if a.decision_version == view.decision_version]
+    events = requests.events_for(ctx, actor=actor, request_id=request_id)
+    return _page(
+        request,
+        "staff/request.html",
+        actor,
+        status_code=status_code,
+        r=view,
+        explanation=explanation,
+        document=document,
+        current_approvals=current,
+        events=events,
+        **extra,
+    )
+
+
+@router.get("/requests/{request_id}")
+def request_page(request: Request, actor: Staff, request_id: str) -> HTMLResponse:
+    return _request_page(request, actor, request_id)
+
+
+@router.get("/requests/{request_id}/document")
+def request_document(request: Request, actor: Staff, request_id: str) -> Response:
+    ctx = ctx_of(request)
+    view = requests.get_for_staff(ctx, actor=actor, request_id=request_id)
+    sha = (view.classified_process or view.legal_process).get("document_sha256") or ""
+    name, content_type, content = documents.read_for_staff(ctx, actor=actor, sha256=sha)
+    return Response(
+        content,
+        media_type=content_type,
+        headers={"Content-Disposition": f'attachment; filename="{_safe(name)}"'},
+    )
+
+
+def _safe(filename: str) -> str:
+    return "".join(c for c in filename if c.isalnum() or c in "._-") or "document"
+
+
+def _act(request: Request, actor: Any, request_id: str, action: Any) -> Response:
+    """Run one review action; on a refusal, show the request page with the reason."""
+    try:
+        action()
+    except (ConflictError, PermissionDeniedError, InvalidInputError) as exc:
+        errors = (
+            field_errors(exc.problems)
+            if isinstance(exc, InvalidInputError) and exc.problems
+            else {"action": str(exc)}
+        )
+        return _request_page(request, actor, request_id, status_code=exc.status, errors=errors)
+    return redirect(f"/staff/requests/{request_id}")
+
+
+@router.post("/requests/{request_id}/classify")
+def classify(request: Request, actor: Staff, request_id: str, note: FormStr = "") -> Response:
+    return _act(
+        request,
+        actor,
+        request_id,
+        lambda: requests.classify(ctx_of(request), actor=actor, request_id=request_id, note=note),
+    )
+
+
+@router.post("/requests/{request_id}/approve")
+def approve(request: Request, actor: Staff, request_id: str, note: FormStr = "") -> Response:
+    return _act(
+        request,
+        actor,
+        request_id,
+        lambda: requests.approve(ctx_of(request), actor=actor, request_id=request_id, note=note),
+    )
+
+
+@router.post("/requests/{request_id}/deny")
+def deny(request: Request, actor: Staff, request_id: str, reason: FormStr = "") -> Response:
+    return _act(
+        request,
+        actor,
+        request_id,
+        lambda: requests.deny(ctx_of(request), actor=actor, request_id=request_id, reason=reason),
+    )
+
+
+@router.post("/requests/{request_id}/release")
+def build_release(request: Request, actor: Staff, request_id: str) -> Response:
+    return _act(
+        request,
+        actor,
+        request_id,
+        lambda: releases.build(ctx_of(request), actor=actor, request_id=request_id),
+    )
+
+
+# --- requesters and agreements --------------------------------------------------------------
+
+
+def _requesters_page(
+    request: Request, actor: Any, *, status_code: int = 200, **extra: Any
+) -> HTMLResponse:
+    ctx = ctx_of(request)
+    return _page(
+        request,
+        "staff/requesters.html",
+        actor,
+        status_code=status_code,
+        requesters=accounts.list_requesters(ctx, actor=actor),
+        agreements=accounts.list_agreements(ctx, actor=actor),
+        kinds=list(RequesterKind),
+        **extra,
+    )
+
+
+@router.get("/requesters")
+def requesters_page(request: Request, actor: Staff) -> HTMLResponse:
+    return _requesters_page(request, actor)
+
+
+@router.post("/requesters")
+def register_requester(
+    request: Request,
+    actor: Staff,
+    name: FormStr = "",
+    kind: FormStr = "",
+    age_recipient: FormStr = "",
+    contact: FormStr = "",
+) -> Response:
+    form = {"name": name, "kind": kind, "age_recipient": age_recipient, "contact": contact}
+    try:
+        accounts.register_requester(
+            ctx_of(request),
+            actor=actor,
+            name=name,
+            kind=RequesterKind(kind) if kind in set(RequesterKind) else RequesterKind.OTHER,
+            age_recipients=[age_recipient.strip()] if age_recipient.strip() else [],
+            contact=contact,
+        )
+    except InvalidInputError as exc:
+        errors = field_errors(exc.problems, {"age_recipients": "age_recipient"})
+        return _requesters_page(request, actor, status_code=422, errors=errors, form=form)
+    except PermissionDeniedError as exc:
+        return _requesters_page(request, actor, status_code=403, errors={"form": str(exc)})
+    return redirect("/staff/requesters")
+
+
+@router.post("/requesters/{requester_id}/tokens")
+def issue_token(request: Request, actor: Staff, requester_id: str) -> Response:
+    try:
+        issued = accounts.issue_token(ctx_of(request), actor=actor, requester_id=requester_id)
+    except (PermissionDeniedError, ConflictError) as exc:
+        return _requesters_page(request, actor, status_code=exc.status, errors={"form": str(exc)})
+    return _requesters_page(request, actor, issued=issued, issued_for=requester_id)
+
+
+# --- people: access codes ---------------------------------------------------------------------
+
+
+@router.get("/people")
+def people_page(request: Request, actor: Staff) -> HTMLResponse:
+    return _page(request, "staff/people.html", actor, found=None)
+
+
+@router.post("/people/find")
+def find_people(request: Request, actor: Staff, case_number: FormStr = "") -> HTMLResponse:
+    if not case_number.strip():
+        return _page(
+            request,
+            "staff/people.html",
+            actor,
+            status_code=422,
+            found=None,
+            errors={"case_number": "required"},
+        )
+    found = rights.find_person(ctx_of(request), actor=actor, case_number=case_number)
+    return _page(
+        request, "staff/people.html", actor, found=found, form={"case_number": case_number}
+    )
+
+
+@router.post("/people/access-code")
+def issue_code(
+    request: Request, actor: Staff, person_id: FormStr = "", language: FormStr = "en"
+) -> HTMLResponse:
+    issued = rights.issue_access_code(
+        ctx_of(request),
+        actor=actor,
+        person_id=person_id,
+        language=language if language in {"en", "es"} else None,
+    )
+    return _page(request, "staff/access_code.html", actor, issued=issued)
+
+
+# --- notices, challenges, concerns ------------------------------------------------------------
+
+
+@router.get("/notices")
+def notices_page(request: Request, actor: Staff, swept: int | None = None) -> HTMLResponse:
+    notices = rights.notice_queue(ctx_of(request), actor=actor)
+    return _page(request, "staff/notices.html", actor, notices=notices, swept=swept)
+
+
+@router.post("/notices/sweep")
+def sweep_notices(request: Request, actor: Staff) -> Response:
+    count = rights.sweep_notices(ctx_of(request), actor=actor)
+    return redirect(f"/staff/notices?swept={count}")
+
+
+@router.get("/notices/{notice_id}/letter.pdf")
+def notice_letter(request: Request, actor: Staff, notice_id: str) -> Response:
+    pdf = rights.render_notice(ctx_of(request), actor=actor, notice_id=notice_id, pdf=True)
+    assert isinstance(pdf, bytes)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{_safe(notice_id)}.pdf"'},
+    )
+
+
+@router.post("/notices/{notice_id}/sent")
+def notice_sent(request: Request, actor: Staff, notice_id: str) -> Response:
+    rights.mark_notice_sent(ctx_of(request), actor=actor, notice_id=notice_id)
+    return redirect("/staff/notices")
+
+
+def _challenges_page(
+    request: Request, actor: Any, *, status_code: int = 200, **extra: Any
+) -> HTMLResponse:
+    ctx = ctx_of(request)
+    return _page(
+        request,
+        "staff/challenges.html",
+        actor,
+        status_code=status_code,
+        open_challenges=rights.challenge_queue(ctx, actor=actor),
+        resolved=rights.challenge_queue(ctx, actor=actor, status=None),
+        **extra,
+    )
+
+
+@router.get("/challenges")
+def challenges_page(request: Request, actor: Staff) -> HTMLResponse:
+    return _challenges_page(request, actor)
+
+
+@router.post("/challenges/{challenge_id}/resolve")
+def resolve_challenge(
+    request: Request,
+    actor: Staff,
+    challenge_id: str,
+    outcome: FormStr = "",
+    reason: FormStr = "",
+) -> Response:
+    errors: dict[str, str] = {}
+    if outcome not in set(rights.ChallengeOutcome):
+        errors["outcome"] = "choose upheld or rejected"
+    else:
+        try:
+            rights.resolve_challenge(
+                ctx_of(request),
+                actor=actor,
+                challenge_id=challenge_id,
+                outcome=rights.ChallengeOutcome(outcome),
+                reason=reason,
+            )
+        except InvalidInputError as exc:
+            errors = field_errors(exc.problems)
+        except ConflictError as exc:
+            errors = {"outcome": str(exc)}
+    if errors:
+        return _challenges_page(
+            request,
+            actor,
+            status_code=422,
+            errors={f"{challenge_id}:{k}": v for k, v in errors.items()},
+            form={"reason": reason, "challenge": challenge_id},
+        )
+    return redirect("/staff/challenges")
+
+
+def _concerns_page(
+    request: Request, actor: Any, *, status_code: int = 200, **extra: Any
+) -> HTMLResponse:
+    ctx = ctx_of(request)
+    return _page(
+        request,
+        "staff/concerns.html",
+        actor,
+        status_code=status_code,
+        concerns=rights.concern_queue(ctx, actor=actor, status=None),
+        priorities=list(rights.ConcernPriority),
+        **extra,
+    )
+
+
+@router.get("/concerns")
+def concerns_page(request: Request, actor: Staff) -> HTMLResponse:
+    return _concerns_page(request, actor)
+
+
+@router.post("/concerns/{concern_id}/triage")
+def triage_concern(
+    request: Request,
+    actor: Staff,
+    concern_id: str,
+    priority: FormStr = "normal",
+    note: FormStr = "",
+    close: FormStr = "",
+) -> Response:
+    try:
+        rights.triage_concern(
+            ctx_of(request),
+            actor=actor,
+            concern_id=concern_id,
+            priority=rights.ConcernPriority(priority)
+            if priority in set(rights.ConcernPriority)
+            else rights.ConcernPriority.NORMAL,
+            note=note,
+            close=bool(close),
+        )
+    except (InvalidInputError, ConflictError) as exc:
+        return _concerns_page(
+            request,
+            actor,
+            status_code=exc.status,
+            errors={f"{concern_id}:note": str(exc)},
+        )
+    return redirect("/staff/concerns")
+
+
+# --- policy and reports -----------------------------------------------------------------------
+
+
+@router.get("/policy")
+def policy_page(request: Request, actor: Staff, compare: str = "") -> HTMLResponse:
+    ctx = ctx_of(request)
+    summary = policy_service.pack_summary(ctx, actor=actor)
+    others = [n for n in policy_service.pack_names(ctx) if n != summary.name]
+    diff = None
+    if compare in others:
+        diff = policy_service.diff_with(ctx, actor=actor, other=compare)
+    return _page(
+        request,
+        "staff/policy.html",
+        actor,
+        summary=summary,
+        others=others,
+        compare=compare,
+        diff=diff,
+    )
+
+
+@router.get("/reports")
+def reports_page(request: Request, actor: Staff) -> HTMLResponse:
+    ctx = ctx_of(request)
+    counts = {
+        key: len(requests.queue(ctx, actor=actor, statuses=statuses, limit=1_000_000))
+        for key, _, statuses in QUEUES
+    }
+    return _page(
+        request,
+        "staff/reports.html",
+        actor,
+        counts=counts,
+        titles={k: t for k, t, _ in QUEUES},
+        withheld=rights.withheld_summary(ctx),
+    )
