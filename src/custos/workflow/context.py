@@ -79,7 +79,8 @@ class Context:
             try:
                 yield session
             finally:
-                session.rollback()
+                # Closing detaches what was read with its loaded state intact; leaving the
+                # connection block rolls the snapshot back.
                 session.close()
 
     def active_pack(self) -> Pack:
