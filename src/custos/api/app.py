@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from custos import __version__, web
-from custos.api import ledger, people, policy, problems, releases, requesters, staff
+from custos.api import ledger, oversight, people, policy, problems, releases, requesters, staff
 from custos.config import Settings
 from custos.workflow import ledger as ledger_workflow
 from custos.workflow.context import Context
@@ -73,6 +73,7 @@ def create_app(
     app.include_router(releases.router)
     app.include_router(policy.router)
     app.include_router(people.router)
+    app.include_router(oversight.router)
     app.include_router(web.staff.router)
     app.include_router(web.portal.router)
     app.include_router(web.public.router)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from custos.cli import _ledger, _policy, _records, _release, _requests, _rights, _serve
+from custos.cli import _ledger, _oversight, _policy, _records, _release, _requests, _rights, _serve
 from custos.cli._common import run_guarded
 
 app = typer.Typer(
@@ -24,6 +24,7 @@ _policy.register(app)
 _ledger.register(app)
 _release.register(app)
 _rights.register(app)
+_oversight.register(app)
 
 
 def main() -> None:
