@@ -15,7 +15,7 @@ from custos.domain.events import EventTag
 from custos.store import tables as t
 from custos.workflow import ledger as ledger_service
 from tests.integration.conftest import World, staff_token
-from tests.integration.rights.conftest import account, person_id, sign_in
+from tests.integration.rights.conftest import a_request, account, person_id, sign_in
 
 
 def _tags(world: World) -> list[str]:
@@ -56,7 +56,8 @@ def test_compelled_disclosures_are_labelled_in_the_accounting(
 def test_notices_are_queued_once_printed_in_spanish_and_marked_sent(
     world: World, client: TestClient
 ) -> None:
-    account(world, "snap_noncitizen", release_id="rel_a", notify="after")
+    rid = a_request(world, "snap_noncitizen")
+    account(world, "snap_noncitizen", request_id=rid, release_id="rel_a", notify="after")
     me = sign_in(client, world, "snap_noncitizen")
     assert client.put("/v1/me/language", json={"language": "es"}, headers=me).status_code == 204
     intake = staff_token(client, "intake")
