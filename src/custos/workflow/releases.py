@@ -671,13 +671,8 @@ def status_of(session: Session, release_ids: Iterable[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for start in range(0, len(ids), 900):
         part = ids[start : start + 900]
-        out.update(
-            dict(
-                session.execute(select(Release.id, Release.status).where(Release.id.in_(part)))
-                .tuples()
-                .all()
-            )
-        )
+        query = select(Release.id, Release.status).where(Release.id.in_(part))
+        out.update((rid, status) for rid, status in session.execute(query))
     return out
 
 
