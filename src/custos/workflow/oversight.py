@@ -386,11 +386,14 @@ _ALERT_INPUT_TAGS = [
 
 
 def _named_subjects(session: Session) -> pl.DataFrame:
-    rows = session.execute(
-        select(t.RequestSubject.request_id, t.RequestSubject.subject_ref)
-        .join(t.Request, t.Request.id == t.RequestSubject.request_id)
-        .where(t.Request.bulk.is_(None), t.RequestSubject.subject_ref != NO_MATCH)
-    ).all()
+    """(request, pseudonym) of everyone named requests matched; bulk requests left out."""
+    bulk = [rid for rid, b in session.execute(select(t.Request.id, t.Request.bulk)) if b]
+    q = select(t.RequestSubject.request_id, t.RequestSubject.subject_ref).where(
+        t.RequestSubject.subject_ref != NO_MATCH
+    )
+    if bulk:
+        q = q.where(t.RequestSubject.request_id.not_in(bulk))
+    rows = session.execute(q).all()
     return pl.DataFrame(
         {"request": [r for r, _ in rows], "subject_ref": [s for _, s in rows]},
         schema={"request": pl.String, "subject_ref": pl.String},

@@ -52,7 +52,7 @@ def _rank(rows: list[list[Fraction]]) -> int:
     return rank
 
 
-def recoverable(tables: list[ProtectedTable]) -> list[tuple[str, Cell]]:
+def recoverable(tables: list[ProtectedTable]) -> list[tuple[str, Cell]]:  # noqa: C901 - one check
     """Withheld cells whose value the published figures of all the tables determine.
 
     Linked tables share their total row: the same unknowns in every linked table.
@@ -97,9 +97,7 @@ def tables(draw: st.DrawFn, *, link: str | None = None, columns: int | None = No
     n_rows = draw(st.integers(1, 5))
     n_cols = columns if columns is not None else draw(st.integers(1, 5))
     values = tuple(tuple(draw(counts) for _ in range(n_cols)) for _ in range(n_rows))
-    row_totals, column_totals = (
-        (True, True) if link else (draw(st.booleans()), draw(st.booleans()))
-    )
+    row_totals, column_totals = (True, True) if link else (draw(st.booleans()), draw(st.booleans()))
     return CountTable(
         key=f"t{draw(st.integers(0, 10**6))}",
         title="t",
@@ -130,7 +128,11 @@ def test_one_table_publishes_no_small_cell_and_none_can_be_derived(table: CountT
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.integers(1, 4).flatmap(lambda c: st.lists(tables(link="L", columns=c), min_size=2, max_size=3)))
+@given(
+    st.integers(1, 4).flatmap(
+        lambda c: st.lists(tables(link="L", columns=c), min_size=2, max_size=3)
+    )
+)
 def test_linked_tables_protect_their_shared_totals(linked: list[CountTable]) -> None:
     # Linked tables count the same things: make their column totals agree, as in a report.
     first = linked[0].grid()[-1][:-1]
