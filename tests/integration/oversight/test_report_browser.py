@@ -24,7 +24,8 @@ def test_the_charts_render_in_chromium(season: Season, browser: Any) -> None:  #
         assert page.locator("svg.chart title").first.text_content()
         box = charts.first.bounding_box()
         assert box is not None
-        assert box["width"] > 100 and box["height"] > 50
+        assert box["width"] > 100
+        assert box["height"] > 50
         assert "Transparency report" in page.title()
     finally:
         page.close()
