@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -133,3 +136,45 @@ def test_bad_request_file_exits_with_the_problems(
     assert result.returncode == 2
     assert "purpose" in result.stderr
     assert "legal_process" in result.stderr
+
+
+def test_the_demo_serves_the_api(demo: tuple[Path, dict[str, object]]) -> None:
+    """README command one: the demo's server answers on localhost with its data."""
+    tmp, creds = demo
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {
+        **os.environ,
+        "CUSTOS_DEMO": "true",
+        "CUSTOS_DATABASE_URL": f"sqlite:///{tmp / 'custos.db'}",
+        "CUSTOS_DATA_DIR": str(tmp / "var"),
+        "CUSTOS_POLICIES_DIR": str(REPO / "policies"),
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "custos.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as r:
+                    assert json.load(r)["status"] == "ok"
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+        token = next(iter(creds["requesters"].values()))["token"]  # type: ignore[attr-defined]
+        req = urllib.request.Request(
+            f"{base}/v1/requests", headers={"Authorization": f"Bearer {token}"}
+        )
+        with urllib.request.urlopen(req, timeout=5) as r:
+            assert json.load(r) == []
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
