@@ -1,0 +1,271 @@
+"""The whole story in a real browser, in English and in Spanish.
+
+A police department submits a fleeing-felon request with its PDF; a legal reviewer confirms
+the legal process and two different approvers approve; the release is built; the requester
+downloads it, decrypts it and acknowledges receipt. The person signs in with the code from
+their letter, sees the disclosure with its proof, opts out, and challenges a second, pending
+request; a legal reviewer resolves the challenge and the person sees the decision. Every page
+on the way is checked with axe-core.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import tarfile
+from pathlib import Path
+from typing import Any
+
+import pyrage
+import pytest
+from playwright.sync_api import expect
+
+from custos.workflow import accounts, documents, requests
+from custos.workflow.intake import RequestInput
+from tests.e2e.conftest import Live, check_a11y
+from tests.integration.conftest import PASSWORD, fleeing_felon
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def staff_page(context: Any, live: Live, username: str) -> Any:
+    page = context.new_page()
+    page.goto(f"{live.url}/staff/sign-in")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live.url}/staff/queue")
+    return page
+
+
+def submit_in_portal(page: Any, live: Live, tmp: Path) -> str:
+    person = live.world.person("snap_fleeing_felon")
+    page.goto(f"{live.url}/portal/requests/new")
+    check_a11y(page)
+    page.get_by_label("Full name").fill(f"{person.first_name} {person.last_name}")
+    page.get_by_label("Date of birth").fill(str(person.birth_date))
+    for field in ("snap/address", "snap/ssn", "snap/photo", "snap/benefit_amount"):
+        page.get_by_label(field, exact=True).check()
+    page.get_by_label("Purpose", exact=True).select_option("fleeing_felon")
+    page.get_by_label("Describe the purpose").fill("Felony warrant 26-CR-0113; locating is my duty.")
+    page.get_by_label("The person is fleeing a felony charge").check()
+    page.get_by_label("Locating the person is my official duty").check()
+    page.get_by_label("The request is a proper exercise of that duty").check()
+    page.get_by_label("Kind").select_option("written_request")
+    page.get_by_label("Issued by").fill("Columbia Police Department")
+    page.get_by_label("Signed by").fill("Det. R. Alvarez")
+    page.get_by_label("Issued on").fill("2026-02-27")
+    pdf = tmp / "written-request.pdf"
+    pdf.write_bytes(PDF)
+    page.get_by_label("The signed document (PDF)").set_input_files(str(pdf))
+    page.get_by_role("button", name="Submit the request").click()
+    page.wait_for_url(re.compile(r".*/portal/requests/req_[^/]+$"))
+    expect(page.locator("#request-status")).to_have_text("pending")
+    check_a11y(page)
+    return str(page.url.rsplit("/", 1)[1])
+
+
+def second_request(live: Live) -> str:
+    """Another request about the same person, pending with a notice-before obligation."""
+    ctx = live.ctx
+    police = accounts.requester_from_token(ctx, live.world.tokens["police"])
+    sha = documents.upload(
+        ctx,
+        actor=police,
+        content=b"%PDF-1.4 second warrant\n",
+        filename="second.pdf",
+        content_type="application/pdf",
+    )
+    person = live.world.person("snap_fleeing_felon")
+    body = fleeing_felon(sha, {"full_name": person.full_name, "birth_date": str(person.birth_date)})
+    return requests.submit(ctx, actor=police, data=RequestInput.model_validate(body))
+
+
+def payload_sha256(package: bytes, live: Live) -> str:
+    """What the recipient does: open the tar, decrypt the payload with its age key, hash it."""
+    with tarfile.open(fileobj=io.BytesIO(package)) as tar:
+        member = next(m for m in tar.getmembers() if m.name.startswith("payload."))
+        sealed = tar.extractfile(member)
+        assert sealed is not None
+        plain = pyrage.decrypt(sealed.read(), [live.world.identities["police"]])
+    return hashlib.sha256(plain).hexdigest()
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_request_release_and_the_persons_rights(  # noqa: PLR0915 - one story, told in order
+    browser: Any, live: Live, tmp_path: Path, lang: str
+) -> None:
+    requester = browser.new_context(accept_downloads=True)
+    staff = {name: browser.new_context() for name in ("counsel", "approver1", "approver2")}
+    intake = browser.new_context()
+    person_ctx = browser.new_context(accept_downloads=True)
+    try:
+        # 1. The requester signs in with its API token and submits with the PDF.
+        portal = requester.new_page()
+        portal.goto(f"{live.url}/portal/sign-in")
+        check_a11y(portal)
+        portal.get_by_label("API token").fill(live.world.tokens["police"])
+        portal.get_by_role("button", name="Sign in").click()
+        portal.wait_for_url(f"{live.url}/portal/")
+        request_id = submit_in_portal(portal, live, tmp_path)
+
+        # 2. The legal reviewer confirms the legal process; two approvers approve.
+        counsel = staff_page(staff["counsel"], live, "counsel")
+        check_a11y(counsel)
+        counsel.get_by_role("link", name=request_id).click()
+        check_a11y(counsel)
+        expect(counsel.get_by_role("link", name="written-request.pdf")).to_be_visible()
+        counsel.get_by_role("button", name="Confirm the legal process").click()
+        expect(counsel.locator("#h-legal + dl")).to_contain_text("reviewed by")
+
+        first = staff_page(staff["approver1"], live, "approver1")
+        first.goto(f"{live.url}/staff/requests/{request_id}")
+        first.get_by_role("button", name="Approve").click()
+        expect(first.get_by_role("heading", name="Approvals: 1 of 2")).to_be_visible()
+        # The same person cannot give the second approval.
+        first.get_by_role("button", name="Approve").click()
+        expect(first.get_by_role("alert")).to_contain_text("a second person must")
+        check_a11y(first)
+
+        second = staff_page(staff["approver2"], live, "approver2")
+        second.goto(f"{live.url}/staff/requests/{request_id}")
+        second.get_by_role("button", name="Approve").click()
+        expect(second.locator(".status")).to_contain_text("approved")
+        second.get_by_role("button", name="Build the release").click()
+        expect(second.locator(".status")).to_contain_text("released")
+
+        # 3. The requester downloads, decrypts, and acknowledges receipt.
+        portal.goto(f"{live.url}/portal/")
+        check_a11y(portal)
+        portal.locator("a[href^='/portal/releases/']").first.click()
+        check_a11y(portal)
+        with portal.expect_download() as download:
+            portal.get_by_role("link", name=re.compile("Download the package")).click()
+        package = Path(download.value.path()).read_bytes()
+        portal.get_by_label("SHA-256 of the decrypted payload").fill(payload_sha256(package, live))
+        portal.get_by_role("button", name="Acknowledge receipt").click()
+        expect(portal.locator("#release-status")).to_have_text("delivered")
+        live.publish_checkpoint()
+
+        # 4. A second request about the same person waits, noticed before disclosure.
+        pending_id = second_request(live)
+
+        # 5. Intake issues the person an access code letter.
+        clerk = staff_page(intake, live, "intake")
+        person = live.world.person("snap_fleeing_felon")
+        clerk.goto(f"{live.url}/staff/people")
+        check_a11y(clerk)
+        clerk.get_by_label("Case number or DCN").fill(person.dcn)
+        clerk.get_by_role("button", name="Find").click()
+        clerk.get_by_label("Letter language").first.select_option(lang)
+        clerk.get_by_role("button", name="Issue an access code").first.click()
+        expect(clerk.locator("#access-code")).to_be_visible()
+        code = clerk.locator("#access-code").inner_text()
+        check_a11y(clerk)
+
+        # 6. The person chooses their language, signs in and sees the disclosure with a proof.
+        me = person_ctx.new_page()
+        me.goto(f"{live.url}/")
+        check_a11y(me)
+        if lang == "es":
+            me.get_by_role("link", name="Español").click()
+            me.wait_for_url(f"{live.url}/es/")
+            check_a11y(me)
+        base = f"{live.url}/es" if lang == "es" else live.url
+        t = _words(lang)
+        me.get_by_role("link", name=t["see"]).click()
+        check_a11y(me)
+        me.get_by_label(t["case"]).fill(person.dcn)
+        me.get_by_label(t["birth"]).fill(str(person.birth_date))
+        me.get_by_label(t["code"]).fill(code)
+        me.get_by_role("button", name=t["sign_in"]).click()
+        me.wait_for_url(f"{base}/me")
+        expect(me.locator("table").first).to_be_visible()
+        check_a11y(me)
+        expect(me.get_by_role("heading", level=1)).to_have_text(t["mine"])
+        shared = me.locator("table").first.inner_text()
+        assert "Columbia Police Department" in shared
+        assert "snap/address" in shared
+        assert "snap/benefit_amount" not in shared
+        with me.expect_download() as download:
+            me.get_by_role("link", name=t["proofs"]).click()
+        doc = json.loads(Path(download.value.path()).read_text())
+        [disclosure] = doc["disclosures"]
+        assert disclosure["proof"] is not None
+        assert doc["proof"]["checkpoint"]
+
+        # 7. They opt out of discretionary sharing.
+        me.get_by_role("button", name=t["opt_out"]).click()
+        expect(me.get_by_role("status").first).to_have_text(t["opted_out"])
+        expect(me.locator("#opt-out-status")).to_have_text(t["is_out"])
+
+        # 8. They challenge the pending request; it goes on hold.
+        me.get_by_role("button", name=t["challenge"]).click()
+        check_a11y(me)
+        me.get_by_role("button", name=t["file"]).click()  # empty: the error is by the field
+        expect(me.locator("#reason-error")).to_be_visible()
+        check_a11y(me)
+        me.get_by_label(t["reason"]).fill("The warrant was withdrawn last week.")
+        me.get_by_role("button", name=t["file"]).click()
+        me.wait_for_url(re.compile(r".*/me\?done=challenged$"))
+        expect(me.locator("#h-pending ~ article")).to_contain_text(t["on_hold"])
+
+        # 9. The legal reviewer resolves the challenge; the person sees the decision.
+        counsel.goto(f"{live.url}/staff/challenges")
+        check_a11y(counsel)
+        card = counsel.locator("article.card").filter(has_text=pending_id)
+        card.get_by_role("radio", name=re.compile("Uphold")).check()
+        card.get_by_label("Reason (sent to the person)").fill("The court recalled the warrant.")
+        card.get_by_role("button", name="Resolve").click()
+        expect(counsel.locator("#h-all ~ table")).to_contain_text("upheld")
+        me.reload()
+        expect(me.locator("#h-challenges ~ table")).to_contain_text(t["upheld"])
+        expect(me.locator("#h-challenges ~ table")).to_contain_text("The court recalled the warrant.")
+        expect(me.locator("#h-pending ~ p").first).to_have_text(t["nothing_waiting"])
+    finally:
+        for c in (requester, intake, person_ctx, *staff.values()):
+            c.close()
+
+
+def _words(lang: str) -> dict[str, str]:
+    if lang == "es":
+        return {
+            "see": "Vea lo que se compartió sobre usted",
+            "case": "Número de caso",
+            "birth": "Fecha de nacimiento",
+            "code": "Código de acceso",
+            "sign_in": "Iniciar sesión",
+            "mine": "Lo que se compartió sobre mí",
+            "proofs": "Descargar la lista con sus pruebas (JSON)",
+            "opt_out": "Pedir que no se comparta",
+            "opted_out": "Usted pidió que no se comparta lo que la ley no exige.",
+            "is_out": "Usted pidió que no se comparta.",
+            "challenge": "Impugnar esta solicitud",
+            "file": "Presentar la impugnación",
+            "reason": "Su motivo",
+            "on_hold": "detenida por una impugnación",
+            "upheld": "aceptada",
+            "nothing_waiting": "No hay solicitudes sobre usted en espera.",
+        }
+    return {
+        "see": "See what was shared about you",
+        "case": "Case number",
+        "birth": "Date of birth",
+        "code": "Access code",
+        "sign_in": "Sign in",
+        "mine": "My disclosures",
+        "proofs": "Download the list with its proofs (JSON)",
+        "opt_out": "Opt out",
+        "opted_out": "You have opted out of discretionary sharing.",
+        "is_out": "You have opted out.",
+        "challenge": "Challenge this request",
+        "file": "File the challenge",
+        "reason": "Your reason",
+        "on_hold": "on hold (challenged)",
+        "upheld": "upheld",
+        "nothing_waiting": "No request about you is waiting.",
+    }
