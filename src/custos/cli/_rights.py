@@ -141,6 +141,7 @@ def sweep(as_: AsUser) -> None:
 
 @notice_app.command("list")
 def list_notices(as_: AsUser, status: str = "queued") -> None:
+    """Notices by status (queued, sent): the letters to print and mail."""
     ctx = context()
     table = Table("id", "kind", "language", "created")
     for n in rights.notice_queue(ctx, actor=accounts.staff_by_username(ctx, as_), status=status):
@@ -166,6 +167,7 @@ def print_notice(notice_id: str, as_: AsUser, out: Path) -> None:
 
 @notice_app.command("sent")
 def mark_sent(notice_id: str, as_: AsUser) -> None:
+    """Record that a printed notice was mailed (logged in the ledger)."""
     ctx = context()
     rights.mark_notice_sent(ctx, actor=accounts.staff_by_username(ctx, as_), notice_id=notice_id)
     console.print(f"{notice_id} marked sent")
@@ -173,6 +175,7 @@ def mark_sent(notice_id: str, as_: AsUser) -> None:
 
 @concern_app.command("list")
 def list_concerns(as_: AsUser, status: str = "received") -> None:
+    """Concerns about unauthorized sharing, by triage status."""
     ctx = context()
     table = Table("id", "acknowledgement", "received", "status", "description")
     for c in rights.concern_queue(ctx, actor=accounts.staff_by_username(ctx, as_), status=status):
@@ -194,6 +197,7 @@ def triage(
     note: str,
     close: bool = False,
 ) -> None:
+    """Triage a concern: set its priority and note what the privacy officer found."""
     ctx = context()
     view = rights.triage_concern(
         ctx,
@@ -208,6 +212,7 @@ def triage(
 
 @challenge_app.command("list")
 def list_challenges(as_: AsUser, status: str = "open") -> None:
+    """Challenges by status (open, upheld, rejected)."""
     ctx = context()
     table = Table("id", "request", "target", "filed", "status", "recall needed")
     for c in rights.challenge_queue(ctx, actor=accounts.staff_by_username(ctx, as_), status=status):

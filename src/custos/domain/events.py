@@ -59,6 +59,7 @@ class EventTag(StrEnum):
     # people's rights
     PERSON_ACCESS_CODE_ISSUE = "person:access_code:issue"
     PERSON_SIGNIN_LOCKOUT = "person:signin:lockout"
+    PERSON_REPRESENTATIVE_REGISTER = "person:representative:register"
     PERSON_REPRESENTATIVE_GRANT = "person:representative:grant"
     PERSON_REPRESENTATIVE_REVOKE = "person:representative:revoke"
     PERSON_CHALLENGE_FILE = "person:challenge:file"

@@ -545,6 +545,15 @@ def register_representative(
             created_at=ctx.now(),
         )
         s.add(row)
+        s.flush()
+        _append(
+            ctx,
+            s,
+            EventTag.PERSON_REPRESENTATIVE_REGISTER,
+            actor.actor,
+            representative=row.id,
+            organization=row.organization,
+        )
         return RegisteredRepresentative(representative=_rep_view(row), token=token)
 
 
