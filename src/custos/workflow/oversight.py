@@ -55,8 +55,8 @@ REPORT_FILES: dict[str, tuple[str, bool]] = {
     "exact-digest.key": ("application/octet-stream", False),
 }
 _PAGE = 200_000
-#: Arbitrary constant naming the alert check's lock on PostgreSQL ("custos-al").
-_PG_ALERT_LOCK = 0x637573746F732D616C
+#: Arbitrary constant (a bigint) naming the alert check's lock on PostgreSQL ("custosa").
+_PG_ALERT_LOCK = 0x637573746F7361
 
 
 class ReportMismatchError(IntegrityError):
