@@ -7,7 +7,7 @@ UV := scripts/uv
 PYTEST_WORKERS ?= 2
 export CUSTOS_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install demo serve test test-fast lint bench bench-smoke clean
+.PHONY: install demo serve test test-fast lint bench bench-smoke screenshots clean
 
 install:
 	@$(UV) sync --frozen
@@ -35,6 +35,11 @@ bench: install
 bench-smoke: install
 	@scripts/services
 	$(UV) run python -m benchmarks --size smoke
+
+# Refresh docs/screenshots/*.png (the README's pictures) with Debian's Chromium.
+screenshots: install
+	@scripts/services
+	$(UV) run python -m tests.e2e.screenshots docs/screenshots
 
 clean:
 	rm -rf var .venv .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,0 +1,179 @@
+"""A tour of every page, over a world with something on each: used by the accessibility sweep
+(`test_pages.py`) and by `make screenshots` (`python -m tests.e2e.screenshots`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from custos.workflow import accounts, documents, releases, requests, rights
+from custos.workflow.intake import RequestInput
+from tests.e2e.conftest import Live
+from tests.integration.conftest import PASSWORD, fleeing_felon
+
+PERSON = "snap_fleeing_felon"
+
+
+@dataclass
+class Seeded:
+    request: str = ""
+    pending: str = ""
+    release: str = ""
+    code: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def _submit(live: Live, content: bytes) -> str:
+    ctx = live.ctx
+    police = accounts.requester_from_token(ctx, live.world.tokens["police"])
+    sha = documents.upload(
+        ctx, actor=police, content=content, filename="warrant.pdf", content_type="application/pdf"
+    )
+    p = live.world.person(PERSON)
+    body = fleeing_felon(sha, {"full_name": p.full_name, "birth_date": str(p.birth_date)})
+    return requests.submit(ctx, actor=police, data=RequestInput.model_validate(body))
+
+
+def seed(live: Live) -> Seeded:
+    """A released request, a pending one challenged by the person, a concern, letters, a
+    representative and an access code for the person."""
+    ctx, staff = live.ctx, live.world.staff
+    out = Seeded()
+    out.request = _submit(live, b"%PDF-1.4 first warrant\n")
+    requests.classify(ctx, actor=staff["counsel"], request_id=out.request)
+    requests.approve(ctx, actor=staff["approver1"], request_id=out.request)
+    requests.approve(ctx, actor=staff["approver2"], request_id=out.request)
+    out.release = releases.build(ctx, actor=staff["approver1"], request_id=out.request).id
+    live.publish_checkpoint()
+    out.pending = _submit(live, b"%PDF-1.4 second warrant\n")
+    rights.register_representative(
+        ctx, actor=staff["admin"], name="Ana Torres", organization="Legal Services of Missouri"
+    )
+    rights.report_concern(
+        ctx, description="A caseworker read my neighbour's file aloud.", contact="by phone"
+    )
+    person_id = live.world.person(PERSON).person_id
+    opened = rights.issue_access_code(ctx, actor=staff["intake"], person_id=person_id)
+    session = rights.AccessCodeSignIn().sign_in(
+        ctx,
+        {
+            "case_number": live.world.person(PERSON).dcn,
+            "birth_date": str(live.world.person(PERSON).birth_date),
+            "code": opened.code,
+        },
+    )
+    rights.file_challenge(
+        ctx,
+        principal=session.principal,
+        request_id=out.pending,
+        reason="The warrant was withdrawn last week.",
+    )
+    rights.sweep_notices(ctx, actor=staff["intake"])
+    out.code = rights.issue_access_code(ctx, actor=staff["intake"], person_id=person_id).code
+    return out
+
+
+def sign_in(page: Any, live: Live, who: str, seeded: Seeded) -> None:
+    """Sign `page`'s browser context in as `who`: a staff username, `requester` or `person`."""
+    if who == "requester":
+        page.goto(f"{live.url}/portal/sign-in")
+        page.get_by_label("API token").fill(live.world.tokens["police"])
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{live.url}/portal/")
+    elif who == "person":
+        p = live.world.person(PERSON)
+        page.goto(f"{live.url}/sign-in")
+        page.get_by_label("Case number").fill(p.dcn)
+        page.get_by_label("Date of birth").fill(str(p.birth_date))
+        page.get_by_label("Access code").fill(seeded.code)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{live.url}/me")
+    elif who:
+        page.goto(f"{live.url}/staff/sign-in")
+        page.get_by_label("Username").fill(who)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{live.url}/staff/queue")
+
+
+def _empty_submit(button: str) -> Callable[[Any], None]:
+    def act(page: Any) -> None:
+        page.get_by_role("button", name=button).click()
+        page.wait_for_load_state()
+
+    return act
+
+
+@dataclass(frozen=True)
+class Stop:
+    """One page of the tour: its name (the screenshot's file name), who is signed in, the
+    path (formatted with the seeded ids) and an optional action after loading."""
+
+    name: str
+    who: str
+    path: str
+    action: Callable[[Any], None] | None = None
+    screenshot: bool = False
+
+
+TOUR: tuple[Stop, ...] = (
+    Stop("public-home", "", "/", screenshot=True),
+    Stop("public-home-es", "", "/es/", screenshot=True),
+    Stop("public-policy", "", "/policy", screenshot=True),
+    Stop("public-policy-es", "", "/es/policy"),
+    Stop("public-reports", "", "/reports", screenshot=True),
+    Stop("public-concern", "", "/concern", screenshot=True),
+    Stop("public-concern-errors", "", "/es/concern", _empty_submit("Enviar la denuncia")),
+    Stop("public-sign-in", "", "/sign-in", screenshot=True),
+    Stop("public-sign-in-errors", "", "/sign-in", _empty_submit("Sign in")),
+    Stop("public-not-found", "", "/es/no-such-page"),
+    Stop("person-disclosures", "person", "/me", screenshot=True),
+    Stop("person-disclosures-es", "person", "/es/me", screenshot=True),
+    Stop("person-representatives", "person", "/me/representatives"),
+    Stop("person-representatives-es", "person", "/es/me/representatives"),
+    Stop("portal-sign-in", "", "/portal/sign-in"),
+    Stop("portal-home", "requester", "/portal/", screenshot=True),
+    Stop("portal-new-request", "requester", "/portal/requests/new", screenshot=True),
+    Stop(
+        "portal-new-request-errors",
+        "requester",
+        "/portal/requests/new",
+        _empty_submit("Submit the request"),
+    ),
+    Stop("portal-request", "requester", "/portal/requests/{request}"),
+    Stop("portal-release", "requester", "/portal/releases/{release}", screenshot=True),
+    Stop("staff-sign-in", "", "/staff/sign-in"),
+    Stop("staff-queue", "counsel", "/staff/queue?tab=on_hold", screenshot=True),
+    Stop("staff-queue-released", "counsel", "/staff/queue?tab=released"),
+    Stop("staff-queue-retention", "counsel", "/staff/queue?tab=retention"),
+    Stop("staff-request", "counsel", "/staff/requests/{request}", screenshot=True),
+    Stop("staff-request-held", "counsel", "/staff/requests/{pending}"),
+    Stop("staff-challenges", "counsel", "/staff/challenges", screenshot=True),
+    Stop("staff-policy", "counsel", "/staff/policy?compare=sanctuary", screenshot=True),
+    Stop("staff-reports", "counsel", "/staff/reports"),
+    Stop("staff-requesters", "admin", "/staff/requesters", screenshot=True),
+    Stop("staff-people", "admin", "/staff/people"),
+    Stop("staff-notices", "admin", "/staff/notices", screenshot=True),
+    Stop("staff-concerns", "auditor", "/staff/concerns", screenshot=True),
+    Stop("staff-forbidden", "auditor", "/staff/notices"),
+)
+
+
+def walk(browser: Any, live: Live, seeded: Seeded, visit: Callable[[Any, Stop], None]) -> None:
+    """Visit every stop, one browser context per visitor, and call `visit` on each page."""
+    contexts: dict[str, Any] = {}
+    try:
+        for stop in TOUR:
+            if stop.who not in contexts:
+                contexts[stop.who] = browser.new_context(viewport={"width": 1280, "height": 900})
+                page = contexts[stop.who].new_page()
+                sign_in(page, live, stop.who, seeded)
+            page = contexts[stop.who].pages[0]
+            page.goto(live.url + stop.path.format(**vars(seeded)))
+            if stop.action is not None:
+                stop.action(page)
+            visit(page, stop)
+    finally:
+        for c in contexts.values():
+            c.close()
