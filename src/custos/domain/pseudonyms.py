@@ -7,7 +7,6 @@ can test a guess such as an SSN against the public log.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 
 #: HMAC keys shorter than this are refused.
@@ -18,8 +17,7 @@ def pseudonym(secret: bytes, person_key: str) -> str:
     """`p_` followed by 32 hex characters (128 bits) of HMAC-SHA-256."""
     if len(secret) < MIN_SECRET_BYTES:
         raise ValueError("the pseudonym secret must be at least 16 bytes")
-    digest = hmac.new(secret, person_key.encode("utf-8"), hashlib.sha256).hexdigest()
-    return "p_" + digest[:32]
+    return "p_" + hmac.digest(secret, person_key.encode("utf-8"), "sha256").hex()[:32]
 
 
 #: The pseudonym of "nobody matched": the same for every unmatched identifier of a request,

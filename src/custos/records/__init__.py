@@ -24,6 +24,7 @@ from custos.records._matching import (
     resolve_counties,
     select_bulk,
     select_bulk_chunks,
+    select_bulk_facts,
 )
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "resolve_counties",
     "select_bulk",
     "select_bulk_chunks",
+    "select_bulk_facts",
     "store_is_empty",
     "validate_file",
 ]

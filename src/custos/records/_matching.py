@@ -158,6 +158,52 @@ def select_bulk_chunks(
         last = ids[-1]
 
 
+def select_bulk_facts(
+    session: Session,
+    criterion: BulkCriterion,
+    *,
+    on: dt.date | None = None,
+    chunk_size: int = 50_000,
+) -> Iterator[list[tuple[str, SubjectFacts]]]:
+    """Everyone the criterion selects with their facts, in id order, a chunk at a time.
+
+    The same people as `select_bulk_chunks`, each paired with what `facts_for` would say, but
+    read in one ordered pass per chunk instead of two lookups per 900 ids: a statewide bulk
+    request over a million people costs a few seconds, not minutes. Equal facts are one
+    shared object, so callers can group people by them cheaply.
+    """
+    day = on or dt.datetime.now(dt.UTC).date()
+    shared: dict[tuple[frozenset[str], bool, bool], SubjectFacts] = {}
+    for ids in select_bulk_chunks(session, criterion, on=on, chunk_size=chunk_size):
+        lo, hi = ids[0], ids[-1]
+        flags = {
+            pid: (bool(det), bool(opt))
+            for pid, det, opt in session.execute(
+                select(Person.id, Person.determination_on_file, Person.opted_out).where(
+                    Person.id >= lo, Person.id <= hi
+                )
+            )
+        }
+        programs: dict[str, set[str]] = {}
+        for pid, program in session.execute(
+            select(Enrolment.person_id, Enrolment.program).where(
+                Enrolment.person_id >= lo, Enrolment.person_id <= hi, _active(day)
+            )
+        ):
+            programs.setdefault(pid, set()).add(program)
+        chunk: list[tuple[str, SubjectFacts]] = []
+        for pid in ids:
+            det, opt = flags[pid]
+            key = (frozenset(programs.get(pid, ())), det, opt)
+            facts = shared.get(key)
+            if facts is None:
+                facts = shared[key] = SubjectFacts(
+                    programs=key[0], determination_on_file=det, opted_out=opt
+                )
+            chunk.append((pid, facts))
+        yield chunk
+
+
 def select_bulk(
     session: Session, criterion: BulkCriterion, *, on: dt.date | None = None
 ) -> Iterator[str]:
