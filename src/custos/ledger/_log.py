@@ -124,15 +124,19 @@ def append(
     dialect = bind.dialect
     at_bind = LedgerEntry.__table__.c.at.type.bind_processor(dialect)
     stamps: dict[Any, Any] = {}
+    # A batch may repeat one Event object (a release's accounting entries for people with the
+    # same facts): it is encoded and hashed once. Frozen events make this safe.
+    encoded: dict[int, tuple[bytes, bytes]] = {}
     rows = []
     for offset, (event, ref) in enumerate(zip(events, refs, strict=True)):
-        body = canonical(event.body())
+        done = encoded.get(id(event))
+        if done is None:
+            body = canonical(event.body())
+            done = encoded[id(event)] = (body, hash_leaf(body))
         at = stamps.get(event.at)
         if at is None:
             at = stamps[event.at] = at_bind(event.at) if at_bind is not None else event.at
-        rows.append(
-            (start + offset, event.tag.value, event.request_id, ref, body, hash_leaf(body), at)
-        )
+        rows.append((start + offset, event.tag.value, event.request_id, ref, *done, at))
     session.connection().exec_driver_sql(_insert_sql(dialect.paramstyle), rows)
     return [start + i for i in range(len(events))]
 

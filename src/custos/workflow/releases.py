@@ -499,10 +499,16 @@ def _append_accounting(
     first: int | None = None
     now = ctx.now()
     tag = EventTag.RELEASE_ACCOUNTING_ENTRY
+    # People of one class get the same entry (the person is the entry's subject_ref, not its
+    # content): one Event object per class, which the ledger encodes and hashes once.
+    per_class: dict[Any, Event] = {}
     for start in range(0, len(refs), APPEND_BATCH):
         part_refs = refs[start : start + APPEND_BATCH]
         events = [
-            Event(tag=tag, at=now, actor=actor, request_id=request_id, data=data[k])
+            per_class.get(k)
+            or per_class.setdefault(
+                k, Event(tag=tag, at=now, actor=actor, request_id=request_id, data=data[k])
+            )
             for k in classes[start : start + APPEND_BATCH]
         ]
         idx = ledger.append(session, events, subject_refs=list(part_refs))
