@@ -17,7 +17,7 @@ import datetime as dt
 import shutil
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,7 +57,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.skip("Chromium is not installed (scripts/services installs it)")
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only when e2e runs
+    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
@@ -85,7 +85,7 @@ def _free_socket() -> socket.socket:
     return sock
 
 
-def start_server(tmp: Path) -> Iterator[Live]:
+def start_server(tmp: Path) -> Generator[Live, None, None]:
     """Build a world in `tmp` and serve it until the generator is closed."""
     data = tmp / "var"
     data.mkdir(parents=True)

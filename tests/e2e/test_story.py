@@ -51,7 +51,9 @@ def submit_in_portal(page: Any, live: Live, tmp: Path) -> str:
     for field in ("snap/address", "snap/ssn", "snap/photo", "snap/benefit_amount"):
         page.get_by_label(field, exact=True).check()
     page.get_by_label("Purpose", exact=True).select_option("fleeing_felon")
-    page.get_by_label("Describe the purpose").fill("Felony warrant 26-CR-0113; locating is my duty.")
+    page.get_by_label("Describe the purpose").fill(
+        "Felony warrant 26-CR-0113; locating is my duty."
+    )
     page.get_by_label("The person is fleeing a felony charge").check()
     page.get_by_label("Locating the person is my official duty").check()
     page.get_by_label("The request is a proper exercise of that duty").check()
@@ -224,7 +226,9 @@ def test_request_release_and_the_persons_rights(  # noqa: PLR0915 - one story, t
         expect(counsel.locator("#h-all ~ table")).to_contain_text("upheld")
         me.reload()
         expect(me.locator("#h-challenges ~ table")).to_contain_text(t["upheld"])
-        expect(me.locator("#h-challenges ~ table")).to_contain_text("The court recalled the warrant.")
+        expect(me.locator("#h-challenges ~ table")).to_contain_text(
+            "The court recalled the warrant."
+        )
         expect(me.locator("#h-pending ~ p").first).to_have_text(t["nothing_waiting"])
     finally:
         for c in (requester, intake, person_ctx, *staff.values()):

@@ -150,7 +150,7 @@ TOUR: tuple[Stop, ...] = (
     Stop("staff-request", "counsel", "/staff/requests/{request}", screenshot=True),
     Stop("staff-request-held", "counsel", "/staff/requests/{pending}"),
     Stop("staff-challenges", "counsel", "/staff/challenges", screenshot=True),
-    Stop("staff-policy", "counsel", "/staff/policy?compare=sanctuary", screenshot=True),
+    Stop("staff-policy", "counsel", "/staff/policy", screenshot=True),
     Stop("staff-reports", "counsel", "/staff/reports"),
     Stop("staff-requesters", "admin", "/staff/requesters", screenshot=True),
     Stop("staff-people", "admin", "/staff/people"),

@@ -7,15 +7,17 @@ the security headers and HTML error pages (the JSON API keeps its problem docume
 
 from __future__ import annotations
 
+import inspect
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ExceptionHandler
 
 from custos.domain.errors import AuthenticationError, CustosError
 from custos.web import portal, public, staff
@@ -89,26 +91,29 @@ def error_page(request: Request, status: int, message: str) -> Response:
     )
 
 
-def _wrap(app: FastAPI, exc_class: type[Exception] | int, html: ExceptionHandler) -> None:
+HtmlHandler = Callable[[Request, Exception], Response]
+
+
+def _wrap(app: FastAPI, exc_class: type[Exception], html: HtmlHandler) -> None:
     """Serve `html` for web pages and keep the API's own handler for the API."""
-    api = app.exception_handlers.get(exc_class)
+    api: Callable[..., Any] | None = app.exception_handlers.get(exc_class)
 
     async def handler(request: Request, exc: Exception) -> Response:
         if is_web_path(request.url.path) or api is None:
-            response = html(request, exc)
-            if not isinstance(response, Response):
-                response = await response
-            return response
-        response = api(request, exc)
-        if not isinstance(response, Response):
-            response = await response
-        return response
+            return html(request, exc)
+        result = api(request, exc)
+        if inspect.isawaitable(result):
+            result = await result
+        if not isinstance(result, Response):
+            raise TypeError("an exception handler returned no response")
+        return result
 
     app.exception_handlers[exc_class] = handler
 
 
 def _custos_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, CustosError)
+    if not isinstance(exc, CustosError):
+        return _unexpected(request, exc)
     # An absent or dead session goes to sign-in; a locked sign-in (429) is shown.
     if isinstance(exc, AuthenticationError) and exc.status == 401 and request.method == "GET":  # noqa: PLR2004
         return redirect(sign_in_page(request.url.path))
@@ -121,7 +126,8 @@ def _validation_error(request: Request, exc: Exception) -> Response:
 
 
 def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, StarletteHTTPException)
+    if not isinstance(exc, StarletteHTTPException):
+        return _unexpected(request, exc)
     return error_page(request, exc.status_code, str(exc.detail))
 
 

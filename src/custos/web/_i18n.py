@@ -120,7 +120,9 @@ SPANISH: dict[str, str] = {
         "Algunas entradas están ocultas por ahora porque un tribunal ordenó un retraso:"
     ),
     "until": "hasta",
-    "Every time your information left the agency": "Cada vez que su información salió de la agencia",
+    "Every time your information left the agency": (
+        "Cada vez que su información salió de la agencia"
+    ),
     "Date": "Fecha",
     "Shared with": "Compartida con",
     "What": "Qué",

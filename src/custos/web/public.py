@@ -9,6 +9,7 @@ session is an HttpOnly cookie, and identifiers travel in POST bodies.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -24,7 +25,7 @@ from custos.domain.errors import (
     NotFoundError,
 )
 from custos.rights import PersonPrincipal, PersonScope
-from custos.web._auth import PERSON_COOKIE, PERSON_COOKIE_SECONDS, Person
+from custos.web._auth import PERSON_COOKIE, PERSON_COOKIE_SECONDS, Person, current_person
 from custos.web._i18n import translator
 from custos.web._render import ctx_of, field_errors, redirect, render
 from custos.web._security import check_csrf, clear_cookie, set_cookie
@@ -163,10 +164,8 @@ def _routes(lang: str, prefix: str) -> None:  # noqa: C901, PLR0915 - one closur
     def sign_out(request: Request) -> Response:
         token = request.cookies.get(PERSON_COOKIE)
         if token:
-            try:
+            with contextlib.suppress(AuthenticationError):
                 rights.sign_out(ctx_of(request), token)
-            except AuthenticationError:
-                pass
         response = redirect(to("/"))
         clear_cookie(request, response, PERSON_COOKIE)
         return response
@@ -194,7 +193,8 @@ def _routes(lang: str, prefix: str) -> None:  # noqa: C901, PLR0915 - one closur
             "opted_out": _("You have opted out of discretionary sharing."),
             "opted_in": _("You have opted back in to discretionary sharing."),
             "challenged": _(
-                "Your challenge was filed. Nothing more is sent about you in that request while it is open."
+                "Your challenge was filed. Nothing more is sent about you in that request while it "
+                "is open."
             ),
         }.get(done)
         return me_page(request, person, message=message)
@@ -213,7 +213,8 @@ def _routes(lang: str, prefix: str) -> None:  # noqa: C901, PLR0915 - one closur
     def accounting_letter(request: Request, person: Person) -> Response:
         acc = rights.accounting(ctx_of(request), principal=person)
         pdf = rights.accounting_letter(acc, pdf=True)
-        assert isinstance(pdf, bytes)
+        if not isinstance(pdf, bytes):
+            raise TypeError("the accounting letter is not a PDF")
         return Response(
             pdf,
             media_type="application/pdf",
@@ -233,8 +234,8 @@ def _routes(lang: str, prefix: str) -> None:  # noqa: C901, PLR0915 - one closur
             return redirect(LANGUAGES[language] + "/me")
         return redirect(to("/me"))
 
-    @router.post(to("/me/challenge"))
-    def challenge_form(request: Request, person: Person, request_id: FormStr = "") -> HTMLResponse:
+    @router.post(to("/me/challenge"), dependencies=[Depends(current_person)])
+    def challenge_form(request: Request, request_id: FormStr = "") -> HTMLResponse:
         return page(request, "public/challenge.html", form={"request_id": request_id})
 
     @router.post(to("/me/challenges"))
@@ -318,7 +319,10 @@ def _routes(lang: str, prefix: str) -> None:  # noqa: C901, PLR0915 - one closur
 
 def _sign_in_message(exc: CustosError) -> str:
     if isinstance(exc, rights.SignInLockedError):
-        return "Too many sign-in attempts for this case number. Try again later or ask the agency for a new letter."
+        return (
+            "Too many sign-in attempts for this case number. Try again later or ask the agency "
+            "for a new letter."
+        )
     return "The case number, date of birth and access code do not match."
 
 

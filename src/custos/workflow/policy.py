@@ -226,15 +226,24 @@ def pack_names(ctx: Context) -> list[str]:
     return sorted(p.name for p in root.iterdir() if (p / "pack.toml").is_file())
 
 
+#: `policy check` and `policy diff` results by pack content hashes: a pack's folder does not
+#: change under a running server, and both take seconds.
+_CHECKS: dict[tuple[str, str], policy.CheckReport] = {}
+_DIFFS: dict[tuple[str, str], policy.DiffReport] = {}
+
+
 def pack_summary(ctx: Context, *, actor: StaffPrincipal) -> PackSummary:
     """The active pack with its check and test results (read-only)."""
     actor.require(*_READERS)
     pack = active_pack(ctx)
+    key = (pack.name, pack.content_hash)
+    if key not in _CHECKS:
+        _CHECKS[key] = policy.check(ctx.settings.policies_dir / pack.name)
     return PackSummary(
         name=pack.name,
         version=pack.version,
         content_hash=pack.content_hash,
-        report=policy.check(ctx.settings.policies_dir / pack.name),
+        report=_CHECKS[key],
     )
 
 
@@ -243,4 +252,8 @@ def diff_with(ctx: Context, *, actor: StaffPrincipal, other: str) -> policy.Diff
     actor.require(*_READERS)
     if other not in pack_names(ctx):
         raise NotFoundError("no such policy pack")
-    return policy.diff(active_pack(ctx), ctx.pack(other))
+    a, b = active_pack(ctx), ctx.pack(other)
+    key = (a.content_hash, b.content_hash)
+    if key not in _DIFFS:
+        _DIFFS[key] = policy.diff(a, b)
+    return _DIFFS[key]
