@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -80,6 +81,80 @@ class EventTag(StrEnum):
         return self.value.split(":", 1)[0]
 
 
+#: RFC 8785 numbers are IEEE doubles: integers beyond this are not exact.
+_MAX_SAFE_INT = 2**53 - 1
+
+
+def _plain(value: Any) -> bool:  # noqa: PLR0911 - one return per JSON type reads best
+    """True when the encoder below writes exactly RFC 8785's bytes for `value`.
+
+    That holds for objects with ASCII keys (RFC 8785 §3.2.3 sorts keys by UTF-16 code units,
+    which for ASCII is Python's order), strings (§3.2.2.2 escapes the same characters the
+    same way), booleans, null, and integers small enough to be exact doubles. Floats are left
+    to `rfc8785`, whose ECMAScript number formatting Python's `repr` does not match.
+    """
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return True
+    if kind is int:
+        return bool(-_MAX_SAFE_INT <= value <= _MAX_SAFE_INT)
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or not key.isascii():
+                return False
+            if type(item) is str or item is None:
+                continue
+            if not _plain(item):
+                return False
+        return True
+    if kind is list or kind is tuple:
+        return all(type(item) is str or _plain(item) for item in value)
+    return isinstance(value, str)
+
+
+_ENCODER = json.JSONEncoder(
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+)
+# The C encoder `JSONEncoder.encode` would build on every call, built once (about 1 µs saved
+# an entry); plain bodies have no cycles to detect, hence no markers.
+_c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
+_C_ENCODER = (
+    _c_make_encoder(  # positional only: (markers, default, encoder, indent, key sep, item sep,
+        # sort_keys, skipkeys, allow_nan)
+        None,
+        _ENCODER.default,
+        json.encoder.encode_basestring,
+        None,
+        ":",
+        ",",
+        True,  # noqa: FBT003 - sort_keys
+        False,  # noqa: FBT003 - skipkeys
+        False,  # noqa: FBT003 - allow_nan
+    )
+    if _c_make_encoder is not None
+    else None
+)
+
+
+def _encode(body: dict[str, Any]) -> str:
+    if _C_ENCODER is None:
+        return _ENCODER.encode(body)
+    return "".join(_C_ENCODER(body, 0))
+
+
+def canonical(body: dict[str, Any], *, plain: bool | None = None) -> bytes:
+    """RFC 8785 canonical JSON of `body`; a fast path for the common plain shapes.
+
+    `plain` says whether `body` is known to be plain (see `_plain`); None checks it here.
+    """
+    if plain if plain is not None else _plain(body):
+        try:
+            return _encode(body).encode("utf-8")
+        except UnicodeEncodeError:
+            pass  # a lone surrogate: let rfc8785 reject it
+    return bytes(rfc8785.dumps(body))
+
+
 @functools.lru_cache(maxsize=4096)
 def _stamp(at: dt.datetime) -> str:
     """RFC 3339 UTC with microseconds and a `Z`. Cached: a batch of events (a release's
@@ -98,10 +173,14 @@ class Event:
     #: The request this event concerns, if any.
     request_id: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    #: Whether `data` is plain JSON that the fast encoder writes exactly as RFC 8785 does;
+    #: decided once, when the event is made, not each time it is encoded.
+    plain: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.at.tzinfo is None:
             raise ValueError("event times are timezone-aware (UTC)")
+        object.__setattr__(self, "plain", _plain(self.data))
 
     def body(self) -> dict[str, Any]:
         return {
@@ -113,5 +192,9 @@ class Event:
         }
 
     def canonical(self) -> bytes:
-        """RFC 8785 canonical JSON bytes: the Merkle leaf's entry."""
-        return bytes(rfc8785.dumps(self.body()))
+        """RFC 8785 canonical JSON bytes: the Merkle leaf's entry.
+
+        The envelope (tag, time, actor, request) is always plain, so the event is plain
+        exactly when its data is.
+        """
+        return canonical(self.body(), plain=self.plain)

@@ -10,95 +10,26 @@ reuses its indices.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
-import rfc8785
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from custos.domain.events import Event
+from custos.domain.events import (
+    Event,
+    canonical,  # noqa: F401  (re-exported by custos.ledger)
+)
 from custos.ledger._merkle import hash_leaf
 from custos.store.tables import LedgerEntry
 
 #: Arbitrary constant naming the ledger's advisory lock on PostgreSQL.
 _PG_LOCK_KEY = 0x637573746F73  # "custos"
 
-#: RFC 8785 numbers are IEEE doubles: integers beyond this are not exact.
-_MAX_SAFE_INT = 2**53 - 1
-
 
 def leaf_hash(entry: bytes) -> bytes:
     """RFC 9162 §2.1.1: MTH({d(0)}) = SHA-256(0x00 ‖ d(0))."""
     return hash_leaf(entry)
-
-
-def _plain(value: Any) -> bool:  # noqa: PLR0911 - one return per JSON type reads best
-    """True when the encoder below writes exactly RFC 8785's bytes for `value`.
-
-    That holds for objects with ASCII keys (RFC 8785 §3.2.3 sorts keys by UTF-16 code units,
-    which for ASCII is Python's order), strings (§3.2.2.2 escapes the same characters the
-    same way), booleans, null, and integers small enough to be exact doubles. Floats are left
-    to `rfc8785`, whose ECMAScript number formatting Python's `repr` does not match.
-    """
-    kind = type(value)
-    if kind is str or value is None or kind is bool:
-        return True
-    if kind is int:
-        return bool(-_MAX_SAFE_INT <= value <= _MAX_SAFE_INT)
-    if kind is dict:
-        for key, item in value.items():
-            if type(key) is not str or not key.isascii():
-                return False
-            if type(item) is str or item is None:
-                continue
-            if not _plain(item):
-                return False
-        return True
-    if kind is list or kind is tuple:
-        return all(type(item) is str or _plain(item) for item in value)
-    return isinstance(value, str)
-
-
-_ENCODER = json.JSONEncoder(
-    ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
-)
-# The C encoder `JSONEncoder.encode` would build on every call, built once (about 1 µs saved
-# an entry); plain bodies have no cycles to detect, hence no markers.
-_c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
-_C_ENCODER = (
-    _c_make_encoder(  # positional only: (markers, default, encoder, indent, key sep, item sep,
-        # sort_keys, skipkeys, allow_nan)
-        None,
-        _ENCODER.default,
-        json.encoder.encode_basestring,
-        None,
-        ":",
-        ",",
-        True,  # noqa: FBT003 - sort_keys
-        False,  # noqa: FBT003 - skipkeys
-        False,  # noqa: FBT003 - allow_nan
-    )
-    if _c_make_encoder is not None
-    else None
-)
-
-
-def _encode(body: dict[str, Any]) -> str:
-    if _C_ENCODER is None:
-        return _ENCODER.encode(body)
-    return "".join(_C_ENCODER(body, 0))
-
-
-def canonical(body: dict[str, Any]) -> bytes:
-    """RFC 8785 canonical JSON of an event body; a fast path for the common plain shapes."""
-    if _plain(body):
-        try:
-            return _encode(body).encode("utf-8")
-        except UnicodeEncodeError:
-            pass  # a lone surrogate: let rfc8785 reject it
-    return bytes(rfc8785.dumps(body))
 
 
 def append(
@@ -131,7 +62,7 @@ def append(
     for offset, (event, ref) in enumerate(zip(events, refs, strict=True)):
         done = encoded.get(id(event))
         if done is None:
-            body = canonical(event.body())
+            body = event.canonical()
             done = encoded[id(event)] = (body, hash_leaf(body))
         at = stamps.get(event.at)
         if at is None:
