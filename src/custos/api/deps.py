@@ -28,18 +28,18 @@ Ctx = Annotated[Context, Depends(get_ctx)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def _token(credentials: HTTPAuthorizationCredentials | None) -> str:
+def bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise AuthenticationError("an Authorization: Bearer token is required")
     return credentials.credentials
 
 
 def current_requester(ctx: Ctx, credentials: Credentials) -> RequesterPrincipal:
-    return accounts.requester_from_token(ctx, _token(credentials))
+    return accounts.requester_from_token(ctx, bearer_token(credentials))
 
 
 def current_staff(ctx: Ctx, credentials: Credentials) -> StaffPrincipal:
-    return accounts.staff_from_session(ctx, _token(credentials))
+    return accounts.staff_from_session(ctx, bearer_token(credentials))
 
 
 RequesterAuth = Annotated[RequesterPrincipal, Depends(current_requester)]

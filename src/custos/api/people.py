@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from custos.api.deps import Credentials, Ctx, StaffAuth, _token
+from custos.api.deps import Credentials, Ctx, StaffAuth, bearer_token
 from custos.domain.errors import FieldProblem, InvalidInputError, NotFoundError
 from custos.rights import PersonPrincipal, PersonScope
 from custos.workflow import rights
@@ -33,11 +33,11 @@ class _In(BaseModel):
 
 
 def current_person(ctx: Ctx, credentials: Credentials) -> PersonPrincipal:
-    return rights.person_from_session(ctx, _token(credentials))
+    return rights.person_from_session(ctx, bearer_token(credentials))
 
 
 def current_representative(ctx: Ctx, credentials: Credentials) -> str:
-    return rights.representative_from_token(ctx, _token(credentials))
+    return rights.representative_from_token(ctx, bearer_token(credentials))
 
 
 PersonAuth = Annotated[PersonPrincipal, Depends(current_person)]
@@ -103,7 +103,7 @@ def sign_in_oidc(body: OidcSignInIn, ctx: Ctx, request: Request) -> PersonSessio
 
 @router.delete("/v1/people/session", status_code=status.HTTP_204_NO_CONTENT, summary="Sign out")
 def sign_out(ctx: Ctx, credentials: Credentials) -> None:
-    rights.sign_out(ctx, _token(credentials))
+    rights.sign_out(ctx, bearer_token(credentials))
 
 
 @router.get("/v1/people/representatives", summary="Representatives a person may consent to")

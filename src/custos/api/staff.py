@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from custos.api._upload import read_limited
-from custos.api.deps import Credentials, Ctx, StaffAuth, _token
+from custos.api.deps import Credentials, Ctx, StaffAuth, bearer_token
 from custos.domain.disclosure import Purpose, RequesterKind
 from custos.domain.lifecycle import RequestStatus
 from custos.domain.programs import FieldRef, Program
@@ -125,7 +125,7 @@ def sign_in(body: SignIn, ctx: Ctx) -> SessionOut:
 
 @router.delete("/session", status_code=status.HTTP_204_NO_CONTENT, summary="Sign out")
 def sign_out(ctx: Ctx, credentials: Credentials) -> None:
-    accounts.sign_out(ctx, _token(credentials))
+    accounts.sign_out(ctx, bearer_token(credentials))
 
 
 @router.get("/me", summary="Who am I")
