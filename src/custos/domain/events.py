@@ -36,6 +36,7 @@ class EventTag(StrEnum):
     REQUEST_STATUS_LAPSE = "request:status:lapse"
     REQUEST_STATUS_HOLD = "request:status:hold"
     REQUEST_STATUS_RESUME = "request:status:resume"
+    REQUEST_STATUS_REOPEN = "request:status:reopen"
     # parties and accounts
     REQUESTER_ACCOUNT_REGISTER = "requester:account:register"
     REQUESTER_TOKEN_ISSUE = "requester:token:issue"  # noqa: S105  (a tag, not a secret)

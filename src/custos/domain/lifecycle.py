@@ -44,7 +44,8 @@ TRANSITIONS: dict[RequestStatus, frozenset[RequestStatus]] = {
     S.DECIDED: frozenset({S.IN_REVIEW, S.WITHDRAWN, S.LAPSED}),
     S.IN_REVIEW: frozenset({S.APPROVED, S.DENIED, S.ON_HOLD, S.WITHDRAWN, S.LAPSED}),
     S.ON_HOLD: frozenset({S.IN_REVIEW, S.DENIED, S.WITHDRAWN, S.LAPSED}),
-    S.APPROVED: frozenset({S.RELEASED, S.ON_HOLD, S.WITHDRAWN, S.LAPSED}),
+    # back to review when a fact the decision rests on changes (an opt-out) before release
+    S.APPROVED: frozenset({S.RELEASED, S.IN_REVIEW, S.ON_HOLD, S.WITHDRAWN, S.LAPSED}),
     S.RELEASED: frozenset({S.DELIVERED, S.RETENTION_EXPIRED, S.DESTROYED}),
     S.DELIVERED: frozenset({S.RETENTION_EXPIRED, S.DESTROYED}),
     S.RETENTION_EXPIRED: frozenset({S.DESTROYED, S.OVERDUE}),

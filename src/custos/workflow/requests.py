@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from custos import ledger, policy, records
@@ -243,6 +243,14 @@ def _decide_and_store(
     Rewrites the request's subjects and decision rows (a re-decision replaces them; the
     ledger keeps the history of outcomes).
     """
+    # People an upheld challenge removed stay removed, whatever the new decision.
+    excluded = set(
+        session.scalars(
+            select(t.RequestSubject.person_id).where(
+                t.RequestSubject.request_id == row.id, t.RequestSubject.excluded.is_(True)
+            )
+        )
+    )
     session.execute(delete(t.DecisionRow).where(t.DecisionRow.request_id == row.id))
     session.execute(delete(t.RequestSubject).where(t.RequestSubject.request_id == row.id))
     row.pack_name = pack.name
@@ -283,6 +291,15 @@ def _decide_and_store(
             for i, ((ident, pid, _), key) in enumerate(zip(subjects, subject_keys, strict=True))
         ],
     )
+    if excluded:
+        session.execute(
+            update(t.RequestSubject)
+            .where(
+                t.RequestSubject.request_id == row.id,
+                t.RequestSubject.person_id.in_(excluded - {None}),
+            )
+            .values(excluded=True)
+        )
     if by_key:
         session.execute(
             insert(t.DecisionRow),
@@ -492,6 +509,72 @@ def classify(
         req = _domain_request(row, subjects)
         outcome, summary = _decide_and_store(ctx, s, row, req, pack)
         _log(ctx, s, row, _DECISION_TAGS[outcome], "system", redecided=True, **summary)
+
+
+#: Statuses in which a new decision can still change what leaves.
+_UNRELEASED = (
+    RequestStatus.RECEIVED,
+    RequestStatus.DECIDED,
+    RequestStatus.IN_REVIEW,
+    RequestStatus.ON_HOLD,
+    RequestStatus.APPROVED,
+)
+
+
+def redecide_for_person(
+    ctx: Context, session: Session, *, person_id: str, actor: str, reason: str, pack: policy.Pack
+) -> list[str]:
+    """Re-decide, inside the caller's transaction, every unreleased request about a person.
+
+    When a fact the policies read changes (an opt-out), decisions already made about the
+    person must not go out on the old facts. Each such request is decided again under
+    `pack`; approvals of the old decision stop counting, and an approved request goes back
+    to review. Returns the ids of the requests re-decided.
+    """
+    ids = list(
+        session.scalars(
+            select(t.Request.id)
+            .join(t.RequestSubject, t.RequestSubject.request_id == t.Request.id)
+            .where(
+                t.RequestSubject.person_id == person_id,
+                t.RequestSubject.excluded.is_(False),
+                t.Request.status.in_([s.value for s in _UNRELEASED]),
+            )
+            .distinct()
+        )
+    )
+    for request_id in sorted(ids):
+        row = _load(session, request_id, lock=True)
+        subjects = session.scalars(
+            select(t.RequestSubject)
+            .where(t.RequestSubject.request_id == row.id)
+            .order_by(t.RequestSubject.position)
+        ).all()
+        req = _domain_request(row, subjects)
+        row.decision_version += 1
+        row.updated_at = ctx.now()
+        outcome, summary = _decide_and_store(ctx, session, row, req, pack)
+        _log(
+            ctx,
+            session,
+            row,
+            _DECISION_TAGS[outcome],
+            actor,
+            redecided=True,
+            reason=reason,
+            **summary,
+        )
+        if RequestStatus(row.status) is RequestStatus.APPROVED:
+            _transition(
+                ctx,
+                session,
+                row,
+                to=RequestStatus.IN_REVIEW,
+                tag=EventTag.REQUEST_STATUS_REOPEN,
+                actor=actor,
+                reason=reason,
+            )
+    return sorted(ids)
 
 
 def _lapse_if_expired(ctx: Context, request_id: str) -> bool:

@@ -1392,10 +1392,13 @@ def get_challenge(ctx: Context, *, principal: PersonPrincipal, challenge_id: str
 
 
 def set_opt_out(ctx: Context, *, principal: PersonPrincipal, opted_out: bool) -> bool:
-    """Opt out of discretionary sharing (or back in), effective for every decision made from
-    now on (policy reads the flag through `records.facts_for`). Compelled disclosures remain
-    possible and are labelled so in the accounting. Returns whether anything changed."""
+    """Opt out of discretionary sharing (or back in), effective at once: policy reads the
+    flag through `records.facts_for`, and every request about the person not yet released is
+    decided again in the same transaction (approvals of the old decision stop counting).
+    Compelled disclosures remain possible and are labelled so in the accounting. Returns
+    whether anything changed."""
     principal.require(PersonScope.OPT_OUT)
+    pack = ctx.active_pack()
     with ctx.transaction() as s:
         person = _person(s, principal.person_id, lock=True)
         if person.opted_out == opted_out:
@@ -1407,6 +1410,15 @@ def set_opt_out(ctx: Context, *, principal: PersonPrincipal, opted_out: bool) ->
             EventTag.PERSON_OPTOUT_SET if opted_out else EventTag.PERSON_OPTOUT_CLEAR,
             principal.actor,
             subject_ref=principal.subject_ref,
+        )
+        s.flush()
+        requests.redecide_for_person(
+            ctx,
+            s,
+            person_id=person.id,
+            actor=principal.actor,
+            reason="opt-out" if opted_out else "opt-in",
+            pack=pack,
         )
         now = ctx.now()
         _queue_notice(
