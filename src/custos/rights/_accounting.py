@@ -70,30 +70,54 @@ def _date(value: Any) -> dt.date | None:
 
 
 def parse_entry(index: int, body: bytes) -> AccountingEntry:
-    """An accounting entry from its canonical ledger body. Raises ValueError if it is not one."""
-    doc = json.loads(body)
-    if doc.get("tag") != EventTag.RELEASE_ACCOUNTING_ENTRY.value:
+    """An accounting entry from its canonical ledger body. Raises ValueError if it is not one.
+
+    The body may come from an export anyone can hand us, so every shape is checked: a
+    malformed entry is an error, never a partly filled disclosure.
+    """
+    try:
+        doc = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError("not JSON") from exc
+    if not isinstance(doc, dict) or doc.get("tag") != EventTag.RELEASE_ACCOUNTING_ENTRY.value:
         raise ValueError("not an accounting entry")
-    data: dict[str, Any] = doc.get("data") or {}
-    return AccountingEntry(
-        index=index,
-        disclosed_at=dt.datetime.fromisoformat(str(doc["at"])),
-        request_id=doc.get("request"),
-        release_id=str(data.get("release", "")),
-        requester_id=str(data.get("requester", "")),
-        requester_name=str(data.get("requester_name", "")),
-        requester_kind=str(data.get("requester_kind", "")),
-        fields=tuple(str(f) for f in data.get("fields", [])),
-        generalized=tuple(str(f) for f in data.get("generalized", [])),
-        legal_process=str(data.get("legal_process", "")),
-        purpose=str(data.get("purpose", "")),
-        rule_ids=tuple(str(r) for r in data.get("rule_ids", [])),
-        citations=tuple(str(c) for c in data.get("citations", [])),
-        compelled=bool(data.get("compelled", False)),
-        retention_until=_date(data.get("retention_until")),
-        notify=str(data.get("notify", "none")),
-        notice_delayed_until=_date(data.get("notice_delayed_until")),
-    )
+    data = doc.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("release"), str) or not data["release"]:
+        raise ValueError("an accounting entry names its release")
+    try:
+        return AccountingEntry(
+            index=index,
+            disclosed_at=dt.datetime.fromisoformat(str(doc["at"])),
+            request_id=_text_or_none(doc.get("request")),
+            release_id=data["release"],
+            requester_id=str(data.get("requester", "")),
+            requester_name=str(data.get("requester_name", "")),
+            requester_kind=str(data.get("requester_kind", "")),
+            fields=_strings(data.get("fields", [])),
+            generalized=_strings(data.get("generalized", [])),
+            legal_process=str(data.get("legal_process", "")),
+            purpose=str(data.get("purpose", "")),
+            rule_ids=_strings(data.get("rule_ids", [])),
+            citations=_strings(data.get("citations", [])),
+            compelled=data.get("compelled", False) is True,
+            retention_until=_date(data.get("retention_until")),
+            notify=str(data.get("notify", "none")),
+            notice_delayed_until=_date(data.get("notice_delayed_until")),
+        )
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"a malformed accounting entry: {exc}") from exc
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError("expected a list of strings")
+    return tuple(value)
+
+
+def _text_or_none(value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ValueError("expected a string")
+    return value
 
 
 def disclosure_status(
