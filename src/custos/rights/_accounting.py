@@ -82,7 +82,8 @@ def parse_entry(index: int, body: bytes) -> AccountingEntry:
     if not isinstance(doc, dict) or doc.get("tag") != EventTag.RELEASE_ACCOUNTING_ENTRY.value:
         raise ValueError("not an accounting entry")
     data = doc.get("data")
-    if not isinstance(data, dict) or not isinstance(data.get("release"), str) or not data["release"]:
+    release = data.get("release") if isinstance(data, dict) else None
+    if not isinstance(data, dict) or not isinstance(release, str) or not release:
         raise ValueError("an accounting entry names its release")
     try:
         return AccountingEntry(
