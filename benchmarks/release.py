@@ -214,6 +214,7 @@ def _naive(directory: Path, request_id: str, sample: int) -> tuple[float, int]:
     started = time.perf_counter()
     with ctx.transaction() as s:
         for pid, ref in subjects:
+            assert pid is not None  # the query keeps matched subjects only
             facts = records.facts_for(s, [pid])[pid]
             [decided] = policy.decide(pack, context, [facts])
             person, household = s.execute(

@@ -12,7 +12,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The demo's pseudonym secret. It is public, so `Settings` refuses it unless `demo` is set.
-DEMO_PSEUDONYM_SECRET = "custos-demo-pseudonym-secret-not-for-production"  # noqa: S105  (public by design)
+DEMO_PSEUDONYM_SECRET = "custos-demo-pseudonym-secret-not-for-production"  # noqa: S105  # nosec B105  (public by design)
 #: HMAC keys shorter than this are refused.
 MIN_SECRET_BYTES = 16
 

@@ -65,7 +65,7 @@ def _dump(obj: Any) -> None:
 
 
 @staff_app.command("create")
-def staff_create(
+def staff_create(  # nosec B107  (the password is prompted for; "" is never accepted)
     username: str,
     role: Annotated[list[Role], typer.Option("--role", help="Repeat for several roles.")],
     display_name: Annotated[str, typer.Option()] = "",

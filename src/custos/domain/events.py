@@ -39,8 +39,8 @@ class EventTag(StrEnum):
     REQUEST_STATUS_REOPEN = "request:status:reopen"
     # parties and accounts
     REQUESTER_ACCOUNT_REGISTER = "requester:account:register"
-    REQUESTER_TOKEN_ISSUE = "requester:token:issue"  # noqa: S105  (a tag, not a secret)
-    REQUESTER_TOKEN_REVOKE = "requester:token:revoke"  # noqa: S105  (a tag, not a secret)
+    REQUESTER_TOKEN_ISSUE = "requester:token:issue"  # noqa: S105  # nosec B105  (a tag)
+    REQUESTER_TOKEN_REVOKE = "requester:token:revoke"  # noqa: S105  # nosec B105  (a tag)
     AGREEMENT_RECORD_REGISTER = "agreement:record:register"
     STAFF_ACCOUNT_CREATE = "staff:account:create"
     # records and policy

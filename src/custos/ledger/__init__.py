@@ -25,9 +25,10 @@ lines, which the log stores and serves with the checkpoint.
 reference byte for byte; `verify_export` checks an export offline and names the first bad entry.
 """
 
+from custos.domain.events import canonical
 from custos.ledger._checkpoint import Checkpoint
 from custos.ledger._errors import CheckpointError, NoteError, ProofError, VerificationError
-from custos.ledger._log import append, canonical, leaf_hash
+from custos.ledger._log import append, leaf_hash
 from custos.ledger._merkle import (
     EMPTY_ROOT,
     CompactRange,

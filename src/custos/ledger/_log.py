@@ -16,10 +16,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from custos.domain.events import (
-    Event,
-    canonical,  # noqa: F401  (re-exported by custos.ledger)
-)
+from custos.domain.events import Event
 from custos.ledger._merkle import hash_leaf
 from custos.store.tables import LedgerEntry
 

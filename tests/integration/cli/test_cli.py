@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,7 +42,7 @@ def _custos(tmp: Path, *args: str, check: bool = True) -> subprocess.CompletedPr
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, object]]:
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     tmp = tmp_path_factory.mktemp("cli")
     _custos(tmp, "demo", "--people", "300", "--no-serve")
     creds = json.loads((tmp / "var" / "demo-credentials.json").read_text(encoding="utf-8"))
@@ -49,7 +50,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, obje
 
 
 def test_demo_sets_up_accounts_and_people_with_private_credentials(
-    demo: tuple[Path, dict[str, object]],
+    demo: tuple[Path, dict[str, Any]],
 ) -> None:
     tmp, creds = demo
     assert set(creds["staff"]) == {
@@ -59,8 +60,8 @@ def test_demo_sets_up_accounts_and_people_with_private_credentials(
         "approver1",
         "approver2",
         "auditor",
-    }  # type: ignore[call-overload]
-    assert len(creds["requesters"]) == 4  # type: ignore[arg-type]
+    }
+    assert len(creds["requesters"]) == 4
     assert (tmp / "var" / "demo-credentials.json").stat().st_mode & 0o077 == 0
     # Running it again reuses the installation rather than creating a second one.
     again = _custos(tmp, "demo", "--people", "300", "--no-serve")
@@ -69,13 +70,9 @@ def test_demo_sets_up_accounts_and_people_with_private_credentials(
     assert listed.count("(demo)") == 4
 
 
-def test_a_request_through_the_cli(demo: tuple[Path, dict[str, object]], tmp_path: Path) -> None:
+def test_a_request_through_the_cli(demo: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
     tmp, creds = demo
-    police = next(
-        rid
-        for rid, info in creds["requesters"].items()
-        if "Police" in info["name"]  # type: ignore[attr-defined]
-    )
+    police = next(rid for rid, info in creds["requesters"].items() if "Police" in info["name"])
     document = tmp_path / "warrant.pdf"
     document.write_bytes(b"%PDF-1.4 written request\n")
     request = tmp_path / "request.json"
@@ -124,10 +121,10 @@ def test_a_request_through_the_cli(demo: tuple[Path, dict[str, object]], tmp_pat
 
 
 def test_bad_request_file_exits_with_the_problems(
-    demo: tuple[Path, dict[str, object]], tmp_path: Path
+    demo: tuple[Path, dict[str, Any]], tmp_path: Path
 ) -> None:
     tmp, creds = demo
-    rid = next(iter(creds["requesters"]))  # type: ignore[call-overload]
+    rid = next(iter(creds["requesters"]))
     bad = tmp_path / "bad.json"
     bad.write_text('{"purpose": "nonsense"}', encoding="utf-8")
     result = _custos(
@@ -138,7 +135,7 @@ def test_bad_request_file_exits_with_the_problems(
     assert "legal_process" in result.stderr
 
 
-def test_the_demo_serves_the_api(demo: tuple[Path, dict[str, object]]) -> None:
+def test_the_demo_serves_the_api(demo: tuple[Path, dict[str, Any]]) -> None:
     """README command one: the demo's server answers on localhost with its data."""
     tmp, creds = demo
     with socket.socket() as sock:
@@ -169,7 +166,7 @@ def test_the_demo_serves_the_api(demo: tuple[Path, dict[str, object]]) -> None:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.3)
-        token = next(iter(creds["requesters"].values()))["token"]  # type: ignore[attr-defined]
+        token = next(iter(creds["requesters"].values()))["token"]
         req = urllib.request.Request(
             f"{base}/v1/requests", headers={"Authorization": f"Bearer {token}"}
         )

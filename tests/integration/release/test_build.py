@@ -118,6 +118,7 @@ def test_fleeing_felon_release_decrypts_with_age_and_holds_only_the_approved_fie
     assert data["generalized"] == []
     assert data["requester_kind"] == "local_law_enforcement"
     assert data["retention_until"] == "2031-03-01"
+    assert person.ssn is not None
     assert person.ssn not in json.dumps(body)
 
     # The request moved on, and the status is readable by release id.

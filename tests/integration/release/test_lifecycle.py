@@ -167,6 +167,7 @@ def test_recall_is_tracked_and_a_correction_is_encrypted_and_signed(
     person = world.person("snap_fleeing_felon")
     with world.ctx.reading() as s:
         bodies = s.scalars(select(t.LedgerEntry.body).where(t.LedgerEntry.request_id == rid)).all()
+    assert person.ssn is not None
     assert person.ssn not in b"".join(bodies).decode()
     assert all(json.loads(b)["request"] == rid for b in bodies)
 
