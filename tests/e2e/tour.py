@@ -156,6 +156,7 @@ TOUR: tuple[Stop, ...] = (
     Stop("staff-people", "admin", "/staff/people"),
     Stop("staff-notices", "admin", "/staff/notices", screenshot=True),
     Stop("staff-concerns", "auditor", "/staff/concerns", screenshot=True),
+    Stop("staff-alerts", "auditor", "/staff/alerts"),
     Stop("staff-forbidden", "auditor", "/staff/notices"),
 )
 

@@ -1,5 +1,6 @@
 """The staff console: queues, the request page with its decision, approvals and denials,
-requesters and agreements, people's access codes, notices, challenges, concerns and policy."""
+requesters and agreements, people's access codes, notices, challenges, concerns, alerts,
+policy and transparency reports."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from custos.domain.roles import Role
 from custos.web._auth import STAFF_COOKIE, STAFF_COOKIE_SECONDS, Staff
 from custos.web._render import ctx_of, field_errors, redirect, render
 from custos.web._security import check_csrf, clear_cookie, set_cookie
-from custos.workflow import accounts, documents, releases, requests, rights
+from custos.workflow import accounts, documents, oversight, releases, requests, rights
 from custos.workflow import policy as policy_service
 
 router = APIRouter(prefix="/staff", dependencies=[Depends(check_csrf)], include_in_schema=False)
@@ -480,6 +481,27 @@ def triage_concern(
             errors={f"{concern_id}:note": str(exc)},
         )
     return redirect("/staff/concerns")
+
+
+# --- alerts ---------------------------------------------------------------------------------
+
+#: Who may run the oversight jobs from the console: the readers of alerts (`list_alerts`).
+#: `check_alerts` and `transparency_report` take the actor's name and check no role
+#: themselves, so the console holds them to the same roles as reading the alerts.
+OVERSIGHT_ROLES = (Role.AUDITOR, Role.ADMIN)
+
+
+@router.get("/alerts")
+def alerts_page(request: Request, actor: Staff, raised: int | None = None) -> HTMLResponse:
+    alerts = oversight.list_alerts(ctx_of(request), actor=actor)
+    return _page(request, "staff/alerts.html", actor, alerts=alerts, raised=raised)
+
+
+@router.post("/alerts/check")
+def check_alerts(request: Request, actor: Staff) -> Response:
+    actor.require(*OVERSIGHT_ROLES)
+    found = oversight.check_alerts(ctx_of(request), actor=actor.actor)
+    return redirect(f"/staff/alerts?raised={len(found)}")
 
 
 # --- policy and reports -----------------------------------------------------------------------

@@ -82,7 +82,7 @@ def test_every_page_template_renders(
             "/staff/requesters",
         ],
         "admin": ["/staff/people", "/staff/notices"],
-        "auditor": ["/staff/concerns"],
+        "auditor": ["/staff/concerns", "/staff/alerts"],
     }
     for user, paths in pages.items():
         b = staff_browser(world, user)
@@ -141,6 +141,7 @@ STAFF_PAGES = (
     "/staff/notices",
     "/staff/challenges",
     "/staff/concerns",
+    "/staff/alerts",
     "/staff/policy",
     "/staff/reports",
 )
