@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from custos.workflow import accounts, documents, releases, requests, rights
+from custos.workflow import accounts, documents, oversight, releases, requests, rights
 from custos.workflow.intake import RequestInput
 from tests.e2e.conftest import Live
 from tests.integration.conftest import PASSWORD, fleeing_felon
@@ -21,6 +21,7 @@ class Seeded:
     pending: str = ""
     release: str = ""
     code: str = ""
+    report: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -37,7 +38,7 @@ def _submit(live: Live, content: bytes) -> str:
 
 def seed(live: Live) -> Seeded:
     """A released request, a pending one challenged by the person, a concern, letters, a
-    representative and an access code for the person."""
+    representative, an access code for the person and a published transparency report."""
     ctx, staff = live.ctx, live.world.staff
     out = Seeded()
     out.request = _submit(live, b"%PDF-1.4 first warrant\n")
@@ -71,6 +72,7 @@ def seed(live: Live) -> Seeded:
     )
     rights.sweep_notices(ctx, actor=staff["intake"])
     out.code = rights.issue_access_code(ctx, actor=staff["intake"], person_id=person_id).code
+    out.report = oversight.transparency_report(ctx, period="2026", pdf=False).id
     return out
 
 
@@ -105,6 +107,16 @@ def _empty_submit(button: str) -> Callable[[Any], None]:
     return act
 
 
+def _fill_and_submit(values: dict[str, str], button: str) -> Callable[[Any], None]:
+    def act(page: Any) -> None:
+        for label, value in values.items():
+            page.get_by_label(label, exact=True).fill(value)
+        page.get_by_role("button", name=button).click()
+        page.wait_for_load_state()
+
+    return act
+
+
 @dataclass(frozen=True)
 class Stop:
     """One page of the tour: its name (the screenshot's file name), who is signed in, the
@@ -123,6 +135,8 @@ TOUR: tuple[Stop, ...] = (
     Stop("public-policy", "", "/policy", screenshot=True),
     Stop("public-policy-es", "", "/es/policy"),
     Stop("public-reports", "", "/reports", screenshot=True),
+    Stop("public-report", "", "/reports/{report}", screenshot=True),
+    Stop("public-report-es", "", "/es/reports/{report}"),
     Stop("public-concern", "", "/concern", screenshot=True),
     Stop("public-concern-errors", "", "/es/concern", _empty_submit("Enviar la denuncia")),
     Stop("public-sign-in", "", "/sign-in", screenshot=True),
@@ -152,6 +166,12 @@ TOUR: tuple[Stop, ...] = (
     Stop("staff-challenges", "counsel", "/staff/challenges", screenshot=True),
     Stop("staff-policy", "counsel", "/staff/policy", screenshot=True),
     Stop("staff-reports", "counsel", "/staff/reports"),
+    Stop(
+        "staff-reports-errors",
+        "auditor",
+        "/staff/reports",
+        _fill_and_submit({"Period": "last spring"}, "Publish the report"),
+    ),
     Stop("staff-requesters", "admin", "/staff/requesters", screenshot=True),
     Stop("staff-people", "admin", "/staff/people"),
     Stop("staff-notices", "admin", "/staff/notices", screenshot=True),

@@ -70,6 +70,45 @@ SPANISH: dict[str, str] = {
     "Visible from": "Visibles desde",
     "Entries": "Entradas",
     "No notice is delayed today.": "Hoy no hay avisos retrasados.",
+    "Published reports": "Informes publicados",
+    "Reports, newest first, each signed with the log's key": (
+        "Informes, del más reciente al más antiguo, cada uno firmado con la clave del registro"
+    ),
+    "Period": "Período",
+    "Published": "Publicado",
+    "Checkpoint": "Punto de control",
+    "Files": "Archivos",
+    "Report for": "Informe de",
+    "No report has been published yet.": "Todavía no se ha publicado ningún informe.",
+    "Transparency report": "Informe de transparencia",
+    "The report's tables are published in English, exactly as they were signed.": (
+        "Las tablas del informe se publican en inglés, exactamente como se firmaron."
+    ),
+    "All reports": "Todos los informes",
+    "Requests received from": "Solicitudes recibidas desde el",
+    "up to (not including)": "hasta el (sin incluirlo)",
+    "Computed at ledger checkpoint": "Calculado en el punto de control del registro",
+    "Report": "Informe",
+    "generated": "generado el",
+    "Download:": "Descargar:",
+    "Method": "Método",
+    "Differential privacy": "Privacidad diferencial",
+    "No noise was added: the published counts are exact, apart from the withheld cells.": (
+        "No se añadió ruido: las cifras publicadas son exactas, salvo las celdas ocultas."
+    ),
+    "Median days from receipt to decision": "Mediana de días desde la recepción hasta la decisión",
+    "withheld (too few decisions)": "oculta (muy pocas decisiones)",
+    "Signature": "Firma",
+    "The log's key signs the SHA-256 of the report's JSON data file and the checkpoint it was "
+    "computed at. Anyone can check it, and recompute every number, with a ledger export.": (
+        "La clave del registro firma el SHA-256 del archivo de datos JSON del informe y el punto "
+        "de control con el que se calculó. Cualquiera puede comprobarla, y recalcular cada cifra, "
+        "con una exportación del registro."
+    ),
+    "PDF": "PDF",
+    "CSV": "CSV",
+    "JSON data (signed)": "Datos JSON (firmados)",
+    "Standalone HTML": "HTML independiente",
     # concerns
     "If you think information about someone who receives benefits was shared without "
     "permission, tell us. You do not have to give your name. The privacy officer reviews every "

@@ -25,13 +25,14 @@ from custos.domain.errors import (
     NotFoundError,
 )
 from custos.rights import PersonPrincipal, PersonScope
+from custos.web import _reports
 from custos.web._auth import PERSON_COOKIE, PERSON_COOKIE_SECONDS, Person, current_person
 from custos.web._i18n import translator
 from custos.web._render import ctx_of, field_errors, redirect, render
 from custos.web._security import check_csrf, clear_cookie, set_cookie
 from custos.workflow import ledger as ledger_service
+from custos.workflow import oversight, rights
 from custos.workflow import policy as policy_service
-from custos.workflow import rights
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 
@@ -75,14 +76,25 @@ def _routes(lang: str, prefix: str) -> None:  # noqa: C901, PLR0915 - one closur
             )
         except NotFoundError:
             checkpoint = None
-        withheld = rights.withheld_summary(ctx)
-        most = max((w.count for w in withheld), default=0)
         return page(
             request,
             "public/reports.html",
+            reports=oversight.list_reports(ctx),
+            files=list(_reports.FILE_LABELS.items()),
             checkpoint=checkpoint,
-            withheld=withheld,
-            most=most,
+            withheld=rights.withheld_summary(ctx),
+        )
+
+    @router.get(to("/reports/{report_id}"))
+    def report(request: Request, report_id: str) -> HTMLResponse:
+        shown = _reports.shown(ctx_of(request), report_id)
+        return page(request, "public/report.html", shown=shown, label=_reports.label)
+
+    @router.get(to("/reports/{report_id}/{name}"))
+    def report_file(request: Request, report_id: str, name: str) -> Response:
+        content, media_type = oversight.report_file(ctx_of(request), report_id, name)
+        return Response(
+            content, media_type=media_type, headers=_reports.download_headers(report_id, name)
         )
 
     # --- concerns -------------------------------------------------------------------------

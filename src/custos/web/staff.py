@@ -17,10 +17,12 @@ from custos.domain.errors import (
     ConflictError,
     CustosError,
     InvalidInputError,
+    NotFoundError,
     PermissionDeniedError,
 )
 from custos.domain.lifecycle import RequestStatus
 from custos.domain.roles import Role
+from custos.web import _reports
 from custos.web._auth import STAFF_COOKIE, STAFF_COOKIE_SECONDS, Staff
 from custos.web._render import ctx_of, field_errors, redirect, render
 from custos.web._security import check_csrf, clear_cookie, set_cookie
@@ -526,18 +528,52 @@ def policy_page(request: Request, actor: Staff, compare: str = "") -> HTMLRespon
     )
 
 
-@router.get("/reports")
-def reports_page(request: Request, actor: Staff) -> HTMLResponse:
+def _reports_page(
+    request: Request, actor: Any, *, status_code: int = 200, **extra: Any
+) -> HTMLResponse:
     ctx = ctx_of(request)
-    counts = {
-        key: len(requests.queue(ctx, actor=actor, statuses=statuses, limit=1_000_000))
-        for key, _, statuses in QUEUES
-    }
+    listed = oversight.list_reports(ctx)
     return _page(
         request,
         "staff/reports.html",
         actor,
-        counts=counts,
-        titles={k: t for k, t, _ in QUEUES},
+        status_code=status_code,
+        reports=listed,
+        latest=_reports.shown(ctx, listed[0].id) if listed else None,
+        label=_reports.label,
+        base="",
+        h=3,
+        can_publish=bool(actor.roles & set(OVERSIGHT_ROLES)),
         withheld=rights.withheld_summary(ctx),
+        **extra,
     )
+
+
+@router.get("/reports")
+def reports_page(request: Request, actor: Staff, published: str = "") -> HTMLResponse:
+    return _reports_page(request, actor, published=published)
+
+
+@router.post("/reports")
+def publish_report(
+    request: Request, actor: Staff, period: FormStr = "", epsilon: FormStr = ""
+) -> Response:
+    actor.require(*OVERSIGHT_ROLES)
+    form = {"period": period, "epsilon": epsilon}
+    noise: float | None = None
+    if epsilon.strip():
+        try:
+            noise = float(epsilon)
+        except ValueError:
+            errors = {"epsilon": "a positive number, or empty for exact counts"}
+            return _reports_page(request, actor, status_code=422, errors=errors, form=form)
+    try:
+        published = oversight.transparency_report(
+            ctx_of(request), period=period, epsilon=noise, actor=actor.actor
+        )
+    except InvalidInputError as exc:
+        errors = field_errors(exc.problems) if exc.problems else {"epsilon": str(exc)}
+        return _reports_page(request, actor, status_code=422, errors=errors, form=form)
+    except NotFoundError as exc:
+        return _reports_page(request, actor, status_code=409, errors={"form": str(exc)}, form=form)
+    return redirect(f"/staff/reports?published={published.id}")

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from custos.api.app import create_app
 from custos.web import _render
-from custos.workflow import accounts, releases, requests, rights
+from custos.workflow import accounts, oversight, releases, requests, rights
 from custos.workflow.intake import RequestInput
 from tests.conftest import Clock
 from tests.integration.conftest import World, fleeing_felon, upload
@@ -68,6 +68,7 @@ def test_every_page_template_renders(
         == 303
     )
     rights.sweep_notices(world.ctx, actor=world.staff["intake"])
+    report = oversight.transparency_report(world.ctx, period="2026", pdf=False).id
 
     pages = {
         "counsel": [
@@ -112,6 +113,7 @@ def test_every_page_template_renders(
             "/",
             "/policy",
             "/reports",
+            f"/reports/{report}",
             "/concern",
             "/sign-in",
             "/me",

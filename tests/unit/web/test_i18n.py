@@ -15,6 +15,7 @@ _CALL = re.compile(r"""_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\s*\)"""
 PUBLIC_FILES = [
     TEMPLATES_DIR / "base.html",
     TEMPLATES_DIR / "error.html",
+    TEMPLATES_DIR / "_report.html",
     *sorted((TEMPLATES_DIR / "public").glob("*.html")),
 ]
 
