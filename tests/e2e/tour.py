@@ -173,6 +173,20 @@ TOUR: tuple[Stop, ...] = (
         _fill_and_submit({"Period": "last spring"}, "Publish the report"),
     ),
     Stop("staff-requesters", "admin", "/staff/requesters", screenshot=True),
+    Stop(
+        "staff-agreement-errors",
+        "admin",
+        "/staff/requesters",
+        _fill_and_submit(
+            {
+                "Title": "County MOU",
+                "Retention (days)": "30",
+                "Valid from": "2026-01-01",
+                "Valid until": "2026-12-31",
+            },
+            "Register the agreement",
+        ),
+    ),
     Stop("staff-people", "admin", "/staff/people"),
     Stop("staff-notices", "admin", "/staff/notices", screenshot=True),
     Stop("staff-concerns", "auditor", "/staff/concerns", screenshot=True),

@@ -5,22 +5,25 @@ policy and transparency reports."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from custos.domain.decisions import Outcome
-from custos.domain.disclosure import RequesterKind
+from custos.domain.disclosure import Purpose, RequesterKind
 from custos.domain.errors import (
     AuthenticationError,
     ConflictError,
     CustosError,
+    FieldProblem,
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
 )
 from custos.domain.lifecycle import RequestStatus
+from custos.domain.programs import FieldRef, Program
 from custos.domain.roles import Role
 from custos.web import _reports
 from custos.web._auth import STAFF_COOKIE, STAFF_COOKIE_SECONDS, Staff
@@ -32,6 +35,7 @@ from custos.workflow import policy as policy_service
 router = APIRouter(prefix="/staff", dependencies=[Depends(check_csrf)], include_in_schema=False)
 
 FormStr = Annotated[str, Form()]
+FormList = Annotated[list[str] | None, Form()]
 
 #: The queue tabs: (key, title, statuses, keep only this outcome or None).
 QUEUES: tuple[tuple[str, str, tuple[RequestStatus, ...]], ...] = (
@@ -264,13 +268,16 @@ def _requesters_page(
         requesters=accounts.list_requesters(ctx, actor=actor),
         agreements=accounts.list_agreements(ctx, actor=actor),
         kinds=list(RequesterKind),
+        programs=list(Program),
+        purposes=list(Purpose),
+        fields=sorted(str(f) for f in policy_service.active_pack(ctx).catalogue),
         **extra,
     )
 
 
 @router.get("/requesters")
-def requesters_page(request: Request, actor: Staff) -> HTMLResponse:
-    return _requesters_page(request, actor)
+def requesters_page(request: Request, actor: Staff, registered: str = "") -> HTMLResponse:
+    return _requesters_page(request, actor, registered=registered)
 
 
 @router.post("/requesters")
@@ -307,6 +314,112 @@ def issue_token(request: Request, actor: Staff, requester_id: str) -> Response:
     except (PermissionDeniedError, ConflictError) as exc:
         return _requesters_page(request, actor, status_code=exc.status, errors={"form": str(exc)})
     return _requesters_page(request, actor, issued=issued, issued_for=requester_id)
+
+
+#: Where agreement problems are shown on the form.
+_AGREEMENT_FIELDS = {"document_sha256": "document", "request": "agreement"}
+
+
+def _day(value: str, name: str, errors: dict[str, str]) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        errors[name] = "a date, YYYY-MM-DD"
+        return None
+
+
+def _upload(
+    request: Request, actor: Any, document: UploadFile | None, errors: dict[str, str]
+) -> str:
+    """The uploaded document's SHA-256, or "" (none sent, or refused: said in `errors`)."""
+    if document is None or not document.filename:
+        return ""
+    ctx = ctx_of(request)
+    content = document.file.read(ctx.settings.max_document_bytes + 1)
+    try:
+        return documents.upload(
+            ctx,
+            actor=actor,
+            content=content,
+            filename=document.filename,
+            content_type=(document.content_type or "application/octet-stream").split(";")[0],
+        )
+    except InvalidInputError as exc:
+        errors["document"] = str(exc)
+    except PermissionDeniedError as exc:
+        errors["agreement"] = str(exc)
+    return ""
+
+
+@router.post("/agreements")
+def register_agreement(
+    request: Request,
+    actor: Staff,
+    document: Annotated[UploadFile | None, File()] = None,
+    requester_id: FormStr = "",
+    title: FormStr = "",
+    parties: FormStr = "",
+    programs: FormList = None,
+    fields: FormList = None,
+    purposes: FormList = None,
+    retention_days: FormStr = "",
+    valid_from: FormStr = "",
+    valid_until: FormStr = "",
+) -> Response:
+    """Upload the signed agreement (`documents.upload`), then record it with its hash."""
+    ctx = ctx_of(request)
+    form: dict[str, Any] = {
+        "requester_id": requester_id,
+        "title": title,
+        "parties": parties,
+        "programs": programs or [],
+        "fields": fields or [],
+        "purposes": purposes or [],
+        "retention_days": retention_days,
+        "valid_from": valid_from,
+        "valid_until": valid_until,
+    }
+    errors: dict[str, str] = {}
+    start = _day(valid_from, "valid_from", errors)
+    end = _day(valid_until, "valid_until", errors)
+    if not retention_days.strip().isdigit():
+        errors["retention_days"] = "a whole number of days"
+    refs: list[FieldRef] = []
+    for f in fields or []:
+        try:
+            refs.append(FieldRef.parse(f))
+        except ValueError:
+            errors["fields"] = f"not a field: {f}"
+    sha = _upload(request, actor, document, errors)
+    if start is None or end is None or errors:
+        return _requesters_page(request, actor, status_code=422, errors=errors, form=form)
+    try:
+        accounts.register_agreement(
+            ctx,
+            actor=actor,
+            requester_id=requester_id,
+            title=title,
+            parties=[p.strip() for p in parties.split(",") if p.strip()],
+            programs=[Program(p) for p in programs or [] if p in set(Program)],
+            fields=refs,
+            purposes=[Purpose(p) for p in purposes or [] if p in set(Purpose)],
+            retention_days=int(retention_days),
+            valid_from=start,
+            valid_until=end,
+            document_sha256=sha,
+        )
+    except InvalidInputError as exc:
+        errors = field_errors(
+            exc.problems or [FieldProblem(path="request", message=str(exc))], _AGREEMENT_FIELDS
+        )
+        return _requesters_page(request, actor, status_code=422, errors=errors, form=form)
+    except NotFoundError as exc:
+        errors = {"requester_id": str(exc)}
+        return _requesters_page(request, actor, status_code=422, errors=errors, form=form)
+    except PermissionDeniedError as exc:
+        errors = {"agreement": str(exc)}
+        return _requesters_page(request, actor, status_code=403, errors=errors, form=form)
+    return redirect("/staff/requesters?registered=agreement")
 
 
 # --- people: access codes ---------------------------------------------------------------------
