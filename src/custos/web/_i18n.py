@@ -70,6 +70,11 @@ SPANISH: dict[str, str] = {
     "Visible from": "Visibles desde",
     "Entries": "Entradas",
     "No notice is delayed today.": "Hoy no hay avisos retrasados.",
+    "A document that supports your challenge (optional)": (
+        "Un documento que respalde su impugnación (opcional)"
+    ),
+    "One PDF file, up to 5 MiB.": "Un archivo PDF, de hasta 5 MiB.",
+    "1 byte to 5 MiB": "de 1 byte a 5 MiB",
     "Published reports": "Informes publicados",
     "Reports, newest first, each signed with the log's key": (
         "Informes, del más reciente al más antiguo, cada uno firmado con la clave del registro"

@@ -14,13 +14,14 @@ import json
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from custos.domain.errors import (
     AuthenticationError,
     ConflictError,
     CustosError,
+    FieldProblem,
     InvalidInputError,
     NotFoundError,
 )
@@ -40,6 +41,8 @@ FormStr = Annotated[str, Form()]
 FormList = Annotated[list[str] | None, Form()]
 
 LANGUAGES = {"en": "", "es": "/es"}
+#: Where challenge problems are shown on the form: the service numbers its documents.
+_CHALLENGE_FIELDS = {"documents": "attachment"}
 
 
 def _routes(lang: str, prefix: str) -> None:  # noqa: C901, PLR0915 - one closure per page
@@ -252,15 +255,34 @@ def _routes(lang: str, prefix: str) -> None:  # noqa: C901, PLR0915 - one closur
 
     @router.post(to("/me/challenges"))
     def file_challenge(
-        request: Request, person: Person, request_id: FormStr = "", reason: FormStr = ""
+        request: Request,
+        person: Person,
+        request_id: FormStr = "",
+        reason: FormStr = "",
+        attachment: Annotated[UploadFile | None, File()] = None,
     ) -> Response:
         form = {"request_id": request_id, "reason": reason}
+        attachments = []
+        if attachment is not None and attachment.filename:
+            attachments.append(
+                rights.ChallengeDocument(
+                    filename=attachment.filename,
+                    content_type=(attachment.content_type or "application/pdf").split(";")[0],
+                    # One byte over the limit is enough for the service to refuse it.
+                    content=attachment.file.read(rights.MAX_CHALLENGE_DOCUMENT_BYTES + 1),
+                )
+            )
         try:
             rights.file_challenge(
-                ctx_of(request), principal=person, request_id=request_id, reason=reason
+                ctx_of(request),
+                principal=person,
+                request_id=request_id,
+                reason=reason,
+                attachments=attachments,
             )
         except InvalidInputError as exc:
-            errors = {k: _(v) for k, v in field_errors(exc.problems).items()}
+            problems = exc.problems or [FieldProblem(path="attachment", message=str(exc))]
+            errors = {k: _(v) for k, v in field_errors(problems, _CHALLENGE_FIELDS).items()}
             return page(request, "public/challenge.html", status_code=422, errors=errors, form=form)
         except (ConflictError, NotFoundError) as exc:
             return page(
