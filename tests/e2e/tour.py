@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from custos.rights import PersonScope
 from custos.workflow import accounts, documents, oversight, releases, requests, rights
 from custos.workflow.intake import RequestInput
 from tests.e2e.conftest import Live
@@ -48,9 +49,10 @@ def seed(live: Live) -> Seeded:
     out.release = releases.build(ctx, actor=staff["approver1"], request_id=out.request).id
     live.publish_checkpoint()
     out.pending = _submit(live, b"%PDF-1.4 second warrant\n")
-    rights.register_representative(
+    rep = rights.register_representative(
         ctx, actor=staff["admin"], name="Ana Torres", organization="Legal Services of Missouri"
     )
+    out.extra["representative_token"] = rep.token
     rights.report_concern(
         ctx, description="A caseworker read my neighbour's file aloud.", contact="by phone"
     )
@@ -70,6 +72,13 @@ def seed(live: Live) -> Seeded:
         request_id=out.pending,
         reason="The warrant was withdrawn last week.",
     )
+    rights.grant_consent(
+        ctx,
+        principal=session.principal,
+        representative_id=rep.representative.id,
+        scopes=list(PersonScope),
+        days=30,
+    )
     rights.sweep_notices(ctx, actor=staff["intake"])
     out.code = rights.issue_access_code(ctx, actor=staff["intake"], person_id=person_id).code
     out.report = oversight.transparency_report(ctx, period="2026", pdf=False).id
@@ -77,7 +86,8 @@ def seed(live: Live) -> Seeded:
 
 
 def sign_in(page: Any, live: Live, who: str, seeded: Seeded) -> None:
-    """Sign `page`'s browser context in as `who`: a staff username, `requester` or `person`."""
+    """Sign `page`'s browser context in as `who`: a staff username, `requester`, `person` or
+    `representative`."""
     if who == "requester":
         page.goto(f"{live.url}/portal/sign-in")
         page.get_by_label("API token").fill(live.world.tokens["police"])
@@ -91,6 +101,11 @@ def sign_in(page: Any, live: Live, who: str, seeded: Seeded) -> None:
         page.get_by_label("Access code").fill(seeded.code)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(f"{live.url}/me")
+    elif who == "representative":
+        page.goto(f"{live.url}/representative/sign-in")
+        page.get_by_label("Representative token").fill(seeded.extra["representative_token"])
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{live.url}/representative")
     elif who:
         page.goto(f"{live.url}/staff/sign-in")
         page.get_by_label("Username").fill(who)
@@ -115,6 +130,11 @@ def _fill_and_submit(values: dict[str, str], button: str) -> Callable[[Any], Non
         page.wait_for_load_state()
 
     return act
+
+
+def _act_for(page: Any) -> None:
+    page.get_by_role("button", name="Act for this person").first.click()
+    page.wait_for_load_state()
 
 
 @dataclass(frozen=True)
@@ -146,6 +166,16 @@ TOUR: tuple[Stop, ...] = (
     Stop("person-disclosures-es", "person", "/es/me", screenshot=True),
     Stop("person-representatives", "person", "/me/representatives"),
     Stop("person-representatives-es", "person", "/es/me/representatives"),
+    Stop("representative-sign-in", "", "/representative/sign-in"),
+    Stop(
+        "representative-sign-in-errors",
+        "",
+        "/es/representative/sign-in",
+        _fill_and_submit({"Código de representante": "rep_x.nope"}, "Iniciar sesión"),
+    ),
+    Stop("representative-home", "representative", "/representative"),
+    Stop("representative-acting", "representative", "/representative", _act_for),
+    Stop("representative-acting-es", "representative", "/es/me"),
     Stop("portal-sign-in", "", "/portal/sign-in"),
     Stop("portal-home", "requester", "/portal/", screenshot=True),
     Stop("portal-new-request", "requester", "/portal/requests/new", screenshot=True),

@@ -63,7 +63,10 @@ def sign_in_page(path: str) -> str:
         return "/staff/sign-in"
     if path.startswith("/portal"):
         return "/portal/sign-in"
-    return "/es/sign-in" if _lang(path) == "es" else "/sign-in"
+    base = "/es" if _lang(path) == "es" else ""
+    if path.removeprefix(base).startswith("/representative"):
+        return f"{base}/representative/sign-in"
+    return f"{base}/sign-in"
 
 
 def _layout(path: str) -> str:

@@ -5,7 +5,10 @@ Each audience has its own HttpOnly cookie holding an opaque, server-checked secr
 - staff: the session token of `accounts.sign_in` (server-side, 8 hours, revocable);
 - requesters: their API token, entered once, kept in a signed cookie that expires after
   `REQUESTER_COOKIE_SECONDS` whatever the token's own lifetime;
-- people: the session token of the rights sign-in (server-side, 60 minutes).
+- people: the session token of the rights sign-in (server-side, 60 minutes);
+- representatives: their token, entered once, kept in a signed cookie like a requester's; to
+  act for a person they open that person's session (`rights.act_for`), held in the people's
+  cookie, so every page and action of the person's names the representative.
 
 A missing or dead cookie raises AuthenticationError; the HTML error handler sends the browser
 to the right sign-in page.
@@ -31,6 +34,9 @@ STAFF_COOKIE_SECONDS: Final = accounts.STAFF_SESSION_HOURS * 3600
 REQUESTER_COOKIE_SECONDS: Final = 8 * 3600
 PERSON_COOKIE_SECONDS: Final = rights.PERSON_SESSION_MINUTES * 60
 REQUESTER_PURPOSE: Final = b"requester-session"
+REPRESENTATIVE_COOKIE: Final = "custos_representative"
+REPRESENTATIVE_COOKIE_SECONDS: Final = 8 * 3600
+REPRESENTATIVE_PURPOSE: Final = b"representative-session"
 
 
 def current_staff(request: Request) -> StaffPrincipal:
@@ -55,6 +61,24 @@ def requester_token(request: Request) -> str:
     return token
 
 
+def _signed_token(request: Request, cookie: str, purpose: bytes, max_age: int) -> str:
+    ctx = ctx_of(request)
+    token = unsign(
+        ctx, purpose, request.cookies.get(cookie, ""), max_age=max_age, now=ctx.now().timestamp()
+    )
+    if token is None:
+        raise AuthenticationError("please sign in")
+    return token
+
+
+def current_representative(request: Request) -> str:
+    """The signed-in representative's id."""
+    token = _signed_token(
+        request, REPRESENTATIVE_COOKIE, REPRESENTATIVE_PURPOSE, REPRESENTATIVE_COOKIE_SECONDS
+    )
+    return rights.representative_from_token(ctx_of(request), token)
+
+
 def current_requester(request: Request) -> RequesterPrincipal:
     return accounts.requester_from_token(ctx_of(request), requester_token(request))
 
@@ -69,3 +93,4 @@ def current_person(request: Request) -> PersonPrincipal:
 Staff = Annotated[StaffPrincipal, Depends(current_staff)]
 Requester = Annotated[RequesterPrincipal, Depends(current_requester)]
 Person = Annotated[PersonPrincipal, Depends(current_person)]
+Representative = Annotated[str, Depends(current_representative)]

@@ -75,6 +75,43 @@ SPANISH: dict[str, str] = {
     ),
     "One PDF file, up to 5 MiB.": "Un archivo PDF, de hasta 5 MiB.",
     "1 byte to 5 MiB": "de 1 byte a 5 MiB",
+    "Sign in as a representative": "Iniciar sesión como representante",
+    "Legal aid organizations and advocates registered with the agency sign in with the token "
+    "the agency gave them. You can act only for people who chose you, within what they allowed, "
+    "until they withdraw their consent.": (
+        "Las organizaciones de asistencia legal y los defensores registrados en la agencia inician "
+        "sesión con el código que la agencia les dio. Solo puede actuar por las personas que lo "
+        "eligieron, dentro de lo que permitieron, hasta que retiren su consentimiento."
+    ),
+    "Representative token": "Código de representante",
+    "It was given to your organization once, when it was registered.": (
+        "Se entregó una vez a su organización, cuando se registró."
+    ),
+    "This token is not valid.": "Este código no es válido.",
+    "People you may act for": "Personas por las que puede actuar",
+    "Everything you do for a person is recorded in the public log as done by you, not by them.": (
+        "Todo lo que haga por una persona queda en el registro público como hecho por usted, no "
+        "por ella."
+    ),
+    "Consents people gave you": "Consentimientos que le dieron",
+    "Consent": "Consentimiento",
+    "Given": "Otorgado",
+    "Ends": "Termina",
+    "You may": "Puede",
+    "Action": "Acción",
+    "Act for this person": "Actuar por esta persona",
+    "Nobody has given you consent to act for them, or every consent has ended.": (
+        "Nadie le ha dado su consentimiento para actuar por ellos, o todos los consentimientos "
+        "han terminado."
+    ),
+    "Acting for this person:": "Actúa por esta persona:",
+    "Everything you do here is recorded as done by you.": (
+        "Todo lo que haga aquí queda registrado como hecho por usted."
+    ),
+    "Filed by the representative:": "Presentada por el representante:",
+    "Representatives of legal aid organizations sign in here": (
+        "Los representantes de organizaciones de asistencia legal inician sesión aquí"
+    ),
     "Published reports": "Informes publicados",
     "Reports, newest first, each signed with the log's key": (
         "Informes, del más reciente al más antiguo, cada uno firmado con la clave del registro"

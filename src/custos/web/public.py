@@ -27,13 +27,22 @@ from custos.domain.errors import (
 )
 from custos.rights import PersonPrincipal, PersonScope
 from custos.web import _reports
-from custos.web._auth import PERSON_COOKIE, PERSON_COOKIE_SECONDS, Person, current_person
+from custos.web._auth import (
+    PERSON_COOKIE,
+    PERSON_COOKIE_SECONDS,
+    REPRESENTATIVE_COOKIE,
+    REPRESENTATIVE_COOKIE_SECONDS,
+    REPRESENTATIVE_PURPOSE,
+    Person,
+    Representative,
+)
 from custos.web._i18n import translator
 from custos.web._render import ctx_of, field_errors, redirect, render
-from custos.web._security import check_csrf, clear_cookie, set_cookie
+from custos.web._security import check_csrf, clear_cookie, set_cookie, sign
 from custos.workflow import ledger as ledger_service
 from custos.workflow import oversight, rights
 from custos.workflow import policy as policy_service
+from custos.workflow.context import Context
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 
@@ -181,7 +190,9 @@ def _routes(lang: str, prefix: str) -> None:  # noqa: C901, PLR0915 - one closur
         if token:
             with contextlib.suppress(AuthenticationError):
                 rights.sign_out(ctx_of(request), token)
-        response = redirect(to("/"))
+        # A representative who stops acting for a person goes back to their own page.
+        back = "/representative" if request.cookies.get(REPRESENTATIVE_COOKIE) else "/"
+        response = redirect(to(back))
         clear_cookie(request, response, PERSON_COOKIE)
         return response
 
@@ -190,13 +201,15 @@ def _routes(lang: str, prefix: str) -> None:  # noqa: C901, PLR0915 - one closur
     def me_page(
         request: Request, person: PersonPrincipal, *, status_code: int = 200, **extra: Any
     ) -> HTMLResponse:
-        acc = rights.accounting(ctx_of(request), principal=person)
+        ctx = ctx_of(request)
+        acc = rights.accounting(ctx, principal=person)
         return page(
             request,
             "public/me.html",
             status_code=status_code,
             acc=acc,
             person=person,
+            representative=acting_as(ctx, person),
             can_challenge=PersonScope.CHALLENGE in person.scopes,
             can_opt_out=PersonScope.OPT_OUT in person.scopes,
             **extra,
@@ -249,9 +262,14 @@ def _routes(lang: str, prefix: str) -> None:  # noqa: C901, PLR0915 - one closur
             return redirect(LANGUAGES[language] + "/me")
         return redirect(to("/me"))
 
-    @router.post(to("/me/challenge"), dependencies=[Depends(current_person)])
-    def challenge_form(request: Request, request_id: FormStr = "") -> HTMLResponse:
-        return page(request, "public/challenge.html", form={"request_id": request_id})
+    @router.post(to("/me/challenge"))
+    def challenge_form(request: Request, person: Person, request_id: FormStr = "") -> HTMLResponse:
+        return page(
+            request,
+            "public/challenge.html",
+            form={"request_id": request_id},
+            representative=acting_as(ctx_of(request), person),
+        )
 
     @router.post(to("/me/challenges"))
     def file_challenge(
@@ -283,7 +301,14 @@ def _routes(lang: str, prefix: str) -> None:  # noqa: C901, PLR0915 - one closur
         except InvalidInputError as exc:
             problems = exc.problems or [FieldProblem(path="attachment", message=str(exc))]
             errors = {k: _(v) for k, v in field_errors(problems, _CHALLENGE_FIELDS).items()}
-            return page(request, "public/challenge.html", status_code=422, errors=errors, form=form)
+            return page(
+                request,
+                "public/challenge.html",
+                status_code=422,
+                errors=errors,
+                form=form,
+                representative=acting_as(ctx_of(request), person),
+            )
         except (ConflictError, NotFoundError) as exc:
             return page(
                 request,
@@ -291,6 +316,7 @@ def _routes(lang: str, prefix: str) -> None:  # noqa: C901, PLR0915 - one closur
                 status_code=exc.status,
                 errors={"reason": _(str(exc))},
                 form=form,
+                representative=acting_as(ctx_of(request), person),
             )
         return redirect(to("/me?done=challenged"))
 
@@ -349,6 +375,72 @@ def _routes(lang: str, prefix: str) -> None:  # noqa: C901, PLR0915 - one closur
     def revoke(request: Request, person: Person, consent_id: FormStr = "") -> Response:
         rights.revoke_consent(ctx_of(request), principal=person, consent_id=consent_id)
         return redirect(to("/me/representatives"))
+
+    # --- a representative's own pages -------------------------------------------------------
+
+    @router.get(to("/representative/sign-in"))
+    def representative_sign_in_form(request: Request) -> HTMLResponse:
+        return page(request, "public/representative_sign_in.html")
+
+    @router.post(to("/representative/sign-in"))
+    def representative_sign_in(request: Request, token: FormStr = "") -> Response:
+        ctx = ctx_of(request)
+        try:
+            rights.representative_from_token(ctx, token.strip())
+        except AuthenticationError:
+            return page(
+                request,
+                "public/representative_sign_in.html",
+                status_code=401,
+                errors={"token": _("This token is not valid.")},
+            )
+        response = redirect(to("/representative"))
+        value = sign(ctx, REPRESENTATIVE_PURPOSE, token.strip(), now=ctx.now().timestamp())
+        set_cookie(
+            request, response, REPRESENTATIVE_COOKIE, value, max_age=REPRESENTATIVE_COOKIE_SECONDS
+        )
+        return response
+
+    @router.post(to("/representative/sign-out"))
+    def representative_sign_out(request: Request) -> Response:
+        token = request.cookies.get(PERSON_COOKIE)
+        if token:
+            with contextlib.suppress(AuthenticationError):
+                rights.sign_out(ctx_of(request), token)
+        response = redirect(to("/"))
+        clear_cookie(request, response, PERSON_COOKIE)
+        clear_cookie(request, response, REPRESENTATIVE_COOKIE)
+        return response
+
+    @router.get(to("/representative"))
+    @router.get(to("/representative/"))
+    def representative_home(request: Request, rep: Representative) -> HTMLResponse:
+        ctx = ctx_of(request)
+        return page(
+            request,
+            "public/representative.html",
+            representative=_representative(ctx, rep),
+            consents=rights.representative_consents(ctx, representative_id=rep),
+        )
+
+    @router.post(to("/representative/act"))
+    def act_for(request: Request, rep: Representative, consent_id: FormStr = "") -> Response:
+        opened = rights.act_for(ctx_of(request), representative_id=rep, consent_id=consent_id)
+        response = redirect(to("/me"))
+        set_cookie(request, response, PERSON_COOKIE, opened.token, max_age=PERSON_COOKIE_SECONDS)
+        return response
+
+
+def _representative(ctx: Context, representative_id: str) -> rights.RepresentativeView | None:
+    return next((r for r in rights.list_representatives(ctx) if r.id == representative_id), None)
+
+
+def acting_as(ctx: Context, person: PersonPrincipal) -> rights.RepresentativeView | None:
+    """The representative acting in this session, to name them on every page; None for the
+    person themself."""
+    if person.representative_id is None:
+        return None
+    return _representative(ctx, person.representative_id)
 
 
 def _sign_in_message(exc: CustosError) -> str:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from custos.api.app import create_app
 from custos.workflow import rights
 from tests.integration.conftest import World
-from tests.integration.web.conftest import person_browser
+from tests.integration.web.conftest import Browser, person_browser
 from tests.integration.web.test_pages import _released_and_pending
 
 PDF = b"%PDF-1.4 the warrant was withdrawn\n"
@@ -55,3 +56,95 @@ def test_an_oversized_or_refused_attachment_is_shown_by_its_field(
     # Without an attachment the challenge is filed as before.
     r = me.post("/es/me/challenges", {"request_id": pending, "reason": "No es mío."})
     assert r.status_code == 303
+
+
+def _consenting(world: World, client: TestClient, scopes: list[str]) -> tuple[str, str]:
+    """A registered representative, their token, and the person's consent through the pages."""
+    reg = rights.register_representative(
+        world.ctx, actor=world.staff["admin"], name="Ana Torres", organization="Legal Aid"
+    )
+    me = person_browser(world, "snap_fleeing_felon")
+    me.get("/me/representatives")
+    r = me.post(
+        "/me/representatives",
+        {"representative_id": reg.representative.id, "scopes": scopes, "days": "30"},
+    )
+    assert r.status_code == 303, r.text[-500:]
+    return reg.representative.id, reg.token
+
+
+def _rep_browser(world: World, token: str, lang: str = "") -> Browser:
+    b = Browser(TestClient(create_app(ctx=world.ctx), follow_redirects=False))
+    page = b.get(f"{lang}/representative/sign-in")
+    assert 'name="csrf_token"' in page.text
+    r = b.post(f"{lang}/representative/sign-in", {"token": token})
+    assert r.status_code == 303, r.text[-500:]
+    assert r.headers["location"] == f"{lang}/representative"
+    return b
+
+
+def test_a_representative_sees_and_challenges_for_a_person_who_consented(
+    world: World, app_client: TestClient
+) -> None:
+    _, pending, _ = _released_and_pending(world, app_client)
+    rep_id, token = _consenting(world, app_client, ["view", "challenge"])
+    rep = _rep_browser(world, token, "/es")
+    home = rep.get("/es/representative")
+    assert home.status_code == 200
+    assert "Ana Torres" in home.text
+    (consent,) = rights.representative_consents(world.ctx, representative_id=rep_id)
+    assert consent.id in home.text
+    r = rep.post("/es/representative/act", {"consent_id": consent.id})
+    assert r.status_code == 303
+    assert r.headers["location"] == "/es/me"
+    me = rep.get("/es/me")
+    assert me.status_code == 200
+    assert 'id="acting-as"' in me.text
+    assert "Ana Torres" in me.text
+    assert "/me/representatives" not in me.text  # a representative cannot grant consents
+    form = rep.post("/es/me/challenge", {"request_id": pending})
+    assert "Presentada por el representante: Ana Torres" in form.text
+    r = rep.post(
+        "/es/me/challenges",
+        {"request_id": pending, "reason": "Represento a esta persona."},
+        files={"attachment": ("carta.pdf", PDF, "application/pdf")},
+    )
+    assert r.status_code == 303, r.text[-500:]
+    (challenge,) = rights.challenge_queue(world.ctx, actor=world.staff["counsel"])
+    assert challenge.filed_by == f"representative:{rep_id}"
+    # Stopping acting for the person goes back to the representative's own page.
+    r = rep.post("/es/sign-out", {})
+    assert r.headers["location"] == "/es/representative"
+    assert rep.get("/es/me").headers["location"] == "/es/sign-in"
+
+
+def test_a_representative_acts_only_within_a_live_consent(
+    world: World, app_client: TestClient
+) -> None:
+    _, pending, _ = _released_and_pending(world, app_client)
+    rep_id, token = _consenting(world, app_client, ["view"])
+    anon = Browser(app_client)
+    assert anon.get("/representative").headers["location"] == "/representative/sign-in"
+    anon.get("/representative/sign-in")
+    r = anon.post("/representative/sign-in", {"token": "rep_x.nope"})
+    assert r.status_code == 401
+    assert 'id="token-error"' in r.text
+    assert 'aria-describedby="f-token-hint token-error"' in r.text
+    rep = _rep_browser(world, token)
+    (consent,) = rights.representative_consents(world.ctx, representative_id=rep_id)
+    assert rep.post("/representative/act", {"consent_id": "cst_other"}).status_code == 404
+    rep.post("/representative/act", {"consent_id": consent.id})
+    # The consent covers seeing disclosures, not challenging them.
+    assert "Challenge this request" not in rep.get("/me").text
+    r = rep.post("/me/challenges", {"request_id": pending, "reason": "No."})
+    assert r.status_code == 403
+    assert rights.challenge_queue(world.ctx, actor=world.staff["counsel"]) == []
+    # Another representative's token sees none of this person's consents.
+    other = rights.register_representative(
+        world.ctx, actor=world.staff["admin"], name="Bo", organization="Advocates"
+    )
+    page = _rep_browser(world, other.token).get("/representative").text
+    assert consent.id not in page
+    # Without the form's token, acting is refused.
+    r = rep.client.post("/representative/act", data={"consent_id": consent.id})
+    assert r.status_code == 403

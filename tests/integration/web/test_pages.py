@@ -127,6 +127,14 @@ def test_every_page_template_renders(
     anon = Browser(app_client)
     for path in ("/staff/sign-in", "/portal/sign-in", "/no-such-page"):
         anon.get(path)
+    rep = rights.register_representative(
+        world.ctx, actor=world.staff["admin"], name="Ana Torres", organization="Legal Aid"
+    )
+    advocate = Browser(TestClient(create_app(ctx=world.ctx), follow_redirects=False))
+    for lang in ("", "/es"):
+        assert advocate.get(f"{lang}/representative/sign-in").status_code == 200
+        advocate.post(f"{lang}/representative/sign-in", {"token": rep.token})
+        assert advocate.get(f"{lang}/representative").status_code == 200
 
     pages_on_disk = {
         str(p.relative_to(TEMPLATES))
