@@ -3,13 +3,17 @@ BENCHMARKS.md. Figures are always written with the command that produced them.""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import os
 import platform
 import re
 import statistics
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "BENCHMARKS.md"
@@ -81,3 +85,25 @@ def write_section(name: str, body: str, *, command: str) -> None:
 def command_line() -> str:
     """The command that ran this benchmark, as a reader would type it."""
     return " ".join(["uv run python -m", f"benchmarks.{Path(sys.argv[0]).stem}", *sys.argv[1:]])
+
+
+class _Tee(io.TextIOBase):
+    def __init__(self, *streams: TextIO) -> None:
+        self._streams = streams
+
+    def write(self, text: str) -> int:
+        for stream in self._streams:
+            stream.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        for stream in self._streams:
+            stream.flush()
+
+
+@contextlib.contextmanager
+def captured() -> Iterator[io.StringIO]:
+    """Print as usual and also keep what was printed (to write it into BENCHMARKS.md)."""
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(_Tee(sys.stdout, buffer)):
+        yield buffer
