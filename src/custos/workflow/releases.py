@@ -649,10 +649,11 @@ def _publish(
         )
         s.add(rel)
         s.flush()
-        requests.mark_released(
+        requests.advance_release(
             ctx,
             s,
             basis.request_id,
+            to=RequestStatus.RELEASED,
             actor=actor,
             release=release_id,
             format=fmt.value,
@@ -812,8 +813,14 @@ def acknowledge_receipt(
         row.status = ReleaseStatus.DELIVERED.value
         row.delivered_at = now
         row.receipt = {"payload_sha256": digest, "by": actor.actor, "at": now.isoformat()}
-        requests.mark_delivered(
-            ctx, s, row.request_id, actor=actor.actor, release=row.id, payload_sha256=digest
+        requests.advance_release(
+            ctx,
+            s,
+            row.request_id,
+            to=RequestStatus.DELIVERED,
+            actor=actor.actor,
+            release=row.id,
+            payload_sha256=digest,
         )
         return _view(row)
 
@@ -877,10 +884,11 @@ def attest_destruction(
         previous = row.status
         row.status = ReleaseStatus.DESTROYED.value
         row.destroyed_at = now
-        requests.mark_destroyed(
+        requests.advance_release(
             ctx,
             s,
             row.request_id,
+            to=RequestStatus.DESTROYED,
             actor=actor.actor,
             release=row.id,
             release_status=previous,
@@ -985,11 +993,23 @@ def sweep_retention(ctx: Context, *, actor: str = "system") -> list[str]:
             deadline = _deadline(row, recalls.get(rid))
             req = requests.load_for_release(s, row.request_id)
             if RequestStatus(req.status) in {RequestStatus.RELEASED, RequestStatus.DELIVERED}:
-                requests.mark_retention_expired(
-                    ctx, s, row.request_id, actor=actor, release=rid, deadline=deadline.isoformat()
+                requests.advance_release(
+                    ctx,
+                    s,
+                    row.request_id,
+                    to=RequestStatus.RETENTION_EXPIRED,
+                    actor=actor,
+                    release=rid,
+                    deadline=deadline.isoformat(),
                 )
-            requests.mark_overdue(
-                ctx, s, row.request_id, actor=actor, release=rid, deadline=deadline.isoformat()
+            requests.advance_release(
+                ctx,
+                s,
+                row.request_id,
+                to=RequestStatus.OVERDUE,
+                actor=actor,
+                release=rid,
+                deadline=deadline.isoformat(),
             )
             row.status = ReleaseStatus.OVERDUE.value
             row.overdue_at = ctx.now()

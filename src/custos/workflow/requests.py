@@ -783,79 +783,28 @@ def _release_step(
     _transition(ctx, session, row, to=to, tag=tag, actor=actor, **data)
 
 
-def mark_released(
-    ctx: Context, session: Session, request_id: str, *, actor: str, **data: Any
+#: The request status each step of a release moves to, and the event that logs it.
+RELEASE_STEPS: dict[RequestStatus, EventTag] = {
+    RequestStatus.RELEASED: EventTag.RELEASE_PACKAGE_BUILD,
+    RequestStatus.DELIVERED: EventTag.RELEASE_RECEIPT_ACKNOWLEDGE,
+    RequestStatus.RETENTION_EXPIRED: EventTag.RELEASE_RETENTION_EXPIRE,
+    RequestStatus.OVERDUE: EventTag.RELEASE_RETENTION_OVERDUE,
+    RequestStatus.DESTROYED: EventTag.RELEASE_DESTRUCTION_ATTEST,
+}
+
+
+def advance_release(
+    ctx: Context,
+    session: Session,
+    request_id: str,
+    *,
+    to: RequestStatus,
+    actor: str,
+    **data: Any,
 ) -> None:
-    """approved → released, logged as `release:package:build` (in the caller's transaction)."""
-    _release_step(
-        ctx,
-        session,
-        request_id,
-        to=RequestStatus.RELEASED,
-        tag=EventTag.RELEASE_PACKAGE_BUILD,
-        actor=actor,
-        **data,
-    )
-
-
-def mark_delivered(
-    ctx: Context, session: Session, request_id: str, *, actor: str, **data: Any
-) -> None:
-    """released → delivered, logged as `release:receipt:acknowledge`."""
-    _release_step(
-        ctx,
-        session,
-        request_id,
-        to=RequestStatus.DELIVERED,
-        tag=EventTag.RELEASE_RECEIPT_ACKNOWLEDGE,
-        actor=actor,
-        **data,
-    )
-
-
-def mark_retention_expired(
-    ctx: Context, session: Session, request_id: str, *, actor: str, **data: Any
-) -> None:
-    """released | delivered → retention_expired, logged as `release:retention:expire`."""
-    _release_step(
-        ctx,
-        session,
-        request_id,
-        to=RequestStatus.RETENTION_EXPIRED,
-        tag=EventTag.RELEASE_RETENTION_EXPIRE,
-        actor=actor,
-        **data,
-    )
-
-
-def mark_overdue(
-    ctx: Context, session: Session, request_id: str, *, actor: str, **data: Any
-) -> None:
-    """retention_expired → overdue, logged as `release:retention:overdue`."""
-    _release_step(
-        ctx,
-        session,
-        request_id,
-        to=RequestStatus.OVERDUE,
-        tag=EventTag.RELEASE_RETENTION_OVERDUE,
-        actor=actor,
-        **data,
-    )
-
-
-def mark_destroyed(
-    ctx: Context, session: Session, request_id: str, *, actor: str, **data: Any
-) -> None:
-    """→ destroyed on a destruction attestation, logged as `release:destruction:attest`."""
-    _release_step(
-        ctx,
-        session,
-        request_id,
-        to=RequestStatus.DESTROYED,
-        tag=EventTag.RELEASE_DESTRUCTION_ATTEST,
-        actor=actor,
-        **data,
-    )
+    """Move a released request one step on (released → delivered → retention_expired →
+    overdue, or → destroyed), logged with the step's event, in the caller's transaction."""
+    _release_step(ctx, session, request_id, to=to, tag=RELEASE_STEPS[to], actor=actor, **data)
 
 
 # --- views ----------------------------------------------------------------------------------
