@@ -21,9 +21,10 @@ REPORT = ROOT / "BENCHMARKS.md"
 _HEADER = """# Benchmarks
 
 Every figure below was written by the benchmark script named in its section, on the machine
-described there, with the command shown. Each benchmark compares against a baseline measured
-in the same run. `make bench` runs the full sizes; CI runs `make bench-smoke` (small sizes,
-figures not kept). Re-run a benchmark to refresh its section.
+described there, with the command shown; each compares against a baseline measured in the same
+run. `make bench` runs all of them at full size (`python -m benchmarks --size full`); CI runs
+`make bench-smoke` (small sizes, figures not kept). Single runs on a 2-core machine: treat
+differences under about 20 % as noise.
 """
 
 
