@@ -6,15 +6,30 @@ Nothing reads the environment at import time: `Settings()` is built by the CLI o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from custos.domain.errors import CustosError
+
 #: The demo's pseudonym secret. It is public, so `Settings` refuses it unless `demo` is set.
 DEMO_PSEUDONYM_SECRET = "custos-demo-pseudonym-secret-not-for-production"  # noqa: S105  # nosec B105  (public by design)
 #: HMAC keys shorter than this are refused.
 MIN_SECRET_BYTES = 16
+
+
+#: `CUSTOS_*` variables that are not settings: the test suite's database, the CLI's password.
+OTHER_VARIABLES = frozenset({"CUSTOS_TEST_POSTGRES_URL", "CUSTOS_NEW_PASSWORD"})
+
+
+class ConfigurationError(CustosError):
+    """A setting needed for this operation is missing or unusable."""
+
+    kind = "configuration"
+    status = 500
+    exit_code = 78  # EX_CONFIG
 
 
 class Settings(BaseSettings):
@@ -48,19 +63,28 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _secret_rules(self) -> Settings:
         secret = self.pseudonym_secret.get_secret_value() if self.pseudonym_secret else None
-        if secret is None and not self.demo:
-            raise ValueError("CUSTOS_PSEUDONYM_SECRET is required outside demo mode")
         if secret == DEMO_PSEUDONYM_SECRET and not self.demo:
             raise ValueError("the demo pseudonym secret may not be used outside demo mode")
         if secret is not None and len(secret.encode()) < MIN_SECRET_BYTES:
             raise ValueError("CUSTOS_PSEUDONYM_SECRET must be at least 16 bytes")
         return self
 
+    @classmethod
+    def unknown_variables(cls, environ: Mapping[str, str]) -> list[str]:
+        """`CUSTOS_*` variables that name no setting: a typo would otherwise fall back to a
+        default silently (a mistyped database URL would mean the embedded database)."""
+        known = {f"CUSTOS_{name.upper()}" for name in cls.model_fields} | OTHER_VARIABLES
+        return sorted(k for k in environ if k.startswith("CUSTOS_") and k not in known)
+
     @property
     def pseudonym_key(self) -> bytes:
-        if self.pseudonym_secret is None:
+        """The HMAC key for pseudonyms. Required to run Custos over a database; offline tools
+        (policy check, the verifiers) never ask for it, so they work without it."""
+        if self.pseudonym_secret is not None:
+            return self.pseudonym_secret.get_secret_value().encode()
+        if self.demo:
             return DEMO_PSEUDONYM_SECRET.encode()
-        return self.pseudonym_secret.get_secret_value().encode()
+        raise ConfigurationError("CUSTOS_PSEUDONYM_SECRET is required outside demo mode")
 
     @property
     def is_sqlite(self) -> bool:

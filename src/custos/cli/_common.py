@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -17,6 +18,12 @@ err_console = Console(stderr=True)
 
 
 def load_settings() -> Settings:
+    unknown = Settings.unknown_variables(os.environ)
+    if unknown:
+        err_console.print(
+            f"[red]configuration error:[/red] unknown setting(s): {', '.join(unknown)}"
+        )
+        raise typer.Exit(78)
     try:
         return Settings()
     except ValidationError as exc:

@@ -36,6 +36,7 @@ class Context:
     def from_settings(
         cls, settings: Settings, *, clock: Callable[[], dt.datetime] | None = None
     ) -> Context:
+        settings.pseudonym_key  # noqa: B018  (fail at start-up, not at the first pseudonym)
         engine = make_engine(settings.database_url)
         return cls(
             settings=settings,
