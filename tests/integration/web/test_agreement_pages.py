@@ -51,7 +51,7 @@ def test_a_legal_reviewer_registers_an_agreement_with_its_signed_document(world:
 def test_agreement_problems_are_shown_next_to_their_fields(world: World) -> None:
     counsel = staff_browser(world, "counsel")
     counsel.get("/staff/requesters")
-    cases = [
+    cases: list[tuple[dict[str, object], bytes | None, str]] = [
         ({}, None, "document"),  # no signed document
         ({"valid_from": "soon"}, PDF, "valid_from"),
         ({"valid_until": "2025-01-01"}, PDF, "valid_until"),
