@@ -383,7 +383,7 @@ def _routes(lang: str, prefix: str) -> None:  # noqa: C901, PLR0915 - one closur
         return page(request, "public/representative_sign_in.html")
 
     @router.post(to("/representative/sign-in"))
-    def representative_sign_in(request: Request, token: FormStr = "") -> Response:
+    def representative_sign_in(request: Request, token: FormStr = "") -> Response:  # nosec B107
         ctx = ctx_of(request)
         try:
             rights.representative_from_token(ctx, token.strip())
