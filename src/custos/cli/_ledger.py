@@ -123,14 +123,25 @@ def witness_add(verifier_key: str) -> None:
 
 @ledger_app.command("verify")
 def verify(
-    directory: Path,
+    directory: Annotated[
+        Path,
+        typer.Argument(
+            help="An export directory, or a person's accounting of disclosures (a JSON file)."
+        ),
+    ],
     key: Annotated[list[str], typer.Option(help="A trusted log verifier key (repeatable).")],
     witness_key: Annotated[
         list[str] | None, typer.Option(help="A trusted witness verifier key (repeatable).")
     ] = None,
     min_witnesses: Annotated[int, typer.Option(help="Cosignatures each checkpoint needs.")] = 0,
 ) -> None:
-    """Verify an export offline: signatures, consistency, every entry. Non-zero on failure."""
+    """Verify offline: an export (signatures, consistency, every entry) or a person's accounting
+    (each disclosure's inclusion proof against its signed checkpoint). Non-zero on failure."""
+    if directory.is_file():
+        from custos.cli._rights import verify_accounting_file
+
+        verify_accounting_file(directory, key)
+        return
     report = verify_export(
         directory, verifier_keys=key, witness_keys=witness_key or [], min_witnesses=min_witnesses
     )

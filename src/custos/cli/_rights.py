@@ -120,6 +120,11 @@ def verify(
 
     Every entry's inclusion proof is checked; the exit code is non-zero on any failure.
     """
+    verify_accounting_file(accounting, key)
+
+
+def verify_accounting_file(accounting: Path, key: list[str]) -> None:
+    """The check behind `custos person verify` and `custos ledger verify FILE`."""
     try:
         document = json.loads(accounting.read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from custos import records
+from custos.cli._ledger import ledger_app
 from custos.cli._rights import person_app
 from custos.domain.events import EventTag
 from custos.store import tables as t
@@ -137,3 +138,16 @@ def test_staff_download_an_accounting_that_verifies_offline_with_the_cli(
     path.write_text(json.dumps(doc))
     bad = runner.invoke(person_app, ["verify", str(path), "--key", verifier])
     assert bad.exit_code != 0
+    # `custos ledger verify` takes the same file, as the readers will try first.
+    via_ledger = runner.invoke(ledger_app, ["verify", str(path), "--key", verifier])
+    assert via_ledger.exit_code != 0
+    path.write_text(
+        json.dumps(
+            client.get(
+                f"/v1/staff/people/{person_id(world, 'medicaid')}/disclosures", headers=intake
+            ).json()
+        )
+    )
+    via_ledger = runner.invoke(ledger_app, ["verify", str(path), "--key", verifier])
+    assert via_ledger.exit_code == 0, via_ledger.output
+    assert "1 disclosures proven" in via_ledger.output
