@@ -11,6 +11,7 @@ reuses its indices.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import count
 from typing import Any
 
 from sqlalchemy import func, select, text
@@ -50,21 +51,30 @@ def append(
     # The column types' own bind processors, so the raw executemany below stores exactly
     # what the ORM would (UTC timestamps in SQLite's text form, for instance).
     dialect = bind.dialect
-    at_bind = LedgerEntry.__table__.c.at.type.bind_processor(dialect)
+    at_type = LedgerEntry.__table__.c.at.type
+    # The dialect's own processor (for SQLite: the text the ORM writes), applied once per time.
+    at_bind = at_type.dialect_impl(dialect).bind_processor(dialect)
     stamps: dict[Any, Any] = {}
     # A batch may repeat one Event object (a release's accounting entries for people with the
-    # same facts): it is encoded and hashed once. Frozen events make this safe.
-    encoded: dict[int, tuple[bytes, bytes]] = {}
-    rows = []
-    for offset, (event, ref) in enumerate(zip(events, refs, strict=True)):
-        done = encoded.get(id(event))
+    # same facts): its columns are worked out once. Frozen events make this safe.
+    columns: dict[int, tuple[str, str | None, bytes, bytes, Any]] = {}
+    rows: list[tuple[Any, ...]] = []
+    add = rows.append
+    for idx, event, ref in zip(count(start), events, refs, strict=False):
+        done = columns.get(id(event))
         if done is None:
             body = event.canonical()
-            done = encoded[id(event)] = (body, hash_leaf(body))
-        at = stamps.get(event.at)
-        if at is None:
-            at = stamps[event.at] = at_bind(event.at) if at_bind is not None else event.at
-        rows.append((start + offset, event.tag.value, event.request_id, ref, *done, at))
+            at = stamps.get(event.at)
+            if at is None:
+                at = stamps[event.at] = at_bind(event.at) if at_bind is not None else event.at
+            done = columns[id(event)] = (
+                event.tag.value,
+                event.request_id,
+                body,
+                hash_leaf(body),
+                at,
+            )
+        add((idx, done[0], done[1], ref, done[2], done[3], done[4]))
     session.connection().exec_driver_sql(_insert_sql(dialect.paramstyle), rows)
     return [start + i for i in range(len(events))]
 

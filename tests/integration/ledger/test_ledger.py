@@ -202,3 +202,39 @@ def test_stored_entries_keep_their_timestamps(lctx: Context) -> None:
     with lctx.reading() as session:
         at = session.scalars(select(LedgerEntry.at)).one()
     assert at.isoformat() == "2026-03-02T00:00:00+00:00"
+
+
+def test_append_stores_times_exactly_as_the_orm_does(lctx: Context) -> None:
+    """The fast append writes rows through the driver; they must read back like ORM rows."""
+    from sqlalchemy import select as sa_select
+
+    from custos.store.tables import LedgerEntry
+
+    at = dt.datetime(2026, 3, 2, 15, 4, 5, 123456, tzinfo=dt.UTC)
+    with lctx.transaction() as session:
+        [idx] = append(
+            session, [Event(tag=EventTag.RECORDS_IMPORT_COMPLETE, at=at, actor="system")]
+        )
+        session.add(
+            LedgerEntry(
+                idx=idx + 1,
+                tag="records:import:complete",
+                body=b"{}",
+                leaf_hash=b"\0" * 32,
+                at=at,
+            )
+        )
+    with lctx.engine.connect() as conn:
+        raw = (
+            conn.exec_driver_sql(
+                "SELECT at FROM ledger_entries WHERE idx IN (?, ?) ORDER BY idx"
+                if lctx.engine.dialect.name == "sqlite"
+                else "SELECT at FROM ledger_entries WHERE idx IN (%s, %s) ORDER BY idx",
+                (idx, idx + 1),
+            )
+            .scalars()
+            .all()
+        )
+    assert raw[0] == raw[1]
+    with lctx.reading() as s:
+        assert s.scalar(sa_select(LedgerEntry.at).where(LedgerEntry.idx == idx)) == at

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 
 import pytest
+import rfc8785
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -58,3 +59,21 @@ def test_tags_are_source_subject_action() -> None:
         parts = tag.value.split(":")
         assert len(parts) == 3
         assert all(parts)
+
+
+@given(
+    st.text(max_size=20),
+    st.none() | st.text(max_size=20),
+    st.dictionaries(
+        st.text(max_size=8),
+        json_values | st.floats(allow_nan=False, allow_infinity=False),
+        max_size=6,
+    ),
+    st.sampled_from(list(EventTag)),
+)
+def test_the_fast_encoding_is_exactly_rfc_8785(
+    actor: str, request_id: str | None, data: dict[str, object], tag: EventTag
+) -> None:
+    at = dt.datetime(2026, 5, 6, 7, 8, 9, 10, tzinfo=dt.UTC)
+    event = Event(tag=tag, at=at, actor=actor, request_id=request_id, data=data)
+    assert event.canonical() == bytes(rfc8785.dumps(event.body()))
