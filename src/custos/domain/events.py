@@ -211,6 +211,6 @@ class Event:
                 f'{{"actor":{_string(self.actor)},"at":"{_stamp(self.at)}",'
                 f'"data":{"".join(_C_ENCODER(self.data, 0))},"request":{request},'
                 f'"tag":"{self.tag.value}"}}'
-            ).encode("utf-8")
+            ).encode()
         except UnicodeEncodeError:  # a lone surrogate: rfc8785 rejects it with its own error
             return canonical(self.body(), plain=False)
