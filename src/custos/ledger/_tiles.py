@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, text, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
 from custos.domain.errors import IntegrityError
@@ -94,6 +94,13 @@ def _cache_for(session: Session) -> _TileCache:
         return _caches.setdefault(id(engine), _TileCache())
 
 
+#: Select one tile by its key (level, index); indexed by "the driver uses ? placeholders".
+_TILE_SQL = {
+    True: "SELECT level, idx, width, hashes FROM ledger_tiles WHERE level = ? AND idx = ?",
+    False: "SELECT level, idx, width, hashes FROM ledger_tiles WHERE level = %s AND idx = %s",
+}
+
+
 class TileStore:
     """A `NodeSource` over the `ledger_tiles` table, as seen by one session.
 
@@ -123,12 +130,16 @@ class TileStore:
             missing.add(key)
         if not missing:
             return
-        cond = or_(*(and_(LedgerTile.level == lv, LedgerTile.idx == ix) for lv, ix in missing))
-        rows = self.session.execute(
-            select(LedgerTile.level, LedgerTile.idx, LedgerTile.width, LedgerTile.hashes).where(
-                cond
-            )
-        ).all()
+        # One primary-key lookup per missing tile through the driver: a proof misses one or
+        # two tiles once the cache is warm, and building an SQL expression for them would
+        # cost more than the lookups.
+        connection = self.session.connection()
+        sql = _TILE_SQL[connection.dialect.paramstyle == "qmark"]
+        rows = [
+            row
+            for key in sorted(missing)
+            for row in connection.exec_driver_sql(sql, key).all()
+        ]
         for lv, ix, width, blob in rows:
             self._local[(lv, ix)] = (width, bytes(blob))
             if self._shared is not None and width == TILE_WIDTH:
