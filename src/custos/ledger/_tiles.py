@@ -136,9 +136,7 @@ class TileStore:
         connection = self.session.connection()
         sql = _TILE_SQL[connection.dialect.paramstyle == "qmark"]
         rows = [
-            row
-            for key in sorted(missing)
-            for row in connection.exec_driver_sql(sql, key).all()
+            row for key in sorted(missing) for row in connection.exec_driver_sql(sql, key).all()
         ]
         for lv, ix, width, blob in rows:
             self._local[(lv, ix)] = (width, bytes(blob))
