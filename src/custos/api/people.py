@@ -300,11 +300,16 @@ class CodeOut(BaseModel):
     letter_html: str
 
 
-@router.get("/v1/staff/people", summary="Find people by DCN or household case number")
-def find_people(
-    ctx: Ctx, actor: StaffAuth, case_number: Annotated[str, Query(max_length=40)]
-) -> list[str]:
-    return rights.find_person(ctx, actor=actor, case_number=case_number)
+class FindPeopleIn(_In):
+    case_number: str = Field(min_length=1, max_length=40)
+
+
+@router.post(
+    "/v1/staff/people/search",
+    summary="Find people by DCN or household case number (in the body: never in a URL)",
+)
+def find_people(body: FindPeopleIn, ctx: Ctx, actor: StaffAuth) -> list[str]:
+    return rights.find_person(ctx, actor=actor, case_number=body.case_number)
 
 
 @router.post(

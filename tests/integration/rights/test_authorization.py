@@ -22,9 +22,9 @@ PERSON_ROUTES = [
 #: (method, path, body, roles that may call it)
 STAFF_ROUTES = [
     (
-        "get",
-        "/v1/staff/people?case_number=9000000001",
-        None,
+        "post",
+        "/v1/staff/people/search",
+        {"case_number": "9000000001"},
         {"intake", "counsel", "auditor", "admin"},
     ),
     ("post", "/v1/staff/people/per_demo_01/access-codes", {}, {"intake", "admin"}),
