@@ -55,6 +55,7 @@ from custos.domain.legal import LegalProcess
 from custos.domain.lifecycle import RequestStatus
 from custos.domain.principals import RequesterPrincipal, Scope, StaffPrincipal
 from custos.domain.roles import Role
+from custos.policy import Pack
 from custos.release import PayloadFormat, ReleasePlan
 from custos.store import tables as t
 from custos.store.ledger_tables import LedgerCheckpoint
@@ -137,6 +138,62 @@ def _included(request_id: str, classes: Iterable[str]) -> Any:
     )
 
 
+def _plan(
+    session: Session, req: t.Request, pack: Pack, *, requested_fields: list[str]
+) -> tuple[ReleasePlan, list[release.FieldSource]]:
+    """The release plan from a request's stored decisions, and its fields bound to columns."""
+    decisions = [
+        release.StoredDecision(
+            class_key=d.class_key,
+            field=d.field,
+            effect=Effect(d.effect),
+            rule_ids=tuple(d.rule_ids),
+            citations=tuple(d.citations),
+            obligations=dict(d.obligations),
+            compelled=d.compelled,
+        )
+        for d in session.scalars(select(t.DecisionRow).where(t.DecisionRow.request_id == req.id))
+    ]
+    plan = release.plan_release(
+        decisions,
+        requested_fields=requested_fields,
+        default_retention_days=pack.default_retention_days,
+    )
+    return plan, release.bind_fields(plan, {str(k): v.column for k, v in pack.catalogue.items()})
+
+
+def _make_basis(
+    req: t.Request,
+    requester: t.Requester,
+    pack: Pack,
+    plan: ReleasePlan,
+    fields: list[release.FieldSource],
+    *,
+    people: int,
+) -> _Basis:
+    return _Basis(
+        request_id=req.id,
+        requester_id=requester.id,
+        requester_name=requester.name,
+        requester_kind=requester.kind,
+        recipients=list(requester.age_recipients),
+        decision_version=req.decision_version,
+        process=LegalProcessInput.model_validate(
+            req.classified_process or req.legal_process
+        ).to_domain(),
+        purpose=req.purpose,
+        purpose_text=req.purpose_text,
+        pack_name=pack.name,
+        pack_version=pack.version,
+        pack_hash=pack.content_hash,
+        plan=plan,
+        fields=fields,
+        columns=release.needed_columns(fields, plan),
+        people=people,
+        bulk=req.bulk is not None,
+    )
+
+
 def _basis(ctx: Context, session: Session, request_id: str) -> _Basis:
     row = session.get(t.Request, request_id)
     if row is None:
@@ -150,22 +207,7 @@ def _basis(ctx: Context, session: Session, request_id: str) -> _Basis:
         raise ConflictError(
             "the policy pack changed since this request was decided; re-decide before releasing"
         )
-    decisions = [
-        release.StoredDecision(
-            class_key=d.class_key,
-            field=d.field,
-            effect=Effect(d.effect),
-            rule_ids=tuple(d.rule_ids),
-            citations=tuple(d.citations),
-            obligations=dict(d.obligations),
-            compelled=d.compelled,
-        )
-        for d in session.scalars(select(t.DecisionRow).where(t.DecisionRow.request_id == row.id))
-    ]
-    plan = release.plan_release(
-        decisions, requested_fields=row.fields, default_retention_days=pack.default_retention_days
-    )
-    fields = release.bind_fields(plan, {str(k): v.column for k, v in pack.catalogue.items()})
+    plan, fields = _plan(session, row, pack, requested_fields=row.fields)
     people = (
         session.scalar(
             select(func.count())
@@ -177,27 +219,7 @@ def _basis(ctx: Context, session: Session, request_id: str) -> _Basis:
     if not plan.classes or people == 0:
         raise ConflictError("this request discloses nothing to anyone; there is nothing to release")
     release.parse_recipients(requester.age_recipients)
-    return _Basis(
-        request_id=row.id,
-        requester_id=requester.id,
-        requester_name=requester.name,
-        requester_kind=requester.kind,
-        recipients=list(requester.age_recipients),
-        decision_version=row.decision_version,
-        process=LegalProcessInput.model_validate(
-            row.classified_process or row.legal_process
-        ).to_domain(),
-        purpose=row.purpose,
-        purpose_text=row.purpose_text,
-        pack_name=pack.name,
-        pack_version=pack.version,
-        pack_hash=pack.content_hash,
-        plan=plan,
-        fields=fields,
-        columns=release.needed_columns(fields, plan),
-        people=int(people),
-        bulk=row.bulk is not None,
-    )
+    return _make_basis(row, requester, pack, plan, fields, people=int(people))
 
 
 _PERSON_COLUMNS = {
@@ -1270,43 +1292,8 @@ def _basis_for_correction(ctx: Context, session: Session, row: Release) -> _Basi
     assert req is not None
     assert requester is not None
     pack = ctx.pack(manifest["pack"]["name"])
-    decisions = [
-        release.StoredDecision(
-            class_key=d.class_key,
-            field=d.field,
-            effect=Effect(d.effect),
-            rule_ids=tuple(d.rule_ids),
-            citations=tuple(d.citations),
-            obligations=dict(d.obligations),
-            compelled=d.compelled,
-        )
-        for d in session.scalars(select(t.DecisionRow).where(t.DecisionRow.request_id == req.id))
-    ]
-    plan = release.plan_release(
-        decisions, requested_fields=row.fields, default_retention_days=pack.default_retention_days
-    )
-    fields = release.bind_fields(plan, {str(k): v.column for k, v in pack.catalogue.items()})
-    return _Basis(
-        request_id=req.id,
-        requester_id=requester.id,
-        requester_name=requester.name,
-        requester_kind=requester.kind,
-        recipients=list(requester.age_recipients),
-        decision_version=req.decision_version,
-        process=LegalProcessInput.model_validate(
-            req.classified_process or req.legal_process
-        ).to_domain(),
-        purpose=req.purpose,
-        purpose_text=req.purpose_text,
-        pack_name=pack.name,
-        pack_version=pack.version,
-        pack_hash=pack.content_hash,
-        plan=plan,
-        fields=fields,
-        columns=release.needed_columns(fields, plan),
-        people=row.people,
-        bulk=req.bulk is not None,
-    )
+    plan, fields = _plan(session, req, pack, requested_fields=row.fields)
+    return _make_basis(req, requester, pack, plan, fields, people=row.people)
 
 
 def notices_for_requester(
