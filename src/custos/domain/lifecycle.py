@@ -33,7 +33,7 @@ class RequestStatus(StrEnum):
     @property
     def open_for_requester(self) -> bool:
         """The requester may still withdraw."""
-        return self in _WITHDRAWABLE
+        return self in UNRELEASED
 
 
 S = RequestStatus
@@ -57,7 +57,9 @@ TRANSITIONS: dict[RequestStatus, frozenset[RequestStatus]] = {
 }
 
 _TERMINAL = frozenset(s for s, nxt in TRANSITIONS.items() if not nxt)
-_WITHDRAWABLE = frozenset({S.RECEIVED, S.DECIDED, S.IN_REVIEW, S.ON_HOLD, S.APPROVED})
+#: Not yet released: the request may still be withdrawn, lapse, be held by a challenge, or be
+#: decided again; nothing about it has left the agency.
+UNRELEASED = frozenset({S.RECEIVED, S.DECIDED, S.IN_REVIEW, S.ON_HOLD, S.APPROVED})
 
 
 def check_transition(current: RequestStatus, target: RequestStatus) -> None:

@@ -35,7 +35,7 @@ from custos.domain.errors import (
 )
 from custos.domain.events import Event, EventTag
 from custos.domain.legal import FleeingFelonStatements, LegalProcess, LegalProcessKind
-from custos.domain.lifecycle import TRANSITIONS, RequestStatus, check_transition
+from custos.domain.lifecycle import TRANSITIONS, UNRELEASED, RequestStatus, check_transition
 from custos.domain.principals import RequesterPrincipal, Scope, StaffPrincipal
 from custos.domain.pseudonyms import NO_MATCH, pseudonym
 from custos.domain.roles import Role
@@ -46,15 +46,6 @@ from custos.workflow._ids import new_id
 from custos.workflow.accounts import agreement_view, get_requester
 from custos.workflow.context import Context
 from custos.workflow.intake import LegalProcessInput, RequestInput
-
-#: Statuses in which a request has not yet been decided for good and may still lapse.
-_OPEN = {
-    RequestStatus.RECEIVED,
-    RequestStatus.DECIDED,
-    RequestStatus.IN_REVIEW,
-    RequestStatus.ON_HOLD,
-    RequestStatus.APPROVED,
-}
 
 #: How many distinct staff members must approve a request that discloses anything.
 REQUIRED_APPROVALS = 2
@@ -511,16 +502,6 @@ def classify(
         _log(ctx, s, row, _DECISION_TAGS[outcome], "system", redecided=True, **summary)
 
 
-#: Statuses in which a new decision can still change what leaves.
-_UNRELEASED = (
-    RequestStatus.RECEIVED,
-    RequestStatus.DECIDED,
-    RequestStatus.IN_REVIEW,
-    RequestStatus.ON_HOLD,
-    RequestStatus.APPROVED,
-)
-
-
 def redecide_for_person(
     ctx: Context, session: Session, *, person_id: str, actor: str, reason: str, pack: policy.Pack
 ) -> list[str]:
@@ -538,7 +519,7 @@ def redecide_for_person(
             .where(
                 t.RequestSubject.person_id == person_id,
                 t.RequestSubject.excluded.is_(False),
-                t.Request.status.in_([s.value for s in _UNRELEASED]),
+                t.Request.status.in_([s.value for s in UNRELEASED]),
             )
             .distinct()
         )
@@ -581,7 +562,7 @@ def _lapse_if_expired(ctx: Context, request_id: str) -> bool:
     """Lapse the request if its legal process has expired; True if it lapsed (committed)."""
     with ctx.transaction() as s:
         row = _load(s, request_id, lock=True)
-        if RequestStatus(row.status) not in _OPEN:
+        if RequestStatus(row.status) not in UNRELEASED:
             return False
         process = _effective_process(row)
         if not process.expired(ctx.today()):
@@ -602,7 +583,9 @@ def lapse_expired(ctx: Context) -> int:
     """Sweep: lapse every open request whose legal process has expired. Returns how many."""
     with ctx.reading() as s:
         ids = list(
-            s.scalars(select(t.Request.id).where(t.Request.status.in_([st.value for st in _OPEN])))
+            s.scalars(
+                select(t.Request.id).where(t.Request.status.in_([st.value for st in UNRELEASED]))
+            )
         )
     return sum(_lapse_if_expired(ctx, rid) for rid in ids)
 

@@ -50,7 +50,7 @@ from custos.domain.errors import (
     NotFoundError,
 )
 from custos.domain.events import Event, EventTag
-from custos.domain.lifecycle import RequestStatus
+from custos.domain.lifecycle import UNRELEASED, RequestStatus
 from custos.domain.principals import StaffPrincipal
 from custos.domain.pseudonyms import pseudonym
 from custos.domain.roles import Role
@@ -101,16 +101,6 @@ MAX_REASON_CHARS = 5000
 MAX_CHALLENGE_DOCUMENTS = 5
 MAX_CHALLENGE_DOCUMENT_BYTES = 5 * 1024 * 1024
 
-#: Requests not yet released: a challenge can still stop them.
-PRE_RELEASE = frozenset(
-    {
-        RequestStatus.RECEIVED,
-        RequestStatus.DECIDED,
-        RequestStatus.IN_REVIEW,
-        RequestStatus.ON_HOLD,
-        RequestStatus.APPROVED,
-    }
-)
 
 _NOTICE_STAFF = (Role.INTAKE, Role.ADMIN)
 _PERSON_STAFF = (Role.INTAKE, Role.LEGAL_REVIEWER, Role.AUDITOR, Role.ADMIN)
@@ -841,7 +831,7 @@ def _pending(ctx: Context, s: Session, person_id: str) -> list[PendingView]:
         .where(
             t.RequestSubject.person_id == person_id,
             t.RequestSubject.excluded.is_(False),
-            t.Request.status.in_([x.value for x in PRE_RELEASE]),
+            t.Request.status.in_([x.value for x in UNRELEASED]),
         )
         .order_by(t.Request.submitted_at)
     ).all()
@@ -1128,7 +1118,7 @@ def _open_requests_about(s: Session, person_id: str) -> list[str]:
             .where(
                 t.RequestSubject.person_id == person_id,
                 t.RequestSubject.excluded.is_(False),
-                t.Request.status.in_([x.value for x in PRE_RELEASE]),
+                t.Request.status.in_([x.value for x in UNRELEASED]),
             )
             .distinct()
         )
@@ -1548,7 +1538,7 @@ def sweep_notices(ctx: Context, *, actor: StaffPrincipal) -> int:
             .where(
                 t.RequestSubject.person_id.is_not(None),
                 t.RequestSubject.excluded.is_(False),
-                t.Request.status.in_([x.value for x in PRE_RELEASE]),
+                t.Request.status.in_([x.value for x in UNRELEASED]),
             )
             .distinct()
         ).all()
