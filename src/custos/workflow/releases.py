@@ -64,7 +64,6 @@ from custos.workflow import ledger as ledger_service
 from custos.workflow import requests
 from custos.workflow._ids import new_id
 from custos.workflow.context import Context
-from custos.workflow.intake import LegalProcessInput
 
 log = logging.getLogger(__name__)
 
@@ -178,9 +177,7 @@ def _make_basis(
         requester_kind=requester.kind,
         recipients=list(requester.age_recipients),
         decision_version=req.decision_version,
-        process=LegalProcessInput.model_validate(
-            req.classified_process or req.legal_process
-        ).to_domain(),
+        process=requests.effective_process(req),
         purpose=req.purpose,
         purpose_text=req.purpose_text,
         pack_name=pack.name,

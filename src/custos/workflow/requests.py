@@ -87,7 +87,8 @@ def _log(
     )
 
 
-def _effective_process(row: t.Request) -> LegalProcess:
+def effective_process(row: t.Request) -> LegalProcess:
+    """The legal process a request rests on: as a legal reviewer classified it, else as entered."""
     raw = row.classified_process or row.legal_process
     return LegalProcessInput.model_validate(raw).to_domain()
 
@@ -458,7 +459,7 @@ def classify(
         row = _load(s, request_id, lock=True)
         if RequestStatus(row.status) is not RequestStatus.IN_REVIEW:
             raise ConflictError(f"a request {row.status} cannot be classified")
-        current = _effective_process(row)
+        current = effective_process(row)
         if legal_process is None or legal_process.to_domain() == current:
             row.classified_process = row.classified_process or row.legal_process
             row.classified_by = actor.id
@@ -564,7 +565,7 @@ def _lapse_if_expired(ctx: Context, request_id: str) -> bool:
         row = _load(s, request_id, lock=True)
         if RequestStatus(row.status) not in UNRELEASED:
             return False
-        process = _effective_process(row)
+        process = effective_process(row)
         if not process.expired(ctx.today()):
             return False
         _transition(
