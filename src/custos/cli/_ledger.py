@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 import threading
 import time
 from pathlib import Path
@@ -134,6 +135,10 @@ def verify(
         list[str] | None, typer.Option(help="A trusted witness verifier key (repeatable).")
     ] = None,
     min_witnesses: Annotated[int, typer.Option(help="Cosignatures each checkpoint needs.")] = 0,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Processes hashing the entries (default: one per CPU core)."),
+    ] = None,
 ) -> None:
     """Verify offline: an export (signatures, consistency, every entry) or a person's accounting
     (each disclosure's inclusion proof against its signed checkpoint). Non-zero on failure."""
@@ -143,7 +148,11 @@ def verify(
         verify_accounting_file(directory, key)
         return
     report = verify_export(
-        directory, verifier_keys=key, witness_keys=witness_key or [], min_witnesses=min_witnesses
+        directory,
+        verifier_keys=key,
+        witness_keys=witness_key or [],
+        min_witnesses=min_witnesses,
+        workers=workers or os.cpu_count() or 1,
     )
     console.print(
         f"OK: {report.verified_size} entries verified against {len(report.checkpoints)} "

@@ -23,12 +23,20 @@ lines, which the log stores and serves with the checkpoint.
 *Verification.* `verify_inclusion` and `verify_consistency` follow RFC 9162 §2.1.3.2 and
 §2.1.4.2 step by step; `sign_note` / `open_note` follow C2SP signed-note and reproduce the Go
 reference byte for byte; `verify_export` checks an export offline and names the first bad entry.
+
+*Imports.* The storage half (`append`, `leaf_hash`, `TileStore`, `integrate`, `tree_state`) is
+loaded on first use, so a verifier that imports only the pure half does not pay for the
+database layer — nor do the worker processes of a parallel verification.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from custos.domain.events import canonical
 from custos.ledger._checkpoint import Checkpoint
 from custos.ledger._errors import CheckpointError, NoteError, ProofError, VerificationError
-from custos.ledger._log import append, leaf_hash
 from custos.ledger._merkle import (
     EMPTY_ROOT,
     CompactRange,
@@ -53,7 +61,28 @@ from custos.ledger._note import (
     sign_note,
     sign_note_with,
 )
-from custos.ledger._tiles import TileStore, integrate, tree_state
+
+if TYPE_CHECKING:
+    from custos.ledger._log import append, leaf_hash
+    from custos.ledger._tiles import TileStore, integrate, tree_state
+
+_STORAGE = {
+    "append": "custos.ledger._log",
+    "leaf_hash": "custos.ledger._log",
+    "TileStore": "custos.ledger._tiles",
+    "integrate": "custos.ledger._tiles",
+    "tree_state": "custos.ledger._tiles",
+}
+
+
+def __getattr__(name: str) -> Any:  # PEP 562: the storage half, loaded on first use
+    module = _STORAGE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "EMPTY_ROOT",

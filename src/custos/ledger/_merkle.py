@@ -382,6 +382,18 @@ class CompactRange:
             level += 1
         stack.append((level, node))
 
+    def push(self, level: int, node: bytes) -> None:
+        """Append a perfect node covering the next 2**level leaves.
+
+        The node must start where the range ends now (the size is a multiple of its width),
+        which is what lets hashes computed elsewhere — another process, a stored tile — be
+        merged in without rehashing their leaves.
+        """
+        if level < 0 or self.size % (1 << level):
+            raise ValueError(f"a level-{level} node cannot start at size {self.size}")
+        self._push(level, node)
+        self.size += 1 << level
+
     def extend(self, leaf_hashes: Sequence[bytes]) -> None:
         """Append leaf hashes, hashing whole aligned perfect subtrees level by level."""
         pos, total = 0, len(leaf_hashes)
@@ -391,9 +403,8 @@ class CompactRange:
             if self.size:
                 level = min(level, (self.size & -self.size).bit_length() - 1)
             width = 1 << level
-            self._push(level, perfect_root(leaf_hashes[pos : pos + width]))
+            self.push(level, perfect_root(leaf_hashes[pos : pos + width]))
             pos += width
-            self.size += width
 
     def root(self) -> bytes:
         if not self._stack:

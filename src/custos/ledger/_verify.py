@@ -15,15 +15,27 @@ An export is a directory of plain files, so another implementation can check it:
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
+import itertools
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
+import multiprocessing
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from custos.ledger._checkpoint import Checkpoint
 from custos.ledger._errors import CheckpointError, NoteError, ProofError, VerificationError
-from custos.ledger._merkle import HASH_SIZE, CompactRange, verify_consistency
+from custos.ledger._merkle import (
+    EMPTY_ROOT,
+    HASH_SIZE,
+    CompactRange,
+    perfect_root,
+    range_nodes,
+    verify_consistency,
+)
 from custos.ledger._note import open_note_full
 
 ENTRIES = "entries.jsonl"
@@ -145,12 +157,114 @@ def _recorded_leaves(path: Path) -> Iterator[list[bytes]]:
             yield [chunk[i : i + HASH_SIZE] for i in range(0, len(chunk), HASH_SIZE)]
 
 
+# --- The main pass: the entries file in byte ranges, hashed where the cores are. ------------
+#
+# The file is cut into ranges of about `task_bytes`, each ending just after a line break. A
+# first pass counts each range's entries, which fixes the index of its first entry; a second
+# hashes each range into the aligned perfect nodes that cover it, cut at every checkpoint size
+# inside it. Merged in order into one `CompactRange`, those nodes give each checkpoint's root
+# exactly as hashing leaf by leaf would, because a perfect node's hash depends only on its own
+# leaves. Both passes are independent per range, so worker processes can run them; with one
+# worker they run here, through the same code.
+
+#: About how many bytes of entries one task reads (16 MiB: some 100,000 typical entries).
+TASK_BYTES = 1 << 24
+#: Worker processes pay for their start-up only over several tasks.
+_MIN_TASKS_FOR_WORKERS = 4
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Range:
+    """A byte range of the entries file and, once counted, where its entries sit in the log."""
+
+    path: str
+    start: int
+    end: int
+    #: Index of the range's first entry.
+    first: int = 0
+    #: Entries from this index on are past the last checkpoint: not hashed.
+    stop: int = 0
+    #: The checkpoint sizes that fall inside the range, where a root is checked.
+    cuts: tuple[int, ...] = ()
+
+
+def _split(path: Path, task_bytes: int) -> list[_Range]:
+    """Cut the file into ranges of about `task_bytes`, each ending just after a line break."""
+    size = path.stat().st_size
+    bounds = [0]
+    with path.open("rb") as f:
+        while bounds[-1] < size:
+            pos = bounds[-1] + max(1, task_bytes)
+            if pos < size:
+                f.seek(pos)
+                while block := f.read(1 << 16):
+                    newline = block.find(b"\n")
+                    if newline >= 0:
+                        pos += newline + 1
+                        break
+                    pos += len(block)
+            bounds.append(min(pos, size))
+    return [_Range(path=str(path), start=a, end=b) for a, b in itertools.pairwise(bounds)]
+
+
+def _read(task: _Range) -> bytes:
+    with Path(task.path).open("rb") as f:
+        f.seek(task.start)
+        return f.read(task.end - task.start)
+
+
+def _count_range(task: _Range) -> int:
+    """How many entries the range holds, counted as `read_entries` splits them."""
+    data = _read(task)
+    return data.count(b"\n") + (0 if not data or data.endswith(b"\n") else 1)
+
+
+def _hash_range(task: _Range) -> list[list[tuple[int, bytes]]]:
+    """The (level, hash) perfect nodes covering the range's leaves below `task.stop`, as one
+    list per segment between its cuts: `len(task.cuts) + 1` lists, left to right."""
+    data = _read(task)
+    lines = data.split(b"\n")
+    if data.endswith(b"\n"):
+        lines.pop()
+    end = min(task.first + len(lines), task.stop)
+    leaves = [_sha256(b"\x00" + line).digest() for line in lines[: end - task.first]]
+    segments = []
+    for lo, hi in zip((task.first, *task.cuts), (*task.cuts, end), strict=True):
+        nodes = []
+        for level, index in range_nodes(lo, hi):
+            offset = (index << level) - task.first
+            nodes.append((level, perfect_root(leaves[offset : offset + (1 << level)])))
+        segments.append(nodes)
+    return segments
+
+
+@contextlib.contextmanager
+def _mapper(workers: int, tasks: int) -> Iterator[Callable[..., Iterator[Any]]]:
+    """`map` over the tasks, run by worker processes when that pays; in order either way."""
+    if workers <= 1 or tasks < _MIN_TASKS_FOR_WORKERS:
+        yield map
+        return
+    # Forked where the OS can: a spawned worker would re-import the caller's main module (the
+    # whole CLI) before its first task. Forking is safe for the single-threaded callers that
+    # ask for workers (the CLI, the benchmark); threaded callers keep the default of one.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    pool = ProcessPoolExecutor(max_workers=min(workers, tasks), mp_context=context)
+    try:
+        yield pool.map
+    finally:
+        # On a failure, the ranges not yet hashed are not worth waiting for.
+        pool.shutdown(cancel_futures=True)
+
+
 def verify_export(
     directory: Path,
     *,
     verifier_keys: list[str],
     witness_keys: list[str] | None = None,
     min_witnesses: int = 0,
+    workers: int = 1,
+    task_bytes: int = TASK_BYTES,
 ) -> VerifyReport:
     """Check an export offline; raises `VerificationError` naming the first bad entry.
 
@@ -158,37 +272,68 @@ def verify_export(
     2. The entries, hashed as RFC 9162 leaves, give each checkpoint's root.
     3. On a mismatch, the recorded leaf hashes are tried: if they give the roots, they are
        authentic and the first entry that does not hash to its leaf is the first bad entry.
+
+    `workers` > 1 hashes the entries in that many processes; the result is the same, and a
+    large export verifies in about 1/workers of the time.
     """
     if not verifier_keys:
         raise VerificationError("no log key given to trust")
     checkpoints = _load_checkpoints(
         directory / CHECKPOINTS, verifier_keys, witness_keys or [], min_witnesses
     )
+    count = _check_entries(directory, checkpoints, workers=workers, task_bytes=task_bytes)
+    return VerifyReport(
+        entries=count, verified_size=checkpoints[-1].checkpoint.size, checkpoints=tuple(checkpoints)
+    )
+
+
+def _check_entries(
+    directory: Path, checkpoints: list[VerifiedCheckpoint], *, workers: int, task_bytes: int
+) -> int:
+    """Hash the entries into each checkpoint's root; the number of entries in the export."""
     sizes = [c.checkpoint.size for c in checkpoints]
     roots = {c.checkpoint.size: c.checkpoint.root for c in checkpoints}
-    computed = _hashed_entries(directory / ENTRIES)
-    count = 0
-
-    def counted() -> Iterator[list[bytes]]:
-        nonlocal count
-        for chunk in computed:
-            count += len(chunk)
-            yield chunk
-
-    previous = 0
-    for size, root in _roots_at(counted(), sizes):
-        if root != roots[size]:
-            raise _locate(directory, previous, size, roots)
-        previous = size
+    entries = directory / ENTRIES
+    if not entries.exists():
+        raise VerificationError("the export holds no entries file")
+    if sizes[0] == 0 and roots[0] != EMPTY_ROOT:
+        raise VerificationError("checkpoint 1 (size 0) is not the root of the empty log")
+    ranges = _split(entries, task_bytes)
+    with _mapper(workers, len(ranges)) as mapped:
+        count, placed = 0, []
+        for task, n in zip(ranges, mapped(_count_range, ranges), strict=True):
+            cuts = tuple(s for s in sizes if count < s <= min(count + n, sizes[-1]))
+            placed.append(replace(task, first=count, stop=sizes[-1], cuts=cuts))
+            count += n
+        hashed = [task for task in placed if task.first < sizes[-1]]
+        previous, failed = 0, None
+        for size, root in _merged_roots(hashed, mapped(_hash_range, hashed)):
+            if root != roots[size]:
+                failed = size
+                break
+            previous = size
+    if failed is not None:
+        raise _locate(directory, previous, failed, roots)
     if previous != sizes[-1]:
         raise VerificationError(
             f"the export has {count} entries; checkpoints cover {sizes[-1]}",
             first_bad_entry=count,
         )
-    # Entries past the last checkpoint are not yet signed; count them for the report.
-    for chunk in computed:
-        count += len(chunk)
-    return VerifyReport(entries=count, verified_size=sizes[-1], checkpoints=tuple(checkpoints))
+    # Entries past the last checkpoint are not yet signed: counted, not checked.
+    return count
+
+
+def _merged_roots(
+    tasks: list[_Range], hashed: Iterator[list[list[tuple[int, bytes]]]]
+) -> Iterator[tuple[int, bytes]]:
+    """(size, root) at each cut, merging the ranges' perfect nodes in log order."""
+    tree = CompactRange()
+    for task, segments in zip(tasks, hashed, strict=True):
+        for i, nodes in enumerate(segments):
+            for level, node in nodes:
+                tree.push(level, node)
+            if i < len(task.cuts):
+                yield task.cuts[i], tree.root()
 
 
 def _hashed_entries(path: Path) -> Iterator[list[bytes]]:

@@ -175,3 +175,22 @@ def test_the_demo_serves_the_api(demo: tuple[Path, dict[str, Any]]) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_an_exported_ledger_verifies_offline_and_a_forged_entry_is_named(
+    demo: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    tmp, _ = demo
+    _custos(tmp, "ledger", "checkpoint")
+    out = tmp_path / "export"
+    _custos(tmp, "ledger", "export", str(out))
+    keys = _custos(tmp, "ledger", "verifier-keys").stdout.split()
+    trust = [arg for key in keys for arg in ("--key", key)]
+    ok = _custos(tmp, "ledger", "verify", str(out), *trust, "--workers", "2")
+    assert ok.stdout.startswith("OK: ")
+    lines = (out / "entries.jsonl").read_bytes().split(b"\n")
+    lines[3] = lines[3].replace(b'"at":"', b'"at":"1', 1)
+    (out / "entries.jsonl").write_bytes(b"\n".join(lines))
+    forged = _custos(tmp, "ledger", "verify", str(out), *trust, check=False)
+    assert forged.returncode != 0
+    assert "entry 3 " in forged.stderr

@@ -22,7 +22,7 @@ from custos.ledger import (
     verify_consistency,
     verify_inclusion,
 )
-from custos.ledger._verify import verify_export
+from custos.ledger._verify import TASK_BYTES, verify_export
 from custos.store.tables import LedgerEntry
 from custos.workflow import ledger
 from custos.workflow.context import Context
@@ -142,8 +142,20 @@ def _write(path: Path, lines: list[bytes]) -> None:
     (path / "entries.jsonl").write_bytes(b"".join(line + b"\n" for line in lines))
 
 
-def test_an_intact_export_verifies(exported: Path, keys: tuple[Path, str]) -> None:
-    report = verify_export(exported, verifier_keys=[keys[1]])
+#: One process over the whole file, and worker processes over small ranges of it.
+PASSES = pytest.mark.parametrize(
+    "split", [(1, TASK_BYTES), (2, 700)], ids=["one-process", "workers"]
+)
+
+
+@PASSES
+def test_an_intact_export_verifies(
+    exported: Path, keys: tuple[Path, str], split: tuple[int, int]
+) -> None:
+    workers, task_bytes = split
+    report = verify_export(
+        exported, verifier_keys=[keys[1]], workers=workers, task_bytes=task_bytes
+    )
     assert (report.entries, report.verified_size, len(report.checkpoints)) == (361, 361, 4)
 
 
@@ -158,12 +170,18 @@ def test_an_intact_export_verifies(exported: Path, keys: tuple[Path, str]) -> No
     ],
     ids=["altered", "removed", "reordered", "inserted", "truncated"],
 )
+@PASSES
 def test_tampered_exports_name_the_first_bad_entry(
-    exported: Path, keys: tuple[Path, str], change: object, first_bad: int
+    exported: Path,
+    keys: tuple[Path, str],
+    change: object,
+    first_bad: int,
+    split: tuple[int, int],
 ) -> None:
+    workers, task_bytes = split
     _write(exported, change(_lines(exported)))  # type: ignore[operator]  # a lambda from the table
     with pytest.raises(VerificationError) as caught:
-        verify_export(exported, verifier_keys=[keys[1]])
+        verify_export(exported, verifier_keys=[keys[1]], workers=workers, task_bytes=task_bytes)
     assert caught.value.first_bad_entry == first_bad
 
 
