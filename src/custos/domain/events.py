@@ -210,7 +210,7 @@ class Event:
             return (
                 f'{{"actor":{_string(self.actor)},"at":"{_stamp(self.at)}",'
                 f'"data":{"".join(_C_ENCODER(self.data, 0))},"request":{request},'
-                f'"tag":"{self.tag.value}"}}'
+                f'"tag":"{self.tag._value_}"}}'
             ).encode()
         except UnicodeEncodeError:  # a lone surrogate: rfc8785 rejects it with its own error
             return canonical(self.body(), plain=False)

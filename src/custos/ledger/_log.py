@@ -10,6 +10,7 @@ reuses its indices.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from itertools import count
 from typing import Any
@@ -23,6 +24,9 @@ from custos.store.tables import LedgerEntry
 
 #: Arbitrary constant naming the ledger's advisory lock on PostgreSQL.
 _PG_LOCK_KEY = 0x637573746F73  # "custos"
+_sha256 = hashlib.sha256
+_PG_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+_LAST_INDEX = select(func.max(LedgerEntry.idx))
 
 
 def leaf_hash(entry: bytes) -> bytes:
@@ -43,9 +47,10 @@ def append(
     if subject_refs is not None and len(subject_refs) != len(events):
         raise ValueError("one subject_ref per event")
     bind = session.get_bind()
+    connection = session.connection()  # Core, not ORM, statements: this is the log's hot path
     if bind.dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-    last = session.execute(select(func.max(LedgerEntry.idx))).scalar_one_or_none()
+        connection.execute(_PG_LOCK, {"k": _PG_LOCK_KEY})
+    last = connection.execute(_LAST_INDEX).scalar_one_or_none()
     start = 0 if last is None else last + 1
     refs = subject_refs if subject_refs is not None else [None] * len(events)
     # The column types' own bind processors, so the raw executemany below stores exactly
@@ -68,14 +73,14 @@ def append(
             if at is None:
                 at = stamps[event.at] = at_bind(event.at) if at_bind is not None else event.at
             done = columns[id(event)] = (
-                event.tag.value,
+                event.tag._value_,  # the plain attribute: `.value` is a slow descriptor
                 event.request_id,
                 body,
-                hash_leaf(body),
+                _sha256(b"\x00" + body).digest(),  # hash_leaf, inlined on the hot path
                 at,
             )
         add((idx, done[0], done[1], ref, done[2], done[3], done[4]))
-    session.connection().exec_driver_sql(_insert_sql(dialect.paramstyle), rows)
+    connection.exec_driver_sql(_insert_sql(dialect.paramstyle), rows)
     return [start + i for i in range(len(events))]
 
 

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from custos.domain.errors import IntegrityError
 from custos.domain.events import Event, EventTag
@@ -256,3 +256,23 @@ def test_append_stores_times_exactly_as_the_orm_does(lctx: Context) -> None:
     assert raw[0] == raw[1]
     with lctx.reading() as s:
         assert s.scalar(sa_select(LedgerEntry.at).where(LedgerEntry.idx == idx)) == at
+
+
+def test_a_persons_entries_are_found_through_the_partial_index(lctx: Context) -> None:
+    """Only entries about one person are indexed by person; looking them up still uses it."""
+    add_events(lctx, 50)
+    add_events(lctx, 3, subject="p_ref_1")
+    query = (
+        select(LedgerEntry.idx)
+        .where(LedgerEntry.subject_ref == "p_ref_1", LedgerEntry.idx < 1000)
+        .order_by(LedgerEntry.idx)
+    )
+    with lctx.reading() as s:
+        assert list(s.scalars(query)) == [50, 51, 52]
+        compiled = query.compile(s.get_bind(), compile_kwargs={"literal_binds": True})
+        if s.get_bind().dialect.name == "sqlite":
+            plan = " ".join(str(r[-1]) for r in s.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
+        else:
+            s.execute(text("SET LOCAL enable_seqscan = off"))
+            plan = " ".join(r[0] for r in s.execute(text(f"EXPLAIN {compiled}")))
+    assert "ix_ledger_entries_subject_ref" in plan

@@ -77,7 +77,11 @@ def upgrade() -> None:
             batch_op.f("ix_ledger_entries_request_id"), ["request_id"], unique=False
         )
         batch_op.create_index(
-            batch_op.f("ix_ledger_entries_subject_ref"), ["subject_ref"], unique=False
+            "ix_ledger_entries_subject_ref",
+            ["subject_ref"],
+            unique=False,
+            sqlite_where=sa.text("subject_ref IS NOT NULL"),
+            postgresql_where=sa.text("subject_ref IS NOT NULL"),
         )
         batch_op.create_index(batch_op.f("ix_ledger_entries_tag"), ["tag"], unique=False)
 
@@ -881,7 +885,11 @@ def downgrade() -> None:
     op.drop_table("ledger_tiles")
     with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ledger_entries_tag"))
-        batch_op.drop_index(batch_op.f("ix_ledger_entries_subject_ref"))
+        batch_op.drop_index(
+            "ix_ledger_entries_subject_ref",
+            sqlite_where=sa.text("subject_ref IS NOT NULL"),
+            postgresql_where=sa.text("subject_ref IS NOT NULL"),
+        )
         batch_op.drop_index(batch_op.f("ix_ledger_entries_request_id"))
 
     op.drop_table("ledger_entries")
