@@ -23,7 +23,14 @@ cycle, so each round removes a bridge and the loop ends.
 
 Tables that publish the same totals (the outcome totals of requests appear in several tables)
 share their suppression of those totals: a total withheld in one table is withheld in all, so
-one table cannot reveal what another protects.
+one table cannot reveal what another protects. Shared totals are the same unknowns in every
+linked table, so there each one sits in the equations of several tables — no longer an edge
+of one graph — and the bridge argument holds table by table but not for the tables together:
+two tables, each safe alone, can pin a cell down between them. Linked tables are therefore
+also checked together by exact elimination over the rationals (a withheld cell is determined
+when every solution of the published equations gives it the same value), and while one is,
+the cheapest published cell beside it is withheld too and the tables are protected again.
+Each round withholds one more cell, so this ends; withholding everything is always safe.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 #: The smallest and largest counts that may never be published (CMS policy).
 SMALL_MIN = 1
@@ -248,14 +256,17 @@ def protect(table: CountTable, forced: frozenset[Cell] = frozenset()) -> Protect
 
 
 def protect_all(tables: Sequence[CountTable]) -> list[ProtectedTable]:
-    """Protect every table, sharing the suppression of linked totals until nothing changes."""
+    """Protect every table, sharing the suppression of linked totals, until linked tables
+    together determine no withheld cell (see the module docstring)."""
     forced_by_link: dict[str, set[str]] = {}
+    #: Cells withheld, table by table, to break a derivation across linked tables.
+    extra: list[set[Cell]] = [set() for _ in tables]
     while True:
         out = []
-        for t in tables:
+        for t, more in zip(tables, extra, strict=True):
             positions = t.total_row_cells()
             labels = forced_by_link.get(t.link, set()) if t.link else set()
-            out.append(protect(t, frozenset(positions[label] for label in labels)))
+            out.append(protect(t, frozenset(positions[label] for label in labels) | more))
         changed = False
         for p in out:
             if p.table.link is None:
@@ -267,5 +278,118 @@ def protect_all(tables: Sequence[CountTable]) -> list[ProtectedTable]:
             if not withheld <= known:
                 known |= withheld
                 changed = True
+        if changed:
+            continue
+        for link in sorted({t.link for t in tables if t.link is not None}):
+            members = [k for k, t in enumerate(tables) if t.link == link]
+            group = [out[k] for k in members]
+            found = _jointly_determined(group)
+            if found is not None:
+                position, cell = _beside(group, *found)
+                extra[members[position]].add(cell)
+                changed = True
+                break
         if not changed:
             return out
+
+
+def _beside(group: Sequence[ProtectedTable], position: int, cell: Cell) -> tuple[int, Cell]:
+    """The cheapest published cell to withhold for determined `cell`: in its row or column
+    first, elsewhere in its table next, then in the other linked tables. There is always one:
+    with everything withheld, nothing is determined."""
+
+    def rank(k: int, c: Cell) -> int:
+        if k != position:
+            return 2
+        return 0 if c[0] == cell[0] or c[1] == cell[1] else 1
+
+    published = [
+        ((rank(k, (i, j)), value if value > 0 else _ZERO_COST), k, (i, j))
+        for k, p in enumerate(group)
+        for i, row in enumerate(p.cells)
+        for j, value in enumerate(row)
+        if value is not None
+    ]
+    _, k, c = min(published)
+    return k, c
+
+
+def _jointly_determined(group: Sequence[ProtectedTable]) -> tuple[int, Cell] | None:
+    """A withheld cell (table position, cell) that the linked tables' published figures
+    determine together, or None. Exact: reduced row echelon form over the rationals."""
+    rows, owners = _joint_system(group)
+    for r, column in enumerate(_reduce(rows)):
+        # A pivot variable is determined when its row involves no free variable.
+        if all(v == 0 for c, v in enumerate(rows[r]) if c != column):
+            return owners[column]
+    return None
+
+
+def _joint_system(
+    group: Sequence[ProtectedTable],
+) -> tuple[list[list[Fraction]], list[tuple[int, Cell]]]:
+    """The published sums of linked tables as equations in their withheld cells (constants
+    dropped: they do not change what is determined), and where each unknown sits. A withheld
+    total of the shared total row is one unknown for all the tables."""
+    variables: dict[tuple[str, Cell], int] = {}
+    owners: list[tuple[int, Cell]] = []
+
+    def variable(position: int, cell: Cell) -> int:
+        table = group[position].table
+        shared = table.column_totals and cell[0] == len(table.rows)
+        name = (
+            (f"total:{table.column_labels[cell[1]]}", (0, 0)) if shared else (str(position), cell)
+        )
+        if name not in variables:
+            variables[name] = len(variables)
+            owners.append((position, cell))
+        return variables[name]
+
+    for position, p in enumerate(group):
+        for cell in sorted(p.suppressed):
+            variable(position, cell)
+    rows: list[list[Fraction]] = []
+    for position, p in enumerate(group):
+        for equation in _equations(p.table):
+            row = [Fraction(0)] * len(variables)
+            for cell, k in equation:
+                if cell in p.suppressed:
+                    row[variable(position, cell)] += k
+            if any(row):
+                rows.append(row)
+    return rows, owners
+
+
+def _equations(table: CountTable) -> list[list[tuple[Cell, int]]]:
+    """Each published sum as (cell, coefficient) pairs adding to zero."""
+    height, width = len(table.row_labels), len(table.column_labels)
+    across = [
+        [*(((i, j), 1) for j in range(width - 1)), ((i, width - 1), -1)] for i in range(height)
+    ]
+    down = [
+        [*(((i, j), 1) for i in range(height - 1)), ((height - 1, j), -1)] for j in range(width)
+    ]
+    return (across if table.row_totals else []) + (down if table.column_totals else [])
+
+
+def _reduce(rows: list[list[Fraction]]) -> list[int]:
+    """Bring `rows` to reduced row echelon form in place; the pivot column of each row kept
+    (rows past the rank are dropped)."""
+    pivots: list[int] = []
+    width = len(rows[0]) if rows else 0
+    rank = 0
+    for c in range(width):
+        pivot = next((r for r in range(rank, len(rows)) if rows[r][c] != 0), None)
+        if pivot is None:
+            continue
+        rows[rank], rows[pivot] = rows[pivot], rows[rank]
+        lead = rows[rank][c]
+        rows[rank] = [v / lead for v in rows[rank]]
+        for r in range(len(rows)):
+            if r != rank and rows[r][c] != 0:
+                f = rows[r][c]
+                rows[r] = [a - f * b for a, b in zip(rows[r], rows[rank], strict=True)]
+        pivots.append(c)
+        rank += 1
+    del rows[rank:]
+    return pivots
