@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     ledger_key_path: Path | None = None
     #: Seconds between automatic checkpoints while serving.
     checkpoint_interval_seconds: int = Field(default=60, ge=1)
+    #: Seconds between rounds of upkeep while serving (retention deadlines, purge, alerts).
+    housekeeping_interval_seconds: int = Field(default=3600, ge=60)
+    #: Days a release's internal ciphertext is kept after delivery before it is purged.
+    purge_grace_days: int = Field(default=30, ge=0, le=3650)
     #: Lifetime of requester API tokens, in days.
     token_lifetime_days: int = Field(default=90, ge=1, le=3650)
     #: Largest legal document accepted on upload, in bytes.

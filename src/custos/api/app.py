@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from custos import __version__, web
 from custos.api import ledger, oversight, people, policy, problems, releases, requesters, staff
 from custos.config import Settings
+from custos.workflow import housekeeping
 from custos.workflow import ledger as ledger_workflow
 from custos.workflow.context import Context
 
@@ -34,7 +35,8 @@ def create_app(
     """Build the app over a context (tests pass their own) or over fresh settings.
 
     With `background`, the app publishes a signed checkpoint every
-    `checkpoint_interval_seconds` while it runs (`custos serve` turns this on).
+    `checkpoint_interval_seconds` and runs `custos.workflow.housekeeping` every
+    `housekeeping_interval_seconds` while it runs (`custos serve` turns this on).
     """
     if ctx is None:
         if settings is None:
@@ -45,15 +47,20 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
-        worker = None
+        workers = []
         if background:
-            worker = threading.Thread(
-                target=_publish_forever, args=(context, stop), name="checkpoints", daemon=True
-            )
-            worker.start()
+            workers = [
+                threading.Thread(target=target, args=(context, stop), name=name, daemon=True)
+                for target, name in (
+                    (_publish_forever, "checkpoints"),
+                    (housekeeping.run_forever, "housekeeping"),
+                )
+            ]
+            for worker in workers:
+                worker.start()
         yield
         stop.set()
-        if worker is not None:
+        for worker in workers:
             worker.join(timeout=5)
 
     app = FastAPI(

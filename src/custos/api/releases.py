@@ -52,7 +52,8 @@ class CorrectionIn(_In):
 
 
 class PurgeIn(_In):
-    grace_days: int = Field(default=releases.DEFAULT_PURGE_GRACE_DAYS, ge=0, le=3650)
+    #: Default: the `CUSTOS_PURGE_GRACE_DAYS` setting.
+    grace_days: int | None = Field(default=None, ge=0, le=3650)
 
 
 def _stream(pkg: releases.Package) -> StreamingResponse:

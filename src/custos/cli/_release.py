@@ -171,8 +171,9 @@ def correction(
 def purge(
     as_user: AsUser,
     grace_days: Annotated[
-        int, typer.Option(min=0, help="Days to keep ciphertext after delivery.")
-    ] = releases.DEFAULT_PURGE_GRACE_DAYS,
+        int | None,
+        typer.Option(min=0, help="Days to keep ciphertext after delivery (default: the setting)."),
+    ] = None,
 ) -> None:
     """Delete internal ciphertext after delivery plus the grace period (manifests stay)."""
     ctx = context()

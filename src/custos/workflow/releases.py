@@ -71,8 +71,6 @@ log = logging.getLogger(__name__)
 CHUNK_PEOPLE = 50_000
 #: Accounting entries appended per `ledger.append` call (all in the one transaction).
 APPEND_BATCH = 25_000
-#: Default days the internal ciphertext is kept after delivery (`purge --grace-days`).
-DEFAULT_PURGE_GRACE_DAYS = 30
 #: Orphan ciphertext (from a build that never committed) older than this is purged.
 ORPHAN_AGE = dt.timedelta(hours=1)
 
@@ -1352,15 +1350,16 @@ class PurgeSummary:
     orphans: list[str]
 
 
-def purge(
-    ctx: Context, *, actor: str = "system", grace_days: int = DEFAULT_PURGE_GRACE_DAYS
-) -> PurgeSummary:
-    """Delete internal ciphertext of releases delivered more than `grace_days` ago (or
-    destroyed), and of builds that never committed. Manifests and ledger entries remain.
+def purge(ctx: Context, *, actor: str = "system", grace_days: int | None = None) -> PurgeSummary:
+    """Delete internal ciphertext of releases delivered more than `grace_days` ago (default:
+    the `purge_grace_days` setting) or destroyed, and of builds that never committed.
+    Manifests and ledger entries remain.
 
     The database change commits first, then the files go: a failure in between leaves a file
     nothing points at, which the next purge removes as an orphan.
     """
+    if grace_days is None:
+        grace_days = ctx.settings.purge_grace_days
     if grace_days < 0:
         raise InvalidInputError("the grace period cannot be negative")
     cutoff = ctx.now() - dt.timedelta(days=grace_days)
@@ -1415,7 +1414,7 @@ def sweep_retention_as(ctx: Context, *, actor: StaffPrincipal) -> list[str]:
     return sweep_retention(ctx, actor=actor.actor)
 
 
-def purge_as(ctx: Context, *, actor: StaffPrincipal, grace_days: int) -> PurgeSummary:
+def purge_as(ctx: Context, *, actor: StaffPrincipal, grace_days: int | None = None) -> PurgeSummary:
     """`purge` started by an admin."""
     actor.require(Role.ADMIN)
     return purge(ctx, actor=actor.actor, grace_days=grace_days)

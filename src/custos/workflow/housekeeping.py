@@ -1,0 +1,67 @@
+"""Upkeep that must happen on time without anyone remembering it, run while serving.
+
+Each round: releases past their retention deadline without a destruction attestation are
+marked overdue (with an oversight alert), internal ciphertext past its grace period is
+purged, and the alert rules run over the log. Each job is the same service staff can start
+by hand (`custos release retention --sweep`, `custos release purge`, `custos alerts check`),
+so a round changes nothing those commands would not, and logs every change in the ledger.
+A job that fails is logged and retried next round; it never stops the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from custos.domain.principals import SYSTEM_ACTOR as ACTOR
+from custos.workflow import oversight, releases
+from custos.workflow.context import Context
+
+_log = logging.getLogger("custos.housekeeping")
+
+
+@dataclass(kw_only=True)
+class Round:
+    """What one round did."""
+
+    overdue: list[str] = field(default_factory=list)
+    purged: list[str] = field(default_factory=list)
+    alerts: int = 0
+    #: Jobs that failed this round (their error is in the log).
+    failed: list[str] = field(default_factory=list)
+
+
+def run_once(ctx: Context) -> Round:
+    done = Round()
+    try:
+        done.overdue = releases.sweep_retention(ctx, actor=ACTOR)
+    except Exception:  # noqa: BLE001 - one job failing must not stop the others
+        _log.exception("marking overdue releases failed")
+        done.failed.append("retention")
+    try:
+        done.purged = releases.purge(ctx, actor=ACTOR).purged
+    except Exception:  # noqa: BLE001
+        _log.exception("purging delivered ciphertext failed")
+        done.failed.append("purge")
+    try:
+        done.alerts = len(oversight.check_alerts(ctx, actor=ACTOR))
+    except Exception:  # noqa: BLE001
+        _log.exception("checking the alert rules failed")
+        done.failed.append("alerts")
+    if done.overdue or done.purged or done.alerts:
+        _log.info(
+            "housekeeping: %d release(s) overdue, %d purged, %d alert(s)",
+            len(done.overdue),
+            len(done.purged),
+            done.alerts,
+        )
+    return done
+
+
+def run_forever(ctx: Context, stop: threading.Event) -> None:
+    """A round every `housekeeping_interval_seconds` until `stop` is set (the app runs this
+    in a background thread while serving)."""
+    while not stop.is_set():
+        run_once(ctx)
+        stop.wait(ctx.settings.housekeeping_interval_seconds)

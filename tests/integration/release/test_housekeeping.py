@@ -1,0 +1,96 @@
+"""Upkeep on time without anyone remembering it: overdue releases, purge, alerts."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from custos.api.app import create_app
+from custos.domain.events import EventTag
+from custos.store import tables as t
+from custos.workflow import housekeeping, releases
+from tests.conftest import Clock
+from tests.integration.conftest import World
+from tests.integration.release.conftest import approved_felon, requester
+
+
+def _delivered(world: World) -> str:
+    ctx = world.ctx
+    rid = approved_felon(world)
+    view = releases.build(ctx, actor=world.staff["approver1"], request_id=rid)
+    releases.acknowledge_receipt(
+        ctx,
+        actor=requester(world, "police"),
+        release_id=view.id,
+        payload_sha256=view.payload_sha256,
+    )
+    return view.id
+
+
+def _system_entries(world: World) -> list[str]:
+    with world.ctx.reading() as s:
+        rows = s.execute(
+            select(t.LedgerEntry.tag, t.LedgerEntry.body).order_by(t.LedgerEntry.idx)
+        ).all()
+    return [tag for tag, body in rows if json.loads(bytes(body))["actor"] == "system"]
+
+
+def test_a_round_purges_after_the_grace_period_and_marks_overdue_after_retention(
+    world: World, clock: Clock
+) -> None:
+    release_id = _delivered(world)
+    ciphertext = world.ctx.settings.data_dir / "releases" / release_id
+    assert ciphertext.exists()
+    first = housekeeping.run_once(world.ctx)
+    assert (first.overdue, first.purged, first.failed) == ([], [], [])
+    assert ciphertext.exists()
+
+    clock.advance(days=world.ctx.settings.purge_grace_days + 1)
+    second = housekeeping.run_once(world.ctx)
+    assert second.purged == [release_id]
+    assert not ciphertext.exists()
+
+    clock.advance(days=5 * 365)
+    third = housekeeping.run_once(world.ctx)
+    assert third.overdue == [release_id]
+    assert releases.get(world.ctx, actor=world.staff["auditor"], release_id=release_id).status == (
+        "overdue"
+    )
+    # Every change is in the ledger under the system's name (an overdue release raises an
+    # alert), and a repeat changes nothing.
+    logged = _system_entries(world)
+    assert EventTag.RELEASE_CIPHERTEXT_PURGE.value in logged
+    assert EventTag.OVERSIGHT_ALERT_RAISE.value in logged
+    again = housekeeping.run_once(world.ctx)
+    assert (again.overdue, again.purged, again.alerts) == ([], [], 0)
+    assert _system_entries(world) == logged
+
+
+def test_a_failing_job_does_not_stop_the_others(
+    world: World, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release_id = _delivered(world)
+    clock.advance(days=world.ctx.settings.purge_grace_days + 1)
+
+    def broken(*_: object, **__: object) -> list[str]:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(releases, "sweep_retention", broken)
+    done = housekeeping.run_once(world.ctx)
+    assert done.failed == ["retention"]
+    assert done.purged == [release_id]
+
+
+def test_serving_runs_a_round_at_start(world: World, clock: Clock) -> None:
+    release_id = _delivered(world)
+    clock.advance(days=world.ctx.settings.purge_grace_days + 1)
+    ciphertext = world.ctx.settings.data_dir / "releases" / release_id
+    with TestClient(create_app(ctx=world.ctx, background=True)):
+        deadline = time.monotonic() + 30
+        while ciphertext.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+    assert not ciphertext.exists()
