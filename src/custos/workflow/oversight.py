@@ -449,12 +449,27 @@ class AlertView:
     data: dict[str, Any]
 
 
-_ALERT_READERS = (Role.AUDITOR, Role.ADMIN)
+#: Who reads alerts and starts the oversight jobs by hand: auditors and admins.
+OVERSIGHT_ROLES = (Role.AUDITOR, Role.ADMIN)
+
+
+def check_alerts_as(ctx: Context, *, actor: StaffPrincipal) -> list[oversight.Alert]:
+    """`check_alerts` started by a member of staff who may read alerts."""
+    actor.require(*OVERSIGHT_ROLES)
+    return check_alerts(ctx, actor=actor.actor)
+
+
+def transparency_report_as(
+    ctx: Context, *, actor: StaffPrincipal, period: str, epsilon: float | None = None
+) -> PublishedReport:
+    """`transparency_report` published by a member of staff who may read alerts."""
+    actor.require(*OVERSIGHT_ROLES)
+    return transparency_report(ctx, period=period, epsilon=epsilon, actor=actor.actor)
 
 
 def list_alerts(ctx: Context, *, actor: StaffPrincipal, limit: int = 200) -> list[AlertView]:
     """Alerts in the log, newest first, for the privacy officer (auditors and admins)."""
-    actor.require(*_ALERT_READERS)
+    actor.require(*OVERSIGHT_ROLES)
     if not 0 < limit <= ledger_workflow.MAX_PAGE:
         raise InvalidInputError(f"limit must be between 1 and {ledger_workflow.MAX_PAGE}")
     with ctx.reading() as s:

@@ -82,6 +82,12 @@ def test_only_auditors_and_admins_list_alerts(world: World) -> None:
     for name in ("intake", "counsel", "approver1"):
         with pytest.raises(PermissionDeniedError):
             oversight.list_alerts(world.ctx, actor=world.staff[name])
+        # Nor start the oversight jobs, through whatever front end.
+        with pytest.raises(PermissionDeniedError):
+            oversight.check_alerts_as(world.ctx, actor=world.staff[name])
+        with pytest.raises(PermissionDeniedError):
+            oversight.transparency_report_as(world.ctx, actor=world.staff[name], period="2026-Q1")
+    assert oversight.check_alerts_as(world.ctx, actor=world.staff["auditor"]) == []
     with TestClient(create_app(ctx=world.ctx), raise_server_exceptions=False) as client:
         assert client.get("/v1/staff/alerts").status_code == 401
         for name, code in (("intake", 403), ("approver1", 403), ("auditor", 200), ("admin", 200)):
