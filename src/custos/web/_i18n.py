@@ -73,7 +73,10 @@ SPANISH: dict[str, str] = {
     "A document that supports your challenge (optional)": (
         "Un documento que respalde su impugnación (opcional)"
     ),
-    "One PDF file, up to 5 MiB.": "Un archivo PDF, de hasta 5 MiB.",
+    "One PDF, PNG or JPEG file (a photo of a paper will do), up to 5 MiB.": (
+        "Un archivo PDF, PNG o JPEG (sirve una foto de un papel), de hasta 5 MiB."
+    ),
+    "a PDF, PNG or JPEG file": "un archivo PDF, PNG o JPEG",
     "1 byte to 5 MiB": "de 1 byte a 5 MiB",
     "Sign in as a representative": "Iniciar sesión como representante",
     "Legal aid organizations and advocates registered with the agency sign in with the token "

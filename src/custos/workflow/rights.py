@@ -100,6 +100,14 @@ MAX_CONSENT_DAYS = 366
 MAX_REASON_CHARS = 5000
 MAX_CHALLENGE_DOCUMENTS = 5
 MAX_CHALLENGE_DOCUMENT_BYTES = 5 * 1024 * 1024
+#: What a person may attach to a challenge, by type, with how each kind of file begins: a PDF,
+#: or a photo of a paper (many people have a phone, not a scanner). The content must begin as
+#: its declared type does, so a reviewer never opens a program labelled as a document.
+CHALLENGE_DOCUMENT_TYPES = {
+    "application/pdf": b"%PDF-",
+    "image/png": b"\x89PNG\r\n\x1a\n",
+    "image/jpeg": b"\xff\xd8\xff",
+}
 
 
 _NOTICE_STAFF = (Role.INTAKE, Role.ADMIN)
@@ -1150,8 +1158,11 @@ def file_challenge(
             FieldProblem(path="documents", message=f"at most {MAX_CHALLENGE_DOCUMENTS}")
         )
     for i, f in enumerate(files):
+        signature = CHALLENGE_DOCUMENT_TYPES.get(f.content_type)
         if not f.content or len(f.content) > MAX_CHALLENGE_DOCUMENT_BYTES:
             problems.append(FieldProblem(path=f"documents[{i}]", message="1 byte to 5 MiB"))
+        elif signature is None or not f.content.startswith(signature):
+            problems.append(FieldProblem(path=f"documents[{i}]", message="a PDF, PNG or JPEG file"))
     if problems:
         raise InvalidInputError("the challenge is invalid", problems)
     with ctx.transaction() as s:

@@ -3,6 +3,8 @@ challenged, held, upheld, and the person sees the outcome."""
 
 from __future__ import annotations
 
+import base64
+
 from fastapi.testclient import TestClient
 
 from custos.rights import verify_accounting
@@ -27,6 +29,14 @@ def _approve(world: World, rid: str) -> None:
     requests.classify(world.ctx, actor=world.staff["counsel"], request_id=rid)
     requests.approve(world.ctx, actor=world.staff["approver1"], request_id=rid)
     requests.approve(world.ctx, actor=world.staff["approver2"], request_id=rid)
+
+
+#: A phone photo of a paper: what many people have instead of a scanner.
+PHOTO = {
+    "filename": "letter.jpg",
+    "content_type": "image/jpeg",
+    "content_base64": base64.b64encode(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00").decode(),
+}
 
 
 def test_person_sees_a_proven_disclosure_challenges_the_next_request_and_wins(
@@ -62,15 +72,20 @@ def test_person_sees_a_proven_disclosure_challenges_the_next_request_and_wins(
     assert pending["request_id"] == second
     assert pending["challenge_by"] == "2026-03-16"
 
-    # They challenge it: it goes on hold and cannot be approved or released.
+    # They challenge it, with a phone photo of the court's letter: it goes on hold and cannot
+    # be approved or released.
     r = client.post(
         "/v1/me/challenges",
-        json={"request_id": second, "reason": "The warrant was withdrawn last week."},
+        json={
+            "request_id": second,
+            "reason": "The warrant was withdrawn last week.",
+            "documents": [PHOTO],
+        },
         headers=me,
     )
     assert r.status_code == 201, r.text
     challenge = r.json()
-    assert challenge["status"] == "open"
+    assert (challenge["status"], len(challenge["documents"])) == ("open", 1)
     assert challenge["filed_by"].startswith("person:p_")
     counsel = staff_token(client, "counsel")
     detail = client.get(f"/v1/staff/requests/{second}", headers=counsel).json()

@@ -18,7 +18,7 @@ def test_a_challenge_carries_an_optional_pdf(world: World, app_client: TestClien
     me = person_browser(world, "snap_fleeing_felon")
     form = me.post("/me/challenge", {"request_id": pending})
     assert 'enctype="multipart/form-data"' in form.text
-    assert 'name="attachment" type="file" accept="application/pdf"' in form.text
+    assert 'type="file" accept="application/pdf,image/png,image/jpeg"' in form.text
     assert 'name="csrf_token"' in form.text
     r = me.post(
         "/me/challenges",
@@ -40,7 +40,9 @@ def test_an_oversized_or_refused_attachment_is_shown_by_its_field(
     big = b"%PDF-1.4\n" + b"0" * rights.MAX_CHALLENGE_DOCUMENT_BYTES
     for content, content_type, message in (
         (big, "application/pdf", "de 1 byte a 5 MiB"),
-        (b"MZ\x90\x00", "application/x-msdownload", "are not accepted"),
+        (b"MZ\x90\x00", "application/x-msdownload", "un archivo PDF, PNG o JPEG"),
+        # Labelled a PDF, but a program: what it is counts, not what it is called.
+        (b"MZ\x90\x00", "application/pdf", "un archivo PDF, PNG o JPEG"),
     ):
         r = me.post(
             "/es/me/challenges",
