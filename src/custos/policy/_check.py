@@ -42,7 +42,7 @@ class Severity(StrEnum):
 class Finding:
     severity: Severity
     #: A stable code: load, test-failure, untested-rule, compelled-duty, forbid-over-compelled,
-    #: status-sharing-1373.
+    #: status-sharing-1373, no-spanish-summary.
     code: str
     message: str
 
@@ -102,7 +102,26 @@ def check(path: Path) -> CheckReport:
     findings.extend(_compelled_duties(pack))
     findings.extend(_forbids_over_compelled(pack))
     findings.extend(_status_sharing(pack))
+    findings.extend(_spanish_summaries(pack))
     return CheckReport(pack=pack.label, findings=tuple(findings), tests=tests)
+
+
+def _spanish_summaries(pack: Pack) -> list[Finding]:
+    """The public policy page is in English and Spanish: a rule without `@summary_es` shows
+    its English text there, marked as such. A warning, not an error: a pack may be adopted
+    before its translation is."""
+    return [
+        Finding(
+            severity=Severity.WARNING,
+            code="no-spanish-summary",
+            message=(
+                f"rule {rule.id} ({rule.source}) has no @summary_es: the Spanish policy page "
+                "shows its English summary"
+            ),
+        )
+        for rule in pack.rules.values()
+        if not rule.summary_es
+    ]
 
 
 def _err(code: str, message: str) -> Finding:

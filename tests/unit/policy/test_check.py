@@ -20,6 +20,24 @@ def test_every_pack_passes_check_and_its_tests(name: str) -> None:
     assert run_tests(load_pack(POLICIES / name)).passed
 
 
+@pytest.mark.parametrize("name", PACKS)
+def test_every_rule_of_every_pack_reads_in_spanish(name: str) -> None:
+    assert [
+        f.message for f in check(POLICIES / name).warnings if f.code == "no-spanish-summary"
+    ] == []
+
+
+def test_a_rule_without_spanish_is_a_warning(tmp_path: Path) -> None:
+    pack = _copy(tmp_path)
+    rules = pack / "policies" / "30-forbids.cedar"
+    kept = [line for line in rules.read_text().splitlines() if "conservar registros" not in line]
+    rules.write_text("\n".join(kept) + "\n")
+    report = check(pack)
+    assert report.passed
+    (warning,) = [f for f in report.warnings if f.code == "no-spanish-summary"]
+    assert "30-forbids.cedar" in warning.message
+
+
 def test_only_the_sanctuary_pack_is_flagged_for_1373() -> None:
     flagged = {
         name: [
