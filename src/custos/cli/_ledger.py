@@ -152,12 +152,20 @@ def verify(
         verifier_keys=key,
         witness_keys=witness_key or [],
         min_witnesses=min_witnesses,
-        workers=workers or os.cpu_count() or 1,
+        workers=workers or _usable_cpus(),
     )
     console.print(
         f"OK: {report.verified_size} entries verified against {len(report.checkpoints)} "
         f"checkpoints ({report.entries - report.verified_size} newer entries not yet signed)"
     )
+
+
+def _usable_cpus() -> int:
+    """The CPUs this process may run on (a container or `taskset` may allow fewer than the
+    machine has)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
 
 
 def witness(
