@@ -140,7 +140,9 @@ def _linked(rows: int, values: tuple[tuple[int, ...], ...]) -> CountTable:
     )
 
 
-@settings(max_examples=150, deadline=None)
+# More examples than elsewhere: at 150 a derivation across two linked tables was found only
+# now and then, and what it finds is a published count someone could work out.
+@settings(max_examples=600, deadline=None)
 @given(
     st.integers(1, 4).flatmap(
         lambda c: st.lists(tables(link="L", columns=c), min_size=2, max_size=3)
