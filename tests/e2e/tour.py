@@ -79,7 +79,7 @@ def seed(live: Live) -> Seeded:
         scopes=list(PersonScope),
         days=30,
     )
-    rights.sweep_notices(ctx, actor=staff["intake"])
+    rights.sweep_notices_as(ctx, actor=staff["intake"])
     out.code = rights.issue_access_code(ctx, actor=staff["intake"], person_id=person_id).code
     out.report = oversight.transparency_report(ctx, period="2026", pdf=False).id
     return out

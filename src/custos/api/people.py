@@ -399,7 +399,7 @@ class SweepOut(BaseModel):
 
 @router.post("/v1/staff/notices/sweep", summary="Queue the letters that are due")
 def sweep(ctx: Ctx, actor: StaffAuth) -> SweepOut:
-    return SweepOut(queued=rights.sweep_notices(ctx, actor=actor))
+    return SweepOut(queued=rights.sweep_notices_as(ctx, actor=actor))
 
 
 @router.get("/v1/staff/notices/{notice_id}", summary="A letter, for printing", response_model=None)

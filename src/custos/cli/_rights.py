@@ -140,7 +140,7 @@ def verify_accounting_file(accounting: Path, key: list[str]) -> None:
 def sweep(as_: AsUser) -> None:
     """Queue the letters that are due (disclosures made, requests noticed before release)."""
     ctx = context()
-    count = rights.sweep_notices(ctx, actor=accounts.staff_by_username(ctx, as_))
+    count = rights.sweep_notices_as(ctx, actor=accounts.staff_by_username(ctx, as_))
     console.print(f"{count} notices queued")
 
 

@@ -471,7 +471,7 @@ def notices_page(request: Request, actor: Staff, swept: int | None = None) -> HT
 
 @router.post("/notices/sweep")
 def sweep_notices(request: Request, actor: Staff) -> Response:
-    count = rights.sweep_notices(ctx_of(request), actor=actor)
+    count = rights.sweep_notices_as(ctx_of(request), actor=actor)
     return redirect(f"/staff/notices?swept={count}")
 
 

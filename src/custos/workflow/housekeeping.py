@@ -1,10 +1,12 @@
 """Upkeep that must happen on time without anyone remembering it, run while serving.
 
-Each round: releases past their retention deadline without a destruction attestation are
-marked overdue (with an oversight alert), internal ciphertext past its grace period is
-purged, and the alert rules run over the log. Each job is the same service staff can start
-by hand (`custos release retention --sweep`, `custos release purge`, `custos alerts check`),
-so a round changes nothing those commands would not, and logs every change in the ledger.
+Each round: the letters due to people are queued (disclosures made, requests noticed before
+release — a late letter would eat into a person's time to challenge), releases past their
+retention deadline without a destruction attestation are marked overdue (with an oversight
+alert), internal ciphertext past its grace period is purged, and the alert rules run over the
+log. Each job is the same service staff can start by hand (`custos notice sweep`,
+`custos release retention --sweep`, `custos release purge`, `custos alerts check`), so a
+round changes nothing those commands would not, and logs every change in the ledger.
 A job that fails is logged and retried next round; it never stops the others.
 """
 
@@ -15,7 +17,7 @@ import threading
 from dataclasses import dataclass, field
 
 from custos.domain.principals import SYSTEM_ACTOR as ACTOR
-from custos.workflow import oversight, releases
+from custos.workflow import oversight, releases, rights
 from custos.workflow.context import Context
 
 _log = logging.getLogger("custos.housekeeping")
@@ -25,6 +27,7 @@ _log = logging.getLogger("custos.housekeeping")
 class Round:
     """What one round did."""
 
+    notices: int = 0
     overdue: list[str] = field(default_factory=list)
     purged: list[str] = field(default_factory=list)
     alerts: int = 0
@@ -34,6 +37,11 @@ class Round:
 
 def run_once(ctx: Context) -> Round:
     done = Round()
+    try:
+        done.notices = rights.sweep_notices(ctx)
+    except Exception:  # noqa: BLE001 - one job failing must not stop the others
+        _log.exception("queueing the letters due failed")
+        done.failed.append("notices")
     try:
         done.overdue = releases.sweep_retention(ctx, actor=ACTOR)
     except Exception:  # noqa: BLE001 - one job failing must not stop the others
@@ -49,9 +57,10 @@ def run_once(ctx: Context) -> Round:
     except Exception:  # noqa: BLE001
         _log.exception("checking the alert rules failed")
         done.failed.append("alerts")
-    if done.overdue or done.purged or done.alerts:
+    if done.notices or done.overdue or done.purged or done.alerts:
         _log.info(
-            "housekeeping: %d release(s) overdue, %d purged, %d alert(s)",
+            "housekeeping: %d letter(s) queued, %d release(s) overdue, %d purged, %d alert(s)",
+            done.notices,
             len(done.overdue),
             len(done.purged),
             done.alerts,

@@ -1473,9 +1473,18 @@ def _queue_notice(
     source_key: str,
     data: dict[str, Any],
     language: str | None = None,
+    queued: set[str] | None = None,
 ) -> r.Notice | None:
-    """Queue a letter once per `source_key` and log it; None when it was already queued."""
-    if s.scalar(select(r.Notice.id).where(r.Notice.source_key == source_key)) is not None:
+    """Queue a letter once per `source_key` and log it; None when it was already queued.
+
+    `queued`, when given, holds every source key queued so far (a sweep reads them once
+    instead of asking once per letter) and is kept up to date.
+    """
+    if queued is not None:
+        if source_key in queued:
+            return None
+        queued.add(source_key)
+    elif s.scalar(select(r.Notice.id).where(r.Notice.source_key == source_key)) is not None:
         return None
     lang = language or _language(s, person.id)
     row = r.Notice(
@@ -1503,14 +1512,22 @@ def _queue_notice(
     return row
 
 
-def sweep_notices(ctx: Context, *, actor: StaffPrincipal) -> int:
+def sweep_notices_as(ctx: Context, *, actor: StaffPrincipal) -> int:
+    """`sweep_notices` started by a member of staff (intake, admin)."""
+    actor.require(*_NOTICE_STAFF)
+    return sweep_notices(ctx)
+
+
+def sweep_notices(ctx: Context) -> int:
     """Queue the letters due now: `disclosure_made` for every visible accounting entry whose
     pack obligation is to notify, and `disclosure_pending` for every request noticed before
-    disclosure. Idempotent; a delayed entry's letter is queued once its date has passed."""
-    actor.require(*_NOTICE_STAFF)
+    disclosure. Idempotent; a delayed entry's letter is queued once its date has passed.
+    Serving runs it on a schedule (`custos.workflow.housekeeping`), so no letter waits for
+    someone to remember it; staff can also run it at once."""
     today = ctx.today()
     queued = 0
     with ctx.transaction() as s:
+        known = set(s.scalars(select(r.Notice.source_key)))
         rows = s.execute(
             select(t.LedgerEntry.idx, t.LedgerEntry.body, t.LedgerEntry.subject_ref).where(
                 t.LedgerEntry.tag == EventTag.RELEASE_ACCOUNTING_ENTRY.value
@@ -1540,7 +1557,13 @@ def sweep_notices(ctx: Context, *, actor: StaffPrincipal) -> int:
                 else None,
             }
             if _queue_notice(
-                ctx, s, person, NoticeKind.DISCLOSURE_MADE, source_key=f"entry:{idx}", data=data
+                ctx,
+                s,
+                person,
+                NoticeKind.DISCLOSURE_MADE,
+                source_key=f"entry:{idx}",
+                data=data,
+                queued=known,
             ):
                 queued += 1
         subjects = s.execute(
@@ -1567,7 +1590,13 @@ def sweep_notices(ctx: Context, *, actor: StaffPrincipal) -> int:
                 }
                 key = f"pending:{p.request_id}:{person_id}"
                 if _queue_notice(
-                    ctx, s, person, NoticeKind.DISCLOSURE_PENDING, source_key=key, data=data
+                    ctx,
+                    s,
+                    person,
+                    NoticeKind.DISCLOSURE_PENDING,
+                    source_key=key,
+                    data=data,
+                    queued=known,
                 ):
                     queued += 1
     return queued

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from custos.api.app import create_app
 from custos.domain.events import EventTag
 from custos.store import tables as t
-from custos.workflow import housekeeping, releases
+from custos.workflow import housekeeping, releases, rights
 from tests.conftest import Clock
 from tests.integration.conftest import World
 from tests.integration.release.conftest import approved_felon, requester
@@ -47,6 +47,9 @@ def test_a_round_purges_after_the_grace_period_and_marks_overdue_after_retention
     assert ciphertext.exists()
     first = housekeeping.run_once(world.ctx)
     assert (first.overdue, first.purged, first.failed) == ([], [], [])
+    # The person's letter about the disclosure is queued without anyone asking for it.
+    (letter,) = rights.notice_queue(world.ctx, actor=world.staff["intake"])
+    assert (first.notices, letter.kind) == (1, "disclosure_made")
     assert ciphertext.exists()
 
     clock.advance(days=world.ctx.settings.purge_grace_days + 1)
@@ -66,7 +69,7 @@ def test_a_round_purges_after_the_grace_period_and_marks_overdue_after_retention
     assert EventTag.RELEASE_CIPHERTEXT_PURGE.value in logged
     assert EventTag.OVERSIGHT_ALERT_RAISE.value in logged
     again = housekeeping.run_once(world.ctx)
-    assert (again.overdue, again.purged, again.alerts) == ([], [], 0)
+    assert (again.notices, again.overdue, again.purged, again.alerts) == (0, [], [], 0)
     assert _system_entries(world) == logged
 
 

@@ -67,7 +67,7 @@ def test_every_page_template_renders(
         me.post("/me/challenges", {"request_id": pending, "reason": "Wrong person."}).status_code
         == 303
     )
-    rights.sweep_notices(world.ctx, actor=world.staff["intake"])
+    rights.sweep_notices_as(world.ctx, actor=world.staff["intake"])
     report = oversight.transparency_report(world.ctx, period="2026", pdf=False).id
 
     pages = {
