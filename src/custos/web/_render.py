@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
@@ -16,6 +16,10 @@ from custos.web._security import CSRF_COOKIE, csrf_seed, csrf_token, set_cookie
 from custos.workflow.context import Context
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+#: A form field as the routers declare it: one value, or every value of a repeated field.
+FormStr = Annotated[str, Form()]
+FormList = Annotated[list[str] | None, Form()]
 _templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 _env = _templates.env
 _env.autoescape = True

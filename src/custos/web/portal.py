@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from pydantic import ValidationError
 
@@ -29,7 +29,7 @@ from custos.web._auth import (
     REQUESTER_PURPOSE,
     Requester,
 )
-from custos.web._render import ctx_of, field_errors, redirect, render
+from custos.web._render import FormList, FormStr, ctx_of, field_errors, redirect, render
 from custos.web._security import check_csrf, clear_cookie, set_cookie, sign
 from custos.workflow import accounts, documents, releases, requests
 from custos.workflow import policy as policy_service
@@ -37,8 +37,6 @@ from custos.workflow.intake import RequestInput
 
 router = APIRouter(prefix="/portal", dependencies=[Depends(check_csrf)], include_in_schema=False)
 
-FormStr = Annotated[str, Form()]
-FormList = Annotated[list[str] | None, Form()]
 
 #: Where request problems are shown on the form.
 _ALIASES = {

@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from custos.domain.errors import (
@@ -37,7 +37,7 @@ from custos.web._auth import (
     Representative,
 )
 from custos.web._i18n import translator
-from custos.web._render import ctx_of, field_errors, redirect, render
+from custos.web._render import FormList, FormStr, ctx_of, field_errors, redirect, render
 from custos.web._security import check_csrf, clear_cookie, set_cookie, sign
 from custos.workflow import ledger as ledger_service
 from custos.workflow import oversight, rights
@@ -46,8 +46,6 @@ from custos.workflow.context import Context
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 
-FormStr = Annotated[str, Form()]
-FormList = Annotated[list[str] | None, Form()]
 
 LANGUAGES = {"en": "", "es": "/es"}
 #: Where challenge problems are shown on the form: the service numbers its documents.

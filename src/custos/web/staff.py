@@ -8,7 +8,7 @@ import contextlib
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from custos.domain.decisions import Outcome
@@ -27,15 +27,13 @@ from custos.domain.programs import FieldRef, Program
 from custos.domain.roles import Role
 from custos.web import _reports
 from custos.web._auth import STAFF_COOKIE, STAFF_COOKIE_SECONDS, Staff
-from custos.web._render import ctx_of, field_errors, redirect, render
+from custos.web._render import FormList, FormStr, ctx_of, field_errors, redirect, render
 from custos.web._security import check_csrf, clear_cookie, set_cookie
 from custos.workflow import accounts, documents, oversight, releases, requests, rights
 from custos.workflow import policy as policy_service
 
 router = APIRouter(prefix="/staff", dependencies=[Depends(check_csrf)], include_in_schema=False)
 
-FormStr = Annotated[str, Form()]
-FormList = Annotated[list[str] | None, Form()]
 
 #: The queue tabs: (key, title, statuses, keep only this outcome or None).
 QUEUES: tuple[tuple[str, str, tuple[RequestStatus, ...]], ...] = (
