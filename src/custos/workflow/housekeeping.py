@@ -7,20 +7,29 @@ alert), internal ciphertext past its grace period is purged, and the alert rules
 log. Each job is the same service staff can start by hand (`custos notice sweep`,
 `custos release retention --sweep`, `custos release purge`, `custos alerts check`), so a
 round changes nothing those commands would not, and logs every change in the ledger.
-A job that fails is logged and retried next round; it never stops the others.
+A job that fails is logged and retried next round; it never stops the others. When several
+processes serve one PostgreSQL database, one round runs at a time: a process that finds
+another's round under way skips its own.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+
+from sqlalchemy import text
 
 from custos.domain.principals import SYSTEM_ACTOR as ACTOR
 from custos.workflow import oversight, releases, rights
 from custos.workflow.context import Context
 
 _log = logging.getLogger("custos.housekeeping")
+
+#: Arbitrary constant naming the housekeeping lock on PostgreSQL ("custosh").
+_PG_LOCK_KEY = 0x637573746F7368
 
 
 @dataclass(kw_only=True)
@@ -33,9 +42,38 @@ class Round:
     alerts: int = 0
     #: Jobs that failed this round (their error is in the log).
     failed: list[str] = field(default_factory=list)
+    #: Another process was running a round, so this one did nothing.
+    skipped: bool = False
+
+
+@contextlib.contextmanager
+def _one_at_a_time(ctx: Context) -> Iterator[bool]:
+    """Whether this process may run a round now: on PostgreSQL, whether it got the session
+    advisory lock (held on its own connection for the round); elsewhere always."""
+    if ctx.engine.dialect.name != "postgresql":
+        yield True
+        return
+    with ctx.engine.connect() as connection:
+        got = bool(
+            connection.execute(
+                text("SELECT pg_try_advisory_lock(:k)"), {"k": _PG_LOCK_KEY}
+            ).scalar()
+        )
+        connection.commit()
+        try:
+            yield got
+        finally:
+            if got:
+                connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_LOCK_KEY})
+                connection.commit()
 
 
 def run_once(ctx: Context) -> Round:
+    with _one_at_a_time(ctx) as mine:
+        return _round(ctx) if mine else Round(skipped=True)
+
+
+def _round(ctx: Context) -> Round:
     done = Round()
     try:
         done.notices = rights.sweep_notices(ctx)

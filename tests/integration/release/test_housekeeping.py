@@ -7,7 +7,7 @@ import time
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
 
 from custos.api.app import create_app
 from custos.domain.events import EventTag
@@ -97,3 +97,21 @@ def test_serving_runs_a_round_at_start(world: World, clock: Clock) -> None:
         while ciphertext.exists() and time.monotonic() < deadline:
             time.sleep(0.2)
     assert not ciphertext.exists()
+
+
+def test_one_round_at_a_time_across_processes(world: World, clock: Clock) -> None:
+    """Several servers on one PostgreSQL database: while one runs a round, another skips."""
+    if world.ctx.engine.dialect.name != "postgresql":
+        pytest.skip("the lock is PostgreSQL's; SQLite serves from one process")
+    release_id = _delivered(world)
+    clock.advance(days=world.ctx.settings.purge_grace_days + 1)
+    other = create_engine(world.ctx.engine.url)
+    try:
+        with other.connect() as held:
+            held.execute(text("SELECT pg_advisory_lock(:k)"), {"k": housekeeping._PG_LOCK_KEY})
+            assert housekeeping.run_once(world.ctx).skipped
+            held.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": housekeeping._PG_LOCK_KEY})
+    finally:
+        other.dispose()
+    done = housekeeping.run_once(world.ctx)
+    assert (done.skipped, done.purged) == (False, [release_id])
