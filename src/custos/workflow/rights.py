@@ -30,7 +30,7 @@ import hashlib
 import hmac
 import importlib
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
@@ -1473,18 +1473,9 @@ def _queue_notice(
     source_key: str,
     data: dict[str, Any],
     language: str | None = None,
-    queued: set[str] | None = None,
 ) -> r.Notice | None:
-    """Queue a letter once per `source_key` and log it; None when it was already queued.
-
-    `queued`, when given, holds every source key queued so far (a sweep reads them once
-    instead of asking once per letter) and is kept up to date.
-    """
-    if queued is not None:
-        if source_key in queued:
-            return None
-        queued.add(source_key)
-    elif s.scalar(select(r.Notice.id).where(r.Notice.source_key == source_key)) is not None:
+    """Queue a letter once per `source_key` and log it; None when it was already queued."""
+    if s.scalar(select(r.Notice.id).where(r.Notice.source_key == source_key)) is not None:
         return None
     lang = language or _language(s, person.id)
     row = r.Notice(
@@ -1523,27 +1514,82 @@ def sweep_notices(ctx: Context) -> int:
     pack obligation is to notify, and `disclosure_pending` for every request noticed before
     disclosure. Idempotent; a delayed entry's letter is queued once its date has passed.
     Serving runs it on a schedule (`custos.workflow.housekeeping`), so no letter waits for
-    someone to remember it; staff can also run it at once."""
+    someone to remember it; staff can also run it at once.
+
+    Cost: the log's accounting entries are read page by page from a snapshot, checking which
+    letters exist already a page at a time, and only requests with a notify-before obligation
+    are looked at for people; the write transaction that queues the letters holds only what is
+    new, so a sweep that finds nothing to do blocks no one.
+    """
     today = ctx.today()
+    with ctx.reading() as s:
+        made = _letters_made_due(s, today)
+        pending_people = _people_with_pending_letters_due(s)
     queued = 0
     with ctx.transaction() as s:
-        known = set(s.scalars(select(r.Notice.source_key)))
-        rows = s.execute(
-            select(t.LedgerEntry.idx, t.LedgerEntry.body, t.LedgerEntry.subject_ref).where(
-                t.LedgerEntry.tag == EventTag.RELEASE_ACCOUNTING_ENTRY.value
-            )
-        ).all()
         refs: dict[str, str] = {}
-        for idx, body, ref in rows:
-            entry = parse_entry(idx, bytes(body))
-            if ref is None or entry.notify == "none" or not entry.visible_on(today):
-                continue
+        for idx, ref, data in made:
             if ref not in refs:
                 refs.update(_people_by_ref(ctx, s, ref))
             person_id = refs.get(ref)
             if person_id is None:
                 continue
+            key = f"entry:{idx}"
             person = _person(s, person_id)
+            if _queue_notice(ctx, s, person, NoticeKind.DISCLOSURE_MADE, source_key=key, data=data):
+                queued += 1
+        for person_id in pending_people:
+            person = _person(s, person_id)
+            for p in _pending(ctx, s, person_id):
+                data = {
+                    "requester_name": p.requester_name,
+                    "fields": list(p.fields),
+                    "purpose": p.purpose,
+                    "legal_process": p.legal_process,
+                    "challenge_by": p.challenge_by.isoformat(),
+                }
+                key = f"pending:{p.request_id}:{person_id}"
+                if _queue_notice(
+                    ctx, s, person, NoticeKind.DISCLOSURE_PENDING, source_key=key, data=data
+                ):
+                    queued += 1
+    return queued
+
+
+#: Rows read, and letters looked up, at a time by a sweep.
+_SWEEP_PAGE = 1000
+
+
+def _queued_keys(s: Session, keys: Sequence[str]) -> set[str]:
+    """Which of `keys` name letters already queued."""
+    return set(s.scalars(select(r.Notice.source_key).where(r.Notice.source_key.in_(keys))))
+
+
+def _letters_made_due(s: Session, today: dt.date) -> list[tuple[int, str, dict[str, Any]]]:
+    """(entry index, person's pseudonym, letter data) for each accounting entry whose letter
+    is due today and not yet queued."""
+    out: list[tuple[int, str, dict[str, Any]]] = []
+    after = -1
+    while True:
+        page = s.execute(
+            select(t.LedgerEntry.idx, t.LedgerEntry.body, t.LedgerEntry.subject_ref)
+            .where(
+                t.LedgerEntry.tag == EventTag.RELEASE_ACCOUNTING_ENTRY.value,
+                t.LedgerEntry.idx > after,
+            )
+            .order_by(t.LedgerEntry.idx)
+            .limit(_SWEEP_PAGE)
+        ).all()
+        if not page:
+            return out
+        after = page[-1][0]
+        done = _queued_keys(s, [f"entry:{idx}" for idx, _, _ in page])
+        for idx, body, ref in page:
+            if ref is None or f"entry:{idx}" in done:
+                continue
+            entry = parse_entry(idx, bytes(body))
+            if entry.notify == "none" or not entry.visible_on(today):
+                continue
             data = {
                 "disclosed_on": entry.disclosed_at.date().isoformat(),
                 "requester_name": entry.requester_name,
@@ -1556,50 +1602,45 @@ def sweep_notices(ctx: Context) -> int:
                 if entry.retention_until
                 else None,
             }
-            if _queue_notice(
-                ctx,
-                s,
-                person,
-                NoticeKind.DISCLOSURE_MADE,
-                source_key=f"entry:{idx}",
-                data=data,
-                queued=known,
-            ):
-                queued += 1
-        subjects = s.execute(
-            select(t.RequestSubject.person_id)
-            .join(t.Request, t.Request.id == t.RequestSubject.request_id)
-            .where(
-                t.RequestSubject.person_id.is_not(None),
-                t.RequestSubject.excluded.is_(False),
-                t.Request.status.in_([x.value for x in UNRELEASED]),
+            out.append((idx, ref, data))
+
+
+def _people_with_pending_letters_due(s: Session) -> list[str]:
+    """People named in an unreleased request whose decisions must be noticed before release
+    (see `_pending`), and who have not yet been sent that letter."""
+    unreleased = list(
+        s.scalars(select(t.Request.id).where(t.Request.status.in_([x.value for x in UNRELEASED])))
+    )
+    noticed: set[tuple[str, str]] = set()
+    for start in range(0, len(unreleased), _SWEEP_PAGE):
+        for request_id, class_key, effect, obligations in s.execute(
+            select(
+                t.DecisionRow.request_id,
+                t.DecisionRow.class_key,
+                t.DecisionRow.effect,
+                t.DecisionRow.obligations,
+            ).where(t.DecisionRow.request_id.in_(unreleased[start : start + _SWEEP_PAGE]))
+        ):
+            if effect != "withhold" and (obligations or {}).get("notify") == "before":
+                noticed.add((request_id, class_key))
+    people: dict[str, None] = {}
+    for request_id in sorted({rid for rid, _ in noticed}):
+        subjects = [
+            (person_id, f"pending:{request_id}:{person_id}")
+            for person_id, class_key in s.execute(
+                select(t.RequestSubject.person_id, t.RequestSubject.class_key).where(
+                    t.RequestSubject.request_id == request_id,
+                    t.RequestSubject.person_id.is_not(None),
+                    t.RequestSubject.excluded.is_(False),
+                )
             )
-            .distinct()
-        ).all()
-        for (person_id,) in subjects:
-            if person_id is None:
-                continue
-            person = _person(s, person_id)
-            for p in _pending(ctx, s, person_id):
-                data = {
-                    "requester_name": p.requester_name,
-                    "fields": list(p.fields),
-                    "purpose": p.purpose,
-                    "legal_process": p.legal_process,
-                    "challenge_by": p.challenge_by.isoformat(),
-                }
-                key = f"pending:{p.request_id}:{person_id}"
-                if _queue_notice(
-                    ctx,
-                    s,
-                    person,
-                    NoticeKind.DISCLOSURE_PENDING,
-                    source_key=key,
-                    data=data,
-                    queued=known,
-                ):
-                    queued += 1
-    return queued
+            if person_id is not None and (request_id, class_key) in noticed
+        ]
+        for start in range(0, len(subjects), _SWEEP_PAGE):
+            page = subjects[start : start + _SWEEP_PAGE]
+            done = _queued_keys(s, [key for _, key in page])
+            people.update((person_id, None) for person_id, key in page if key not in done)
+    return list(people)
 
 
 def _people_by_ref(ctx: Context, s: Session, ref: str) -> dict[str, str]:

@@ -11,11 +11,12 @@ from sqlalchemy import create_engine, select, text
 
 from custos.api.app import create_app
 from custos.domain.events import EventTag
+from custos.store import rights_tables as r
 from custos.store import tables as t
 from custos.workflow import housekeeping, releases, rights
 from tests.conftest import Clock
 from tests.integration.conftest import World
-from tests.integration.release.conftest import approved_felon, requester
+from tests.integration.release.conftest import approved_felon, felon_request, requester
 
 
 def _delivered(world: World) -> str:
@@ -71,6 +72,21 @@ def test_a_round_purges_after_the_grace_period_and_marks_overdue_after_retention
     again = housekeeping.run_once(world.ctx)
     assert (again.notices, again.overdue, again.purged, again.alerts) == (0, [], [], 0)
     assert _system_entries(world) == logged
+
+
+def test_a_request_noticed_before_release_gets_its_letter_once(world: World) -> None:
+    """The person's letter about a pending request starts their time to challenge it."""
+    first = felon_request(world)
+    assert rights.sweep_notices(world.ctx) == 1
+    assert rights.sweep_notices(world.ctx) == 0
+    second = felon_request(world)
+    assert housekeeping.run_once(world.ctx).notices == 1
+    letters = rights.notice_queue(world.ctx, actor=world.staff["intake"])
+    assert [n.kind for n in letters] == ["disclosure_pending", "disclosure_pending"]
+    person = world.person("snap_fleeing_felon").person_id
+    with world.ctx.reading() as s:
+        keys = set(s.scalars(select(r.Notice.source_key)))
+    assert keys == {f"pending:{first}:{person}", f"pending:{second}:{person}"}
 
 
 def test_a_failing_job_does_not_stop_the_others(
