@@ -110,5 +110,8 @@ def run_forever(ctx: Context, stop: threading.Event) -> None:
     """A round every `housekeeping_interval_seconds` until `stop` is set (the app runs this
     in a background thread while serving)."""
     while not stop.is_set():
-        run_once(ctx)
+        try:
+            run_once(ctx)
+        except Exception:  # noqa: BLE001 - the database away for a while must not end the loop
+            _log.exception("a housekeeping round failed; retrying next interval")
         stop.wait(ctx.settings.housekeeping_interval_seconds)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import threading
 import time
 
 import pytest
@@ -14,6 +16,7 @@ from custos.domain.events import EventTag
 from custos.store import rights_tables as r
 from custos.store import tables as t
 from custos.workflow import housekeeping, releases, rights
+from custos.workflow.context import Context
 from tests.conftest import Clock
 from tests.integration.conftest import World
 from tests.integration.release.conftest import approved_felon, felon_request, requester
@@ -131,3 +134,25 @@ def test_one_round_at_a_time_across_processes(world: World, clock: Clock) -> Non
         other.dispose()
     done = housekeeping.run_once(world.ctx)
     assert (done.skipped, done.purged) == (False, [release_id])
+
+
+def test_a_round_that_cannot_reach_the_database_does_not_end_the_schedule(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    unreachable = world.ctx.settings.model_copy(
+        update={"database_url": "postgresql+psycopg://custos@127.0.0.1:1/custos"}
+    )
+    ctx = Context.from_settings(unreachable)
+    stop = threading.Event()
+    worker = threading.Thread(target=housekeeping.run_forever, args=(ctx, stop))
+    with caplog.at_level(logging.ERROR, logger="custos.housekeeping"):
+        worker.start()
+        deadline = time.monotonic() + 30
+        while "round failed" not in caplog.text and time.monotonic() < deadline:
+            time.sleep(0.1)
+        alive = worker.is_alive()
+        stop.set()
+        worker.join(timeout=10)
+    ctx.engine.dispose()
+    assert "round failed" in caplog.text
+    assert alive
