@@ -6,13 +6,14 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Form, Request
+from fastapi import Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from custos.domain.errors import FieldProblem
+from custos.domain.errors import FieldProblem, InvalidInputError
 from custos.web import _i18n
 from custos.web._security import CSRF_COOKIE, csrf_seed, csrf_token, set_cookie
+from custos.workflow import documents
 from custos.workflow.context import Context
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -20,6 +21,31 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 #: A form field as the routers declare it: one value, or every value of a repeated field.
 FormStr = Annotated[str, Form()]
 FormList = Annotated[list[str] | None, Form()]
+
+
+def upload(
+    request: Request, actor: Any, document: UploadFile | None, errors: dict[str, str]
+) -> str | None:
+    """Store a form's uploaded document (`documents.upload`); its SHA-256, or None when none
+    was sent or it was refused (then why, under `errors["document"]`). Reads one byte past the
+    limit, which is enough for the service to refuse an oversized file."""
+    if document is None or not document.filename:
+        return None
+    ctx = ctx_of(request)
+    content = document.file.read(ctx.settings.max_document_bytes + 1)
+    try:
+        return documents.upload(
+            ctx,
+            actor=actor,
+            content=content,
+            filename=document.filename,
+            content_type=(document.content_type or "application/octet-stream").split(";")[0],
+        )
+    except InvalidInputError as exc:
+        errors["document"] = str(exc)
+        return None
+
+
 _templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 _env = _templates.env
 _env.autoescape = True

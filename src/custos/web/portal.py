@@ -29,9 +29,17 @@ from custos.web._auth import (
     REQUESTER_PURPOSE,
     Requester,
 )
-from custos.web._render import FormList, FormStr, ctx_of, field_errors, redirect, render
+from custos.web._render import (
+    FormList,
+    FormStr,
+    ctx_of,
+    field_errors,
+    redirect,
+    render,
+    upload,
+)
 from custos.web._security import check_csrf, clear_cookie, set_cookie, sign
-from custos.workflow import accounts, documents, releases, requests
+from custos.workflow import accounts, releases, requests
 from custos.workflow import policy as policy_service
 from custos.workflow.intake import RequestInput
 
@@ -174,19 +182,7 @@ def submit(
         "emergency_statement": emergency_statement,
     }
     errors: dict[str, str] = {}
-    sha: str | None = None
-    if document is not None and document.filename:
-        content = document.file.read(ctx.settings.max_document_bytes + 1)
-        try:
-            sha = documents.upload(
-                ctx,
-                actor=actor,
-                content=content,
-                filename=document.filename,
-                content_type=(document.content_type or "application/octet-stream").split(";")[0],
-            )
-        except InvalidInputError as exc:
-            errors["document"] = str(exc)
+    sha = upload(request, actor, document, errors)
     subject = {
         "full_name": _optional(full_name),
         "birth_date": _optional(birth_date),

@@ -27,7 +27,15 @@ from custos.domain.programs import FieldRef, Program
 from custos.domain.roles import Role
 from custos.web import _reports
 from custos.web._auth import STAFF_COOKIE, STAFF_COOKIE_SECONDS, Staff
-from custos.web._render import FormList, FormStr, ctx_of, field_errors, redirect, render
+from custos.web._render import (
+    FormList,
+    FormStr,
+    ctx_of,
+    field_errors,
+    redirect,
+    render,
+    upload,
+)
 from custos.web._security import check_csrf, clear_cookie, set_cookie
 from custos.workflow import accounts, documents, oversight, releases, requests, rights
 from custos.workflow import policy as policy_service
@@ -329,24 +337,12 @@ def _day(value: str, name: str, errors: dict[str, str]) -> dt.date | None:
 def _upload(
     request: Request, actor: Any, document: UploadFile | None, errors: dict[str, str]
 ) -> str:
-    """The uploaded document's SHA-256, or "" (none sent, or refused: said in `errors`)."""
-    if document is None or not document.filename:
-        return ""
-    ctx = ctx_of(request)
-    content = document.file.read(ctx.settings.max_document_bytes + 1)
+    """The uploaded agreement's SHA-256, or "" (none sent, or refused: said in `errors`)."""
     try:
-        return documents.upload(
-            ctx,
-            actor=actor,
-            content=content,
-            filename=document.filename,
-            content_type=(document.content_type or "application/octet-stream").split(";")[0],
-        )
-    except InvalidInputError as exc:
-        errors["document"] = str(exc)
+        return upload(request, actor, document, errors) or ""
     except PermissionDeniedError as exc:
         errors["agreement"] = str(exc)
-    return ""
+        return ""
 
 
 @router.post("/agreements")
