@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
@@ -32,17 +32,6 @@ class ReportOut(BaseModel):
     checkpoint_size: int
     published_at: dt.datetime
     files: list[str]
-
-
-class AlertOut(BaseModel):
-    index: int
-    at: dt.datetime
-    alert: str
-    key: str | None
-    summary: str
-    request: str | None
-    requester: str | None
-    data: dict[str, Any]
 
 
 class AuditEntryOut(BaseModel):
@@ -84,8 +73,8 @@ def get_report_file(report_id: str, name: str, ctx: Ctx) -> Response:
 @router.get("/v1/staff/alerts", summary="Oversight alerts, newest first (auditors, admins)")
 def list_alerts(
     ctx: Ctx, actor: StaffAuth, limit: Annotated[int, Query(ge=1, le=1000)] = 200
-) -> list[AlertOut]:
-    return [AlertOut(**vars(a)) for a in oversight.list_alerts(ctx, actor=actor, limit=limit)]
+) -> list[oversight.AlertView]:
+    return oversight.list_alerts(ctx, actor=actor, limit=limit)
 
 
 @router.get("/v1/audit/requests", summary="Every request (auditors; logged)")
