@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +16,8 @@ from custos.api.app import create_app
 from custos.domain.disclosure import RequesterKind
 from custos.domain.principals import StaffPrincipal
 from custos.domain.roles import Role
-from custos.workflow import accounts, documents
+from custos.ledger import generate_key
+from custos.workflow import accounts, documents, ledger
 from custos.workflow.context import Context
 from custos.workflow.intake import RequestInput
 
@@ -72,6 +74,15 @@ def build_world(ctx: Context) -> World:
     with ctx.transaction() as s:
         records.load(s, records.demo_records())
     return world
+
+
+def give_ledger_key(ctx: Context, directory: Path) -> str:
+    """Configure an agency key (the ledger's signer key file); returns its verifier key."""
+    signer, verifier = generate_key(ctx.settings.ledger_origin)
+    path = directory / "ledger.key"
+    ledger.write_key_file(path, [signer])
+    ctx.settings = ctx.settings.model_copy(update={"ledger_key_path": path})
+    return verifier
 
 
 @pytest.fixture

@@ -12,13 +12,14 @@ from custos.workflow import documents, releases, requests
 from custos.workflow.context import Context
 from custos.workflow.intake import RequestInput
 from tests.conftest import Clock
-from tests.integration.conftest import World, build_world, fleeing_felon, ice_subpoena
-from tests.integration.release.conftest import (
-    approve,
-    approved_bulk,
+from tests.integration.conftest import (
+    World,
+    build_world,
+    fleeing_felon,
     give_ledger_key,
-    requester,
+    ice_subpoena,
 )
+from tests.integration.release.conftest import approve, approved_bulk, requester
 
 
 @dataclass

@@ -10,20 +10,10 @@ import pytest
 from custos.domain.disclosure import Purpose, RequesterKind
 from custos.domain.principals import RequesterPrincipal
 from custos.domain.programs import FieldRef, Program
-from custos.ledger import generate_key
-from custos.workflow import accounts, documents, ledger, requests
+from custos.workflow import accounts, documents, requests
 from custos.workflow.context import Context
 from custos.workflow.intake import RequestInput
-from tests.integration.conftest import World, build_world, fleeing_felon
-
-
-def give_ledger_key(ctx: Context, directory: Path) -> str:
-    """Configure an agency key (the ledger's signer key file); returns its verifier key."""
-    signer, verifier = generate_key(ctx.settings.ledger_origin)
-    path = directory / "ledger.key"
-    ledger.write_key_file(path, [signer])
-    ctx.settings = ctx.settings.model_copy(update={"ledger_key_path": path})
-    return verifier
+from tests.integration.conftest import World, build_world, fleeing_felon, give_ledger_key
 
 
 @pytest.fixture

@@ -75,7 +75,7 @@ def _check(settings: Settings, request_id: str) -> str:
 
 @pytest.mark.slow
 def test_sigkill_during_bulk_releases(sqlite_ctx: Context, tmp_path: Path, clock: Clock) -> None:
-    from tests.integration.release.conftest import give_ledger_key
+    from tests.integration.conftest import give_ledger_key
 
     ctx = sqlite_ctx
     give_ledger_key(ctx, tmp_path)

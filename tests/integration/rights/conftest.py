@@ -12,21 +12,15 @@ from fastapi.testclient import TestClient
 from custos import ledger
 from custos.domain.events import Event, EventTag
 from custos.domain.pseudonyms import pseudonym
-from custos.ledger import generate_key
-from custos.workflow import ledger as ledger_service
 from custos.workflow import rights
 from custos.workflow.context import Context
-from tests.integration.conftest import World, bearer, build_world, staff_token
+from tests.integration.conftest import World, bearer, build_world, give_ledger_key, staff_token
 
 
 @pytest.fixture
 def verifier(ctx: Context, tmp_path: Path) -> str:
     """The ledger's signer key is configured; returns its verifier key."""
-    signer, verifier = generate_key(ctx.settings.ledger_origin)
-    path = tmp_path / "ledger.key"
-    ledger_service.write_key_file(path, [signer])
-    ctx.settings = ctx.settings.model_copy(update={"ledger_key_path": path})
-    return verifier
+    return give_ledger_key(ctx, tmp_path)
 
 
 @pytest.fixture

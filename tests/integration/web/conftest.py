@@ -12,11 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from custos.api.app import create_app
-from custos.ledger import generate_key
-from custos.workflow import ledger as ledger_service
 from custos.workflow import rights
 from custos.workflow.context import Context
-from tests.integration.conftest import PASSWORD, World, build_world
+from tests.integration.conftest import PASSWORD, World, build_world, give_ledger_key
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -24,10 +22,7 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 @pytest.fixture
 def world(ctx: Context, tmp_path: Path) -> World:
     """The shared world, with a ledger key so releases can be built."""
-    signer, _ = generate_key(ctx.settings.ledger_origin)
-    key = tmp_path / "ledger.key"
-    ledger_service.write_key_file(key, [signer])
-    ctx.settings = ctx.settings.model_copy(update={"ledger_key_path": key})
+    give_ledger_key(ctx, tmp_path)
     return build_world(ctx)
 
 
