@@ -15,16 +15,10 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-import jinja2
+from custos.templating import environment
 
 _TEMPLATES = Path(__file__).parent / "templates"
-_env = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(_TEMPLATES),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+_env = environment(_TEMPLATES)
 
 _COLOURS = ("#1f5f99", "#c2571a", "#3d8a4a")
 _WIDTH = 640

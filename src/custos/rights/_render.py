@@ -11,9 +11,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
 from custos.domain.errors import FieldProblem, InvalidInputError
+from custos.templating import environment
 
 _TEMPLATES = Path(__file__).parent / "templates"
 
@@ -30,13 +29,7 @@ class NoticeKind(StrEnum):
 
 LANGUAGES = ("en", "es")
 
-_env = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(_TEMPLATES),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+_env = environment(_TEMPLATES)
 
 
 def check_language(language: str) -> str:
