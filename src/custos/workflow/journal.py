@@ -1,0 +1,51 @@
+"""The one way a service records what it did: an event appended to the ledger.
+
+Every service calls `record` (one event) or `record_all` (many, in order) inside the same
+transaction as the state change it describes, so the two commit together or not at all
+(DESIGN: "no state change without its log entry"). Nothing else in `workflow` calls
+`ledger.append`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from custos import ledger
+from custos.domain.events import Event, EventTag
+from custos.workflow.context import Context
+
+
+def event(
+    ctx: Context, tag: EventTag, actor: str, *, request_id: str | None = None, **data: Any
+) -> Event:
+    """An event stamped with the context's clock (for `record_all`)."""
+    return Event(tag=tag, at=ctx.now(), actor=actor, request_id=request_id, data=data)
+
+
+def record(
+    ctx: Context,
+    session: Session,
+    tag: EventTag,
+    actor: str,
+    *,
+    request_id: str | None = None,
+    subject_ref: str | None = None,
+    **data: Any,
+) -> int:
+    """Append one event in the caller's transaction; returns its ledger index.
+
+    `subject_ref` is the keyed pseudonym of the person the event is about, if any; it lets
+    the person's accounting find the entry.
+    """
+    made = event(ctx, tag, actor, request_id=request_id, **data)
+    return ledger.append(session, [made], subject_refs=[subject_ref])[0]
+
+
+def record_all(
+    session: Session, events: Sequence[Event], *, subject_refs: Sequence[str | None] | None = None
+) -> list[int]:
+    """Append several events in order (a release's accounting entries); returns their indices."""
+    return ledger.append(session, events, subject_refs=subject_refs)
