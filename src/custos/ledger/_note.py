@@ -347,3 +347,11 @@ def sign_note(*, text: str, signer_key: str) -> str:
 def sign_note_with(*, text: str, signer_keys: list[str]) -> str:
     """Sign `text` with several keys in order: used while a log's key is being rotated."""
     return _sign(text, [], signer_keys, None)
+
+
+def signature_lines(*, text: str, signer_keys: list[str], timestamp: int | None = None) -> str:
+    """Only the signature lines `signer_keys` add to `text` (a witness's `add-checkpoint` answer).
+
+    Cosigner keys (0x04) sign with `timestamp`, as in `add_signatures`.
+    """
+    return _sign(text, [], signer_keys, timestamp)[len(text) + 1 :]

@@ -5,6 +5,7 @@ An export is a directory of plain files, so another implementation can check it:
 - `entries.jsonl` — line i is entry i, exactly its RFC 8785 bytes (canonical JSON never holds
   a raw newline, so the line break is unambiguous);
 - `leaves.bin` — the log's leaf hashes, 32 bytes each, in order (as published to the public);
+  checked: it must hold exactly the entries' leaf hashes;
 - `checkpoints.jsonl` — one JSON object a line, in increasing tree size:
   `{"note": <signed checkpoint with cosignatures>, "consistency": [<base64 hash>, …]}`, where
   `consistency` proves the checkpoint extends the previous one (RFC 9162 §2.1.4);
@@ -20,7 +21,7 @@ import hashlib
 import itertools
 import json
 import multiprocessing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -61,6 +62,8 @@ class VerifyReport:
     entries: int
     verified_size: int
     checkpoints: tuple[VerifiedCheckpoint, ...]
+    #: The checkpoint the export was pinned to (`trusted_checkpoint`), when one was given.
+    trusted: VerifiedCheckpoint | None = None
 
 
 def read_entries(path: Path, *, block: int = 1 << 24) -> Iterator[list[bytes]]:
@@ -75,62 +78,88 @@ def read_entries(path: Path, *, block: int = 1 << 24) -> Iterator[list[bytes]]:
             yield [rest]
 
 
-def _load_checkpoints(  # noqa: C901 - numbered steps of one check
+def open_checkpoint(
+    note: str,
+    *,
+    verifier_keys: list[str],
+    witness_keys: Sequence[str] = (),
+    min_witnesses: int = 0,
+    label: str = "the checkpoint",
+) -> VerifiedCheckpoint:
+    """Check a checkpoint's log signature and its witness quorum; raises `VerificationError`."""
+    try:
+        opened = open_note_full(note=note, verifier_keys=verifier_keys)
+        checkpoint = Checkpoint.parse(opened.text)
+    except (NoteError, CheckpointError) as exc:
+        raise VerificationError(f"{label}: {exc}") from None
+    # Cosignatures: count the trusted witnesses that cosigned this exact note text.
+    witnesses: tuple[str, ...] = ()
+    if witness_keys:
+        try:
+            cosigned = open_note_full(note=note, verifier_keys=list(witness_keys))
+            witnesses = tuple(name for name, _, _ in cosigned.cosigned_at)
+        except NoteError as exc:
+            if "no verifiable" not in str(exc):
+                raise VerificationError(f"{label}: {exc}") from None
+    if len(witnesses) < min_witnesses:
+        raise VerificationError(
+            f"{label} (size {checkpoint.size}) has {len(witnesses)} witness "
+            f"cosignatures, {min_witnesses} required"
+        )
+    return VerifiedCheckpoint(checkpoint=checkpoint, witnesses=witnesses)
+
+
+def _load_checkpoints(
     path: Path, verifier_keys: list[str], witness_keys: list[str], min_witnesses: int
 ) -> list[VerifiedCheckpoint]:
-    # 1. Every checkpoint must be signed by a trusted log key and be well formed.
     out: list[VerifiedCheckpoint] = []
     previous: Checkpoint | None = None
     lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
     if not lines:
         raise VerificationError("the export holds no checkpoint")
     for number, line in enumerate(lines, start=1):
+        # 1. Every checkpoint is signed by a trusted log key, well formed, and cosigned by
+        #    enough trusted witnesses.
         try:
             record = json.loads(line)
             note = record["note"]
             proof = [base64.b64decode(h, validate=True) for h in record.get("consistency", [])]
-            opened = open_note_full(note=note, verifier_keys=verifier_keys)
-            checkpoint = Checkpoint.parse(opened.text)
-        except (NoteError, CheckpointError) as exc:
-            raise VerificationError(f"checkpoint {number}: {exc}") from None
         except (ValueError, KeyError, TypeError):
             raise VerificationError(f"checkpoint {number}: not a checkpoint record") from None
-        # 2. Cosignatures: count the trusted witnesses that cosigned this exact note text.
-        witnesses: tuple[str, ...] = ()
-        if witness_keys:
-            try:
-                cosigned = open_note_full(note=note, verifier_keys=witness_keys)
-                witnesses = tuple(name for name, _, _ in cosigned.cosigned_at)
-            except NoteError as exc:
-                if "no verifiable" not in str(exc):
-                    raise VerificationError(f"checkpoint {number}: {exc}") from None
-        if len(witnesses) < min_witnesses:
-            raise VerificationError(
-                f"checkpoint {number} (size {checkpoint.size}) has {len(witnesses)} witness "
-                f"cosignatures, {min_witnesses} required"
-            )
-        # 3. Each checkpoint must extend the previous one (RFC 9162 §2.1.4.2).
+        verified = open_checkpoint(
+            note,
+            verifier_keys=verifier_keys,
+            witness_keys=witness_keys,
+            min_witnesses=min_witnesses,
+            label=f"checkpoint {number}",
+        )
+        checkpoint = verified.checkpoint
+        # 2. Each checkpoint must extend the previous one (RFC 9162 §2.1.4.2).
         if previous is not None:
-            if checkpoint.origin != previous.origin:
-                raise VerificationError(f"checkpoint {number} names another log")
-            if checkpoint.size <= previous.size:
-                raise VerificationError(f"checkpoint {number} does not grow the log")
-            try:
-                verify_consistency(
-                    size1=previous.size,
-                    size2=checkpoint.size,
-                    proof=proof,
-                    root1=previous.root,
-                    root2=checkpoint.root,
-                )
-            except ProofError as exc:
-                raise VerificationError(
-                    f"checkpoint {number} (size {checkpoint.size}) is not consistent with "
-                    f"size {previous.size}: {exc}"
-                ) from None
-        out.append(VerifiedCheckpoint(checkpoint=checkpoint, witnesses=witnesses))
+            _check_extends(number, previous, checkpoint, proof)
+        out.append(verified)
         previous = checkpoint
     return out
+
+
+def _check_extends(number: int, previous: Checkpoint, checkpoint: Checkpoint, proof: list[bytes]) -> None:
+    if checkpoint.origin != previous.origin:
+        raise VerificationError(f"checkpoint {number} names another log")
+    if checkpoint.size <= previous.size:
+        raise VerificationError(f"checkpoint {number} does not grow the log")
+    try:
+        verify_consistency(
+            size1=previous.size,
+            size2=checkpoint.size,
+            proof=proof,
+            root1=previous.root,
+            root2=checkpoint.root,
+        )
+    except ProofError as exc:
+        raise VerificationError(
+            f"checkpoint {number} (size {checkpoint.size}) is not consistent with "
+            f"size {previous.size}: {exc}"
+        ) from None
 
 
 def _roots_at(leaves: Iterator[list[bytes]], sizes: list[int]) -> Iterator[tuple[int, bytes]]:
@@ -186,6 +215,8 @@ class _Range:
     stop: int = 0
     #: The checkpoint sizes that fall inside the range, where a root is checked.
     cuts: tuple[int, ...] = ()
+    #: The export's `leaves.bin`, compared with the entries' leaf hashes ("" when absent).
+    leaves: str = ""
 
 
 def _split(path: Path, task_bytes: int) -> list[_Range]:
@@ -219,9 +250,10 @@ def _count_range(task: _Range) -> int:
     return data.count(b"\n") + (0 if not data or data.endswith(b"\n") else 1)
 
 
-def _hash_range(task: _Range) -> list[list[tuple[int, bytes]]]:
+def _hash_range(task: _Range) -> tuple[list[list[tuple[int, bytes]]], int | None]:
     """The (level, hash) perfect nodes covering the range's leaves below `task.stop`, as one
-    list per segment between its cuts: `len(task.cuts) + 1` lists, left to right."""
+    list per segment between its cuts (`len(task.cuts) + 1` lists, left to right); and the
+    index of the first of those leaves that `leaves.bin` records differently, if any."""
     data = _read(task)
     lines = data.split(b"\n")
     if data.endswith(b"\n"):
@@ -235,7 +267,21 @@ def _hash_range(task: _Range) -> list[list[tuple[int, bytes]]]:
             offset = (index << level) - task.first
             nodes.append((level, perfect_root(leaves[offset : offset + (1 << level)])))
         segments.append(nodes)
-    return segments
+    return segments, _first_recorded_difference(task, leaves)
+
+
+def _first_recorded_difference(task: _Range, leaves: list[bytes]) -> int | None:
+    if not task.leaves or not leaves:
+        return None
+    with Path(task.leaves).open("rb") as f:
+        f.seek(task.first * HASH_SIZE)
+        recorded = f.read(len(leaves) * HASH_SIZE)
+    if recorded == b"".join(leaves):
+        return None
+    for i, leaf in enumerate(leaves):
+        if recorded[i * HASH_SIZE : (i + 1) * HASH_SIZE] != leaf:
+            return task.first + i
+    return task.first + len(leaves)  # pragma: no cover - unequal bytes differ somewhere
 
 
 @contextlib.contextmanager
@@ -257,7 +303,7 @@ def _mapper(workers: int, tasks: int) -> Iterator[Callable[..., Iterator[Any]]]:
         pool.shutdown(cancel_futures=True)
 
 
-def verify_export(
+def verify_export(  # noqa: PLR0913 - keyword-only options of one check
     directory: Path,
     *,
     verifier_keys: list[str],
@@ -265,13 +311,20 @@ def verify_export(
     min_witnesses: int = 0,
     workers: int = 1,
     task_bytes: int = TASK_BYTES,
+    trusted_checkpoint: str | None = None,
+    allow_unsigned_tail: bool = False,
 ) -> VerifyReport:
     """Check an export offline; raises `VerificationError` naming the first bad entry.
 
     1. Every checkpoint is signed by a trusted key and extends the previous one.
-    2. The entries, hashed as RFC 9162 leaves, give each checkpoint's root.
+    2. The entries, hashed as RFC 9162 leaves, give each checkpoint's root — and the root of
+       `trusted_checkpoint` (a signed note obtained elsewhere: from a witness, the log's
+       `/checkpoint`, an earlier run), so an export cut short before it, or a different
+       history, fails.
     3. On a mismatch, the recorded leaf hashes are tried: if they give the roots, they are
        authentic and the first entry that does not hash to its leaf is the first bad entry.
+    4. Entries past the last signed checkpoint fail unless `allow_unsigned_tail`; `leaves.bin`
+       must hold exactly the entries' leaf hashes.
 
     `workers` > 1 hashes the entries in that many processes; the result is the same, and a
     large export verifies in about 1/workers of the time.
@@ -281,33 +334,75 @@ def verify_export(
     checkpoints = _load_checkpoints(
         directory / CHECKPOINTS, verifier_keys, witness_keys or [], min_witnesses
     )
-    count = _check_entries(directory, checkpoints, workers=workers, task_bytes=task_bytes)
+    pinned = None
+    if trusted_checkpoint is not None:
+        pinned = open_checkpoint(
+            trusted_checkpoint,
+            verifier_keys=verifier_keys,
+            witness_keys=witness_keys or [],
+            min_witnesses=min_witnesses,
+            label="the trusted checkpoint",
+        )
+    cuts = _cuts(checkpoints, pinned)
+    count = _check_entries(directory, cuts, workers=workers, task_bytes=task_bytes)
+    signed = max(cuts)
+    if count > signed and not allow_unsigned_tail:
+        raise VerificationError(
+            f"entries {signed} to {count - 1} are covered by no signed checkpoint",
+            first_bad_entry=signed,
+        )
     return VerifyReport(
-        entries=count, verified_size=checkpoints[-1].checkpoint.size, checkpoints=tuple(checkpoints)
+        entries=count, verified_size=signed, checkpoints=tuple(checkpoints), trusted=pinned
     )
 
 
-def _check_entries(
-    directory: Path, checkpoints: list[VerifiedCheckpoint], *, workers: int, task_bytes: int
-) -> int:
-    """Hash the entries into each checkpoint's root; the number of entries in the export."""
-    sizes = [c.checkpoint.size for c in checkpoints]
+def _cuts(
+    checkpoints: list[VerifiedCheckpoint], pinned: VerifiedCheckpoint | None
+) -> dict[int, bytes]:
+    """Every tree size whose root the entries must give, with that root."""
     roots = {c.checkpoint.size: c.checkpoint.root for c in checkpoints}
+    if pinned is not None:
+        trusted = pinned.checkpoint
+        if trusted.origin != checkpoints[-1].checkpoint.origin:
+            raise VerificationError("the trusted checkpoint names another log")
+        if roots.setdefault(trusted.size, trusted.root) != trusted.root:
+            raise VerificationError(
+                f"the trusted checkpoint and the export's checkpoint of size {trusted.size} "
+                "have different roots: the log is forked"
+            )
+    if 0 in roots and roots[0] != EMPTY_ROOT:
+        raise VerificationError("a checkpoint of size 0 is not the root of the empty log")
+    return dict(sorted(roots.items()))
+
+
+def _check_entries(
+    directory: Path, roots: dict[int, bytes], *, workers: int, task_bytes: int
+) -> int:
+    """Hash the entries into each root of `roots`; the number of entries in the export."""
+    sizes = list(roots)
     entries = directory / ENTRIES
     if not entries.exists():
         raise VerificationError("the export holds no entries file")
-    if sizes[0] == 0 and roots[0] != EMPTY_ROOT:
-        raise VerificationError("checkpoint 1 (size 0) is not the root of the empty log")
+    leaves = directory / LEAVES
     ranges = _split(entries, task_bytes)
+    recorded: list[int] = []
     with _mapper(workers, len(ranges)) as mapped:
         count, placed = 0, []
         for task, n in zip(ranges, mapped(_count_range, ranges), strict=True):
             cuts = tuple(s for s in sizes if count < s <= min(count + n, sizes[-1]))
-            placed.append(replace(task, first=count, stop=sizes[-1], cuts=cuts))
+            placed.append(
+                replace(
+                    task,
+                    first=count,
+                    stop=sizes[-1],
+                    cuts=cuts,
+                    leaves=str(leaves) if leaves.exists() else "",
+                )
+            )
             count += n
         hashed = [task for task in placed if task.first < sizes[-1]]
         previous, failed = 0, None
-        for size, root in _merged_roots(hashed, mapped(_hash_range, hashed)):
+        for size, root in _merged_roots(hashed, mapped(_hash_range, hashed), recorded):
             if root != roots[size]:
                 failed = size
                 break
@@ -316,19 +411,41 @@ def _check_entries(
         raise _locate(directory, previous, failed, roots)
     if previous != sizes[-1]:
         raise VerificationError(
-            f"the export has {count} entries; checkpoints cover {sizes[-1]}",
+            f"the export has {count} entries; signed checkpoints cover {sizes[-1]}",
             first_bad_entry=count,
         )
-    # Entries past the last checkpoint are not yet signed: counted, not checked.
+    _check_recorded(leaves, count, recorded)
     return count
 
 
+def _check_recorded(leaves: Path, count: int, differences: list[int]) -> None:
+    """`leaves.bin` must hold exactly one leaf hash per entry, equal to the entry's."""
+    if not leaves.exists():
+        raise VerificationError(f"the export holds no {LEAVES}")
+    if differences:
+        first = min(differences)
+        raise VerificationError(
+            f"{LEAVES} records another leaf hash for entry {first}", first_bad_entry=first
+        )
+    recorded = leaves.stat().st_size
+    if recorded != count * HASH_SIZE:
+        raise VerificationError(
+            f"{LEAVES} holds {recorded} bytes, not {count} leaf hashes",
+            first_bad_entry=min(count, recorded // HASH_SIZE),
+        )
+
+
 def _merged_roots(
-    tasks: list[_Range], hashed: Iterator[list[list[tuple[int, bytes]]]]
+    tasks: list[_Range],
+    hashed: Iterator[tuple[list[list[tuple[int, bytes]]], int | None]],
+    differences: list[int],
 ) -> Iterator[tuple[int, bytes]]:
-    """(size, root) at each cut, merging the ranges' perfect nodes in log order."""
+    """(size, root) at each cut, merging the ranges' perfect nodes in log order; collects the
+    ranges' first differences from `leaves.bin` in `differences`."""
     tree = CompactRange()
-    for task, segments in zip(tasks, hashed, strict=True):
+    for task, (segments, difference) in zip(tasks, hashed, strict=True):
+        if difference is not None:
+            differences.append(difference)
         for i, nodes in enumerate(segments):
             for level, node in nodes:
                 tree.push(level, node)

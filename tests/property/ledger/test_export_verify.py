@@ -73,7 +73,14 @@ def test_any_cut_into_ranges_verifies_the_same(
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         write_export(directory, entries, sizes, newline=newline)
-        report = verify_export(directory, verifier_keys=[VERIFIER], task_bytes=task_bytes)
+        # Entries past the last checkpoint are refused unless the caller allows them.
+        if sizes[-1] < len(entries):
+            with pytest.raises(VerificationError) as caught:
+                verify_export(directory, verifier_keys=[VERIFIER], task_bytes=task_bytes)
+            assert caught.value.first_bad_entry == sizes[-1]
+        report = verify_export(
+            directory, verifier_keys=[VERIFIER], task_bytes=task_bytes, allow_unsigned_tail=True
+        )
     assert (report.entries, report.verified_size) == (len(entries), sizes[-1])
     assert [c.checkpoint.size for c in report.checkpoints] == sizes
 
