@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -18,6 +20,16 @@ from custos.domain.errors import CustosError
 DEMO_PSEUDONYM_SECRET = "custos-demo-pseudonym-secret-not-for-production"  # noqa: S105  # nosec B105  (public by design)
 #: HMAC keys shorter than this are refused.
 MIN_SECRET_BYTES = 16
+#: Where the log is served unless configured (and so, its origin line).
+DEFAULT_LEDGER_URL = "https://custos.example.gov/ledger"
+
+
+def origin_of(url: str) -> str:
+    """A log's origin line from its URL prefix: no scheme, no trailing slashes (tlog-tiles)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("CUSTOS_LEDGER_URL must be an http or https URL")
+    return (parts.netloc + parts.path).rstrip("/")
 
 
 #: `CUSTOS_*` variables that are not settings: the test suite's database, the CLI's password.
@@ -49,12 +61,18 @@ class Settings(BaseSettings):
     policies_dir: Path = Path("./policies")
     #: The policy pack in force.
     active_pack: str = "missouri-dss"
-    #: The log's origin line in checkpoints (C2SP checkpoint), e.g. the agency's domain + "/custos".
-    ledger_origin: str = "custos.example.gov/ledger"
+    #: The public URL prefix of the log (C2SP tlog-tiles): `<prefix>/checkpoint` and
+    #: `<prefix>/tile/…` are served at this URL's path.
+    ledger_url: str = DEFAULT_LEDGER_URL
+    #: The log's origin line in checkpoints (C2SP checkpoint); by default `ledger_url` without
+    #: its scheme and trailing slashes, as tlog-tiles recommends.
+    ledger_origin: str = ""
     #: Path to the ledger's signer key (signed-note format); created in demo mode when missing.
     ledger_key_path: Path | None = None
     #: Seconds between automatic checkpoints while serving.
     checkpoint_interval_seconds: int = Field(default=60, ge=1)
+    #: Seconds the log waits for a witness to answer an `add-checkpoint` (C2SP tlog-witness).
+    witness_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     #: Seconds between rounds of upkeep while serving (retention deadlines, purge, alerts).
     housekeeping_interval_seconds: int = Field(default=3600, ge=60)
     #: Days a release's internal ciphertext is kept after delivery before it is purged.
@@ -63,6 +81,15 @@ class Settings(BaseSettings):
     token_lifetime_days: int = Field(default=90, ge=1, le=3650)
     #: Largest legal document accepted on upload, in bytes.
     max_document_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_origin(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            origin = origin_of(data.get("ledger_url", DEFAULT_LEDGER_URL))  # validates the URL
+            if not data.get("ledger_origin"):
+                data = {**data, "ledger_origin": origin}
+        return data
 
     @model_validator(mode="after")
     def _secret_rules(self) -> Settings:
@@ -89,6 +116,11 @@ class Settings(BaseSettings):
         if self.demo:
             return DEMO_PSEUDONYM_SECRET.encode()
         raise ConfigurationError("CUSTOS_PSEUDONYM_SECRET is required outside demo mode")
+
+    @property
+    def ledger_path(self) -> str:
+        """The URL path the log's tiles and checkpoint are served under ("" for the root)."""
+        return urlsplit(self.ledger_url).path.rstrip("/")
 
     @property
     def is_sqlite(self) -> bool:

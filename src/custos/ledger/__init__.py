@@ -24,6 +24,11 @@ lines, which the log stores and serves with the checkpoint.
 §2.1.4.2 step by step; `sign_note` / `open_note` follow C2SP signed-note and reproduce the Go
 reference byte for byte; `verify_export` checks an export offline and names the first bad entry.
 
+*Ecosystem.* The log is readable as C2SP tlog-tiles (`_tlog`: tile paths, entry bundles;
+stored tiles' bottom rows are the spec's tiles) and witnessed over C2SP tlog-witness
+(`_tlog_witness`: the `add-checkpoint` request and a witness that answers it, cosigning with
+cosignature/v1). See `docs/log.md`.
+
 *Imports.* The storage half (`append`, `leaf_hash`, `TileStore`, `integrate`, `tree_state`) is
 loaded on first use, so a verifier that imports only the pure half does not pay for the
 database layer — nor do the worker processes of a parallel verification.
@@ -39,6 +44,7 @@ from custos.ledger._checkpoint import Checkpoint
 from custos.ledger._errors import CheckpointError, NoteError, ProofError, VerificationError
 from custos.ledger._merkle import (
     EMPTY_ROOT,
+    HASH_SIZE,
     CompactRange,
     MemoryTree,
     NodeSource,
@@ -51,6 +57,7 @@ from custos.ledger._merkle import (
     verify_inclusion,
 )
 from custos.ledger._note import (
+    ALG_COSIGNATURE_V1,
     OpenedNote,
     SignerKey,
     VerifierKey,
@@ -58,19 +65,62 @@ from custos.ledger._note import (
     generate_key,
     open_note,
     open_note_full,
+    parse_note,
     sign_note,
     sign_note_with,
+    signature_lines,
+)
+from custos.ledger._tlog import (
+    TilePathError,
+    TileRef,
+    decode_bundle,
+    encode_bundle,
+    encode_index,
+    parse_tile_path,
+    tile_covers,
+    tiles_for_size,
+)
+from custos.ledger._tlog_witness import (
+    SIZE_MEDIA_TYPE,
+    AddCheckpoint,
+    Cosigner,
+    CosignerState,
+    MemoryCosignerState,
+    Witnessed,
+    WitnessReply,
+    WitnessRequestError,
+    parse_size_body,
+    post_add_checkpoint,
+)
+from custos.ledger._verify import (
+    CHECKPOINTS,
+    ENTRIES,
+    KEYS,
+    LEAVES,
+    VerifiedCheckpoint,
+    VerifyReport,
+    open_checkpoint,
+    verify_export,
+)
+from custos.ledger._witness import (
+    CheckpointRefusedError,
+    HttpLogClient,
+    MemoryWitnessMemory,
+    Seen,
+    Witness,
+    WitnessMemory,
 )
 
 if TYPE_CHECKING:
     from custos.ledger._log import append, leaf_hash
-    from custos.ledger._tiles import TileStore, integrate, tree_state
+    from custos.ledger._tiles import TileStore, integrate, leaf_index, tree_state
 
 _STORAGE = {
     "append": "custos.ledger._log",
     "leaf_hash": "custos.ledger._log",
     "TileStore": "custos.ledger._tiles",
     "integrate": "custos.ledger._tiles",
+    "leaf_index": "custos.ledger._tiles",
     "tree_state": "custos.ledger._tiles",
 }
 
@@ -85,35 +135,72 @@ def __getattr__(name: str) -> Any:  # PEP 562: the storage half, loaded on first
 
 
 __all__ = [
+    "ALG_COSIGNATURE_V1",
+    "CHECKPOINTS",
     "EMPTY_ROOT",
+    "ENTRIES",
+    "HASH_SIZE",
+    "KEYS",
+    "LEAVES",
+    "SIZE_MEDIA_TYPE",
+    "AddCheckpoint",
     "Checkpoint",
     "CheckpointError",
+    "CheckpointRefusedError",
     "CompactRange",
+    "Cosigner",
+    "CosignerState",
+    "HttpLogClient",
+    "MemoryCosignerState",
     "MemoryTree",
+    "MemoryWitnessMemory",
     "NodeSource",
     "NoteError",
     "OpenedNote",
     "ProofError",
+    "Seen",
     "SignerKey",
+    "TilePathError",
+    "TileRef",
     "TileStore",
     "VerificationError",
+    "VerifiedCheckpoint",
     "VerifierKey",
+    "VerifyReport",
+    "Witness",
+    "WitnessMemory",
+    "WitnessReply",
+    "WitnessRequestError",
+    "Witnessed",
     "add_signatures",
     "append",
     "canonical",
     "consistency_proof",
+    "decode_bundle",
+    "encode_bundle",
+    "encode_index",
     "generate_key",
     "hash_children",
     "hash_leaf",
     "inclusion_proof",
     "integrate",
     "leaf_hash",
+    "leaf_index",
+    "open_checkpoint",
     "open_note",
     "open_note_full",
+    "parse_note",
+    "parse_size_body",
+    "parse_tile_path",
+    "post_add_checkpoint",
     "root_hash",
     "sign_note",
     "sign_note_with",
+    "signature_lines",
+    "tile_covers",
+    "tiles_for_size",
     "tree_state",
     "verify_consistency",
+    "verify_export",
     "verify_inclusion",
 ]

@@ -19,11 +19,9 @@ from sqlalchemy.orm import Session
 
 from custos.domain.errors import IntegrityError
 from custos.ledger._merkle import EMPTY_ROOT, HASH_SIZE, Node, root_hash
-from custos.store.ledger_tables import LedgerTile, LedgerTree
+from custos.ledger._tlog import TILE_HEIGHT, TILE_WIDTH
+from custos.store.ledger_tables import LedgerLeafIndex, LedgerTile, LedgerTree
 from custos.store.tables import LedgerEntry
-
-TILE_HEIGHT = 8
-TILE_WIDTH = 1 << TILE_HEIGHT
 
 #: Arbitrary constant naming the integration lock on PostgreSQL (appends use another one).
 _PG_INTEGRATE_LOCK = 0x637573746F74
@@ -143,6 +141,22 @@ class TileStore:
             if self._shared is not None and width == TILE_WIDTH:
                 self._shared.put((lv, ix), bytes(blob))
 
+    def tile(self, tile_level: int, index: int) -> tuple[int, bytes]:
+        """A stored tile: (width, blob of all its rows); `KeyError` when not stored."""
+        self._fetch({(tile_level, index)})
+        found = self._local.get((tile_level, index))
+        if found is None:
+            raise KeyError((tile_level, index))
+        return found
+
+    def bottom_row(self, tile_level: int, index: int, width: int) -> bytes:
+        """The first `width` hashes of a tile's bottom row: the C2SP tile `tile/<L>/<N>` (or
+        its `.p/<W>` partial form). `KeyError` when the stored tile is narrower."""
+        stored, blob = self.tile(tile_level, index)
+        if stored < width:
+            raise KeyError((tile_level, index, width))
+        return blob[: width * HASH_SIZE]
+
     def nodes(self, wanted: Iterable[Node]) -> dict[Node, bytes]:
         located = {node: node_tile(node) for node in wanted}
         self._fetch({(t[0], t[1]) for t in located.values()})
@@ -164,9 +178,7 @@ def tree_state(session: Session) -> tuple[int, bytes]:
     return row.size, bytes(row.root)
 
 
-def integrate(  # noqa: C901, PLR0912 - numbered steps of one algorithm
-    session: Session, *, now: Any, limit: int = 1 << 18
-) -> tuple[int, bytes]:
+def integrate(session: Session, *, now: Any, limit: int = 1 << 18) -> tuple[int, bytes]:
     """Fold committed entries beyond the integrated size into the tiles; returns (size, root).
 
     Runs inside the caller's transaction, at most `limit` entries at a time (call again until
@@ -189,45 +201,19 @@ def integrate(  # noqa: C901, PLR0912 - numbered steps of one algorithm
         return size, EMPTY_ROOT if state is None else bytes(state.root)
     if rows[0][0] != size or rows[-1][0] != size + len(rows) - 1:
         raise IntegrityError(f"the log has a gap after entry {size - 1}")
-    store = TileStore(session)
+    hashes = [bytes(r[1]) for r in rows]
     # 3. Level by level: extend the partial tile, add new tiles, and pass the roots of tiles
     #    that became full up to the next tile level.
-    tile_level, start, hashes = 0, size, [bytes(r[1]) for r in rows]
+    store = TileStore(session)
+    tile_level, start = 0, size
     while hashes:
-        first = start // TILE_WIDTH
-        have = start % TILE_WIDTH
-        prefix: list[bytes] = []
-        if have:
-            store._fetch({(tile_level, first)})  # noqa: SLF001 - same module family
-            width, blob = store._local[(tile_level, first)]  # noqa: SLF001
-            if width != have:
-                raise IntegrityError(f"tile {tile_level}/{first} has width {width}, not {have}")
-            prefix = [blob[i * HASH_SIZE : (i + 1) * HASH_SIZE] for i in range(have)]
-        combined = prefix + hashes
-        promoted: list[bytes] = []
-        new_tiles: list[dict[str, Any]] = []
-        for n, pos in enumerate(range(0, len(combined), TILE_WIDTH)):
-            row0 = combined[pos : pos + TILE_WIDTH]
-            rows_ = tile_rows(row0)
-            blob = b"".join(b"".join(r) for r in rows_)
-            index = first + n
-            store.remember(tile_level, index, len(row0), blob)
-            if len(row0) == TILE_WIDTH:
-                promoted.append(_sha256(b"\x01" + rows_[-1][0] + rows_[-1][1]).digest())
-            if n == 0 and have:
-                session.execute(
-                    update(LedgerTile)
-                    .where(LedgerTile.level == tile_level, LedgerTile.idx == index)
-                    .values(width=len(row0), hashes=blob)
-                )
-            else:
-                new_tiles.append(
-                    {"level": tile_level, "idx": index, "width": len(row0), "hashes": blob}
-                )
-        if new_tiles:
-            session.execute(insert(LedgerTile), new_tiles)
-        tile_level, start, hashes = tile_level + 1, first, promoted
-    # 4. The new root, from the tiles just written; record the state.
+        hashes = _integrate_level(session, store, tile_level, start, hashes)
+        tile_level, start = tile_level + 1, start // TILE_WIDTH
+    # 4. Index the new leaf hashes; the new root, from the tiles just written; the state.
+    session.execute(
+        insert(LedgerLeafIndex),
+        [{"idx": size + i, "prefix": leaf_prefix(h)} for i, h in enumerate(r[1] for r in rows)],
+    )
     new_size = size + len(rows)
     root = root_hash(store, new_size)
     if state is None:
@@ -236,3 +222,61 @@ def integrate(  # noqa: C901, PLR0912 - numbered steps of one algorithm
         state.size, state.root, state.updated_at = new_size, root, now
     session.flush()
     return new_size, root
+
+
+def _integrate_level(
+    session: Session, store: TileStore, tile_level: int, start: int, hashes: list[bytes]
+) -> list[bytes]:
+    """Add `hashes` (nodes at tile level `tile_level`, from position `start` on) to the
+    tiles; returns the roots of the tiles that became full, for the level above."""
+    first, have = divmod(start, TILE_WIDTH)
+    prefix: list[bytes] = []
+    if have:
+        width, blob = store.tile(tile_level, first)
+        if width != have:
+            raise IntegrityError(f"tile {tile_level}/{first} has width {width}, not {have}")
+        prefix = [blob[i * HASH_SIZE : (i + 1) * HASH_SIZE] for i in range(have)]
+    combined = prefix + hashes
+    promoted: list[bytes] = []
+    new_tiles: list[dict[str, Any]] = []
+    for n, pos in enumerate(range(0, len(combined), TILE_WIDTH)):
+        row0 = combined[pos : pos + TILE_WIDTH]
+        rows = tile_rows(row0)
+        blob = b"".join(b"".join(r) for r in rows)
+        index = first + n
+        store.remember(tile_level, index, len(row0), blob)
+        if len(row0) == TILE_WIDTH:
+            promoted.append(_sha256(b"\x01" + rows[-1][0] + rows[-1][1]).digest())
+        if n == 0 and have:
+            session.execute(
+                update(LedgerTile)
+                .where(LedgerTile.level == tile_level, LedgerTile.idx == index)
+                .values(width=len(row0), hashes=blob)
+            )
+        else:
+            new_tiles.append(
+                {"level": tile_level, "idx": index, "width": len(row0), "hashes": blob}
+            )
+    if new_tiles:
+        session.execute(insert(LedgerTile), new_tiles)
+    return promoted
+
+
+def leaf_prefix(leaf_hash: bytes) -> int:
+    """The indexed part of a leaf hash: its first 8 bytes as a signed 64-bit integer."""
+    return int.from_bytes(leaf_hash[:8], "big", signed=True)
+
+
+def leaf_index(session: Session, leaf_hash: bytes, size: int) -> int | None:
+    """The first entry below `size` whose leaf hash is `leaf_hash`, if any."""
+    candidates = session.scalars(
+        select(LedgerLeafIndex.idx)
+        .where(LedgerLeafIndex.prefix == leaf_prefix(leaf_hash), LedgerLeafIndex.idx < size)
+        .order_by(LedgerLeafIndex.idx)
+        .limit(64)
+    ).all()
+    for idx in candidates:
+        stored = session.scalar(select(LedgerEntry.leaf_hash).where(LedgerEntry.idx == idx))
+        if stored is not None and bytes(stored) == leaf_hash:
+            return int(idx)
+    return None

@@ -30,6 +30,8 @@ MAX_BUNDLE_ENTRY = 0xFFFF
 ENTRIES = "entries"
 
 _NUMBER = re.compile(r"(0|[1-9][0-9]*)\Z")
+_ELEMENT = re.compile(r"[0-9]{3}\Z")
+_X_ELEMENT = re.compile(r"x[0-9]{3}\Z")
 
 
 class TilePathError(CheckpointError):
@@ -89,9 +91,7 @@ def parse_tile_path(path: str) -> TileRef:
             raise TilePathError("a tile level is 0 to 63")
         level = int(parts[1])
     digits = parts[2:]
-    if any(len(p) != 4 or p[0] != "x" or not p[1:].isdigit() for p in digits[:-1]) or not (
-        len(digits[-1]) == 3 and digits[-1].isdigit()  # noqa: PLR2004
-    ):
+    if not all(_X_ELEMENT.match(p) for p in digits[:-1]) or not _ELEMENT.match(digits[-1]):
         raise TilePathError("a tile index is written in 3-digit elements")
     index = int("".join(p.removeprefix("x") for p in digits))
     ref = TileRef(level=level, index=index, width=width)

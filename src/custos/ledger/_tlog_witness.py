@@ -17,7 +17,7 @@ and the witness answers with one of the spec's statuses:
 | 400 | malformed request, or old size larger than the checkpoint's |
 | 403 | no signature by a key the witness trusts for that origin |
 | 404 | the origin is not a log the witness follows |
-| 409 | old size is not the size the witness last cosigned (body: that size, `text/x.tlog.size`), or the same size with another root |
+| 409 | old size is not the size last cosigned (body: that size), or same size, other root |
 | 422 | the consistency proof does not verify |
 
 `Cosigner` is the witness side: its check of the old size and its update of the state happen
@@ -31,6 +31,9 @@ from __future__ import annotations
 import base64
 import binascii
 import threading
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
@@ -197,7 +200,9 @@ class Cosigner:
             try:
                 _check(last, request, checkpoint)
             except WitnessRequestError as exc:
-                forked = exc.status == CONFLICT and last is not None and last.size == request.old_size
+                forked = (
+                    exc.status == CONFLICT and last is not None and last.size == request.old_size
+                )
                 if exc.status == UNPROCESSABLE or forked:
                     refused.append((str(exc), last.text if last else ""))
                 raise
@@ -242,3 +247,41 @@ def _check(last: Witnessed | None, request: AddCheckpoint, checkpoint: Checkpoin
             f"size {checkpoint.size} is not consistent with size {known}: {exc}",
             status=UNPROCESSABLE,
         ) from None
+
+
+@dataclass(frozen=True, kw_only=True)
+class WitnessReply:
+    """A witness's answer to `add-checkpoint`: HTTP status, media type and body."""
+
+    status: int
+    content_type: str
+    body: bytes
+
+
+def post_add_checkpoint(url: str, request: AddCheckpoint, *, timeout: float) -> WitnessReply:
+    """POST `request` to `<url>/add-checkpoint` (standard-library HTTP); any status returns.
+
+    Raises `OSError` when the witness cannot be reached.
+    """
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise ValueError("a witness URL must be http or https")
+    req = urllib.request.Request(  # noqa: S310 - scheme checked above
+        url.rstrip("/") + "/add-checkpoint",
+        data=request.encode(),
+        headers={"Content-Type": "text/plain; charset=utf-8"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310  # nosec B310
+            return WitnessReply(
+                status=resp.status,
+                content_type=resp.headers.get("Content-Type", ""),
+                body=resp.read(MAX_REQUEST_BYTES),
+            )
+    except urllib.error.HTTPError as exc:
+        with exc:
+            return WitnessReply(
+                status=exc.code,
+                content_type=exc.headers.get("Content-Type", ""),
+                body=exc.read(MAX_REQUEST_BYTES),
+            )

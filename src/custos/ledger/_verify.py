@@ -142,7 +142,9 @@ def _load_checkpoints(
     return out
 
 
-def _check_extends(number: int, previous: Checkpoint, checkpoint: Checkpoint, proof: list[bytes]) -> None:
+def _check_extends(
+    number: int, previous: Checkpoint, checkpoint: Checkpoint, proof: list[bytes]
+) -> None:
     if checkpoint.origin != previous.origin:
         raise VerificationError(f"checkpoint {number} names another log")
     if checkpoint.size <= previous.size:
@@ -303,7 +305,7 @@ def _mapper(workers: int, tasks: int) -> Iterator[Callable[..., Iterator[Any]]]:
         pool.shutdown(cancel_futures=True)
 
 
-def verify_export(  # noqa: PLR0913 - keyword-only options of one check
+def verify_export(
     directory: Path,
     *,
     verifier_keys: list[str],

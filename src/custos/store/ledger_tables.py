@@ -7,10 +7,12 @@ holds personal data.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from custos.store.base import Base, BigId, blob, utc
+from custos.store.base import Base, BigId, UTCDateTime, blob, utc
 
 
 class LedgerTile(Base):
@@ -55,7 +57,12 @@ class LedgerCheckpoint(Base):
 
 
 class LedgerWitness(Base):
-    """A witness whose cosignatures the log accepts, by its verifier key (alg 0x04)."""
+    """A witness whose cosignatures the log accepts, by its verifier key (alg 0x04).
+
+    With a `url` (its C2SP tlog-witness submission prefix) the log submits every new
+    checkpoint to it; `cosigned_size` is the size it last cosigned (the next request's
+    `old` line) and `last_status` what it answered last.
+    """
 
     __tablename__ = "ledger_witnesses"
 
@@ -64,6 +71,10 @@ class LedgerWitness(Base):
     verifier_key: Mapped[str] = mapped_column(String(400), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     added_at: Mapped[utc]
+    url: Mapped[str | None] = mapped_column(String(400), default=None)
+    cosigned_size: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_status: Mapped[str | None] = mapped_column(String(400), default=None)
+    last_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class LedgerCosignature(Base):
@@ -86,7 +97,9 @@ class LedgerCosignature(Base):
 class WitnessState(Base):
     """A witness's memory: the latest consistent checkpoint it saw of each log (by origin).
 
-    Lives in the witness's own database, never the log's: the witness is independent.
+    Lives in the witness's own database, never the log's: the witness is independent. The
+    `custos witness` server (C2SP tlog-witness) checks and updates a row in one transaction
+    holding the row's lock, so two concurrent `add-checkpoint` calls cannot roll it back.
     """
 
     __tablename__ = "witness_state"
@@ -99,7 +112,12 @@ class WitnessState(Base):
 
 
 class WitnessAlarm(Base):
-    """Evidence a witness kept when it refused a checkpoint: both notes and the proof given."""
+    """Evidence that a checkpoint was refused as inconsistent: both notes and the proof given.
+
+    A witness keeps these in its own database; the log keeps one too when a witness it
+    submits to refuses its checkpoint as inconsistent (409 for the same size, 422), which
+    the oversight alert rules turn into a `witness_inconsistent_checkpoint` alert.
+    """
 
     __tablename__ = "witness_alarms"
 
@@ -110,3 +128,17 @@ class WitnessAlarm(Base):
     offered_note: Mapped[str] = mapped_column(Text)
     proof: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[utc]
+
+
+class LedgerLeafIndex(Base):
+    """Where a leaf hash sits, so a public inclusion proof can be asked for by leaf hash.
+
+    Derived data written by integration: the first 8 bytes of the leaf hash (as a signed
+    64-bit integer, indexed) and the entry's index. A lookup compares the full hash with the
+    entry's. Kept apart from `ledger_entries` so appends do not maintain another index.
+    """
+
+    __tablename__ = "ledger_leaf_index"
+
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    prefix: Mapped[int] = mapped_column(BigInteger, index=True)

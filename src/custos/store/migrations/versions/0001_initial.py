@@ -86,6 +86,15 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_ledger_entries_tag"), ["tag"], unique=False)
 
     op.create_table(
+        "ledger_leaf_index",
+        sa.Column("idx", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("prefix", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("idx", name=op.f("pk_ledger_leaf_index")),
+    )
+    with op.batch_alter_table("ledger_leaf_index", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_ledger_leaf_index_prefix"), ["prefix"], unique=False)
+
+    op.create_table(
         "ledger_tiles",
         sa.Column("level", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("idx", sa.BigInteger(), autoincrement=False, nullable=False),
@@ -113,6 +122,10 @@ def upgrade() -> None:
         sa.Column("verifier_key", sa.String(length=400), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("added_at", custos.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("url", sa.String(length=400), nullable=True),
+        sa.Column("cosigned_size", sa.BigInteger(), nullable=False),
+        sa.Column("last_status", sa.String(length=400), nullable=True),
+        sa.Column("last_attempt_at", custos.store.base.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_witnesses")),
         sa.UniqueConstraint("verifier_key", name=op.f("uq_ledger_witnesses_verifier_key")),
     )
@@ -883,6 +896,10 @@ def downgrade() -> None:
     op.drop_table("ledger_witnesses")
     op.drop_table("ledger_tree")
     op.drop_table("ledger_tiles")
+    with op.batch_alter_table("ledger_leaf_index", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ledger_leaf_index_prefix"))
+
+    op.drop_table("ledger_leaf_index")
     with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ledger_entries_tag"))
         batch_op.drop_index(
