@@ -23,7 +23,7 @@ def _publish_forever(ctx: Context, stop: threading.Event) -> None:
     """Publish checkpoints until stopped; a failed round is logged and retried next round."""
     while not stop.is_set():
         try:
-            ledger_workflow.publish_checkpoint(ctx)
+            ledger_workflow.publish_and_witness(ctx)
         except Exception:  # noqa: BLE001  (a background loop must outlive one bad round)
             _log.exception("publishing a checkpoint failed; retrying next interval")
         stop.wait(ctx.settings.checkpoint_interval_seconds)
@@ -34,8 +34,8 @@ def create_app(
 ) -> FastAPI:
     """Build the app over a context (tests pass their own) or over fresh settings.
 
-    With `background`, the app publishes a signed checkpoint every
-    `checkpoint_interval_seconds` and runs `custos.workflow.housekeeping` every
+    With `background`, the app publishes a signed checkpoint (and submits it to the
+    witnesses) every `checkpoint_interval_seconds` and runs `custos.workflow.housekeeping` every
     `housekeeping_interval_seconds` while it runs (`custos serve` turns this on).
     """
     if ctx is None:
@@ -77,6 +77,7 @@ def create_app(
     app.include_router(requesters.router)
     app.include_router(staff.router)
     app.include_router(ledger.router)
+    app.include_router(ledger.tiles_router(ctx.settings.ledger_path))
     app.include_router(releases.router)
     app.include_router(policy.router)
     app.include_router(people.router)

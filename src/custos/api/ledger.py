@@ -1,24 +1,31 @@
-"""The ledger API under `/v1/ledger`: public checkpoint, proofs and leaf hashes; auditors' entries.
+"""The ledger API: `/v1/ledger` (checkpoint, proofs, leaf hashes; auditors' entries) and the
+log as C2SP tlog-tiles under the path of `CUSTOS_LEDGER_URL` (`tiles_router`).
 
-Routes parse input, call one `custos.workflow.ledger` service and render; no rules live here.
-Hashes travel as standard base64, as in checkpoints.
+Routes parse input, call one `custos.workflow.ledger` service and render; no rules live here,
+and who may read what is decided in the services. Hashes travel as standard base64.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel
 
-from custos.api.deps import Ctx, StaffAuth
-from custos.domain.roles import Role
+from custos.api.deps import Credentials, Ctx, StaffAuth, current_staff
+from custos.domain.errors import InvalidInputError, NotFoundError
+from custos.ledger import TilePathError, TileRef, parse_tile_path
 from custos.workflow import ledger
 
 router = APIRouter(prefix="/v1/ledger", tags=["ledger"])
 
 _NOTE = "text/plain; charset=utf-8"
+_OCTETS = "application/octet-stream"
+#: tlog-tiles: the checkpoint is mutable, cached a few seconds at most; tiles never change.
+CHECKPOINT_CACHE = "public, max-age=5"
+TILE_CACHE = "public, max-age=31536000, immutable"
 #: A cosigned checkpoint is a few hundred bytes; anything much larger is refused.
 _MAX_NOTE_BYTES = 64 * 1024
 
@@ -31,6 +38,13 @@ class ProofOut(BaseModel):
     first: int
     second: int
     proof: list[str]
+
+
+class InclusionOut(BaseModel):
+    index: int
+    tree_size: int
+    leaf_hash: str
+    inclusion_proof: list[str]
 
 
 class LeavesOut(BaseModel):
@@ -53,19 +67,26 @@ class CheckpointOut(BaseModel):
     root: str
 
 
+def _checkpoint_response(ctx: Ctx) -> Response:
+    return Response(
+        ledger.latest_checkpoint(ctx).note,
+        media_type=_NOTE,
+        headers={"Cache-Control": CHECKPOINT_CACHE},
+    )
+
+
 @router.get("/checkpoint", summary="Latest checkpoint (C2SP signed note, with cosignatures)")
 def get_checkpoint(ctx: Ctx) -> Response:
-    return Response(ledger.latest_checkpoint(ctx).note, media_type=_NOTE)
+    return _checkpoint_response(ctx)
 
 
 @router.post(
     "/checkpoint",
-    summary="Publish a checkpoint now (auditors, admins)",
+    summary="Publish a checkpoint now and submit it to the witnesses (auditors, admins)",
     status_code=status.HTTP_201_CREATED,
 )
 def post_checkpoint(ctx: Ctx, actor: StaffAuth) -> CheckpointOut:
-    actor.require(Role.AUDITOR, Role.ADMIN)
-    published = ledger.publish_checkpoint(ctx)
+    published = ledger.publish_checkpoint_as(ctx, actor=actor)
     return CheckpointOut(size=published.size, root=_b64(published.root))
 
 
@@ -75,6 +96,31 @@ def get_consistency(
 ) -> ProofOut:
     proof = ledger.consistency(ctx, first, second)
     return ProofOut(first=first, second=second, proof=[_b64(p) for p in proof])
+
+
+@router.get(
+    "/proofs/inclusion",
+    summary="Inclusion proof of one entry, by index or by leaf hash (no entry content)",
+)
+def get_inclusion(
+    ctx: Ctx,
+    index: Annotated[int | None, Query(ge=0)] = None,
+    leaf_hash: Annotated[str | None, Query(description="base64 (standard or URL-safe)")] = None,
+    tree_size: Annotated[int | None, Query(ge=1)] = None,
+) -> InclusionOut:
+    wanted = None
+    if leaf_hash is not None:
+        try:
+            wanted = base64.b64decode(leaf_hash.replace("-", "+").replace("_", "/"), validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidInputError("the leaf hash is not base64") from None
+    found = ledger.inclusion(ctx, index=index, leaf_hash=wanted, tree_size=tree_size)
+    return InclusionOut(
+        index=found.index,
+        tree_size=found.tree_size,
+        leaf_hash=_b64(found.leaf_hash),
+        inclusion_proof=[_b64(p) for p in found.proof],
+    )
 
 
 @router.get("/leaves", summary="Leaf hashes (no entry content)")
@@ -90,7 +136,7 @@ def get_leaves(
 
 @router.post(
     "/cosignatures",
-    summary="A witness hands in its cosignature",
+    summary="A witness hands in its cosignature (the older pull protocol)",
     status_code=status.HTTP_204_NO_CONTENT,
 )
 async def post_cosignature(ctx: Ctx, request: Request) -> Response:
@@ -98,8 +144,6 @@ async def post_cosignature(ctx: Ctx, request: Request) -> Response:
     async for chunk in request.stream():
         body += chunk
         if len(body) > _MAX_NOTE_BYTES:
-            from custos.domain.errors import InvalidInputError
-
             raise InvalidInputError("cosigned checkpoint too large")
     ledger.add_cosignature(ctx, body.decode("utf-8", errors="replace"))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -124,8 +168,8 @@ def get_entries(
     count: Annotated[int, Query(ge=1, le=ledger.MAX_PAGE)] = 100,
     tree_size: Annotated[int | None, Query(ge=1)] = None,
 ) -> list[EntryOut]:
-    actor.require(Role.AUDITOR)
-    return [_entry_out(e) for e in ledger.entries(ctx, start, count, tree_size)]
+    found = ledger.entries_as(ctx, actor=actor, start=start, count=count, tree_size=tree_size)
+    return [_entry_out(e) for e in found]
 
 
 @router.get("/entries/{index}", summary="One entry with its inclusion proof (auditors)")
@@ -135,10 +179,37 @@ def get_entry(
     index: int,
     tree_size: Annotated[int | None, Query(ge=1)] = None,
 ) -> EntryOut:
-    actor.require(Role.AUDITOR)
-    found = ledger.entries(ctx, index, 1, tree_size) if index >= 0 else []
-    if not found:
-        from custos.domain.errors import NotFoundError
+    return _entry_out(ledger.entry_as(ctx, actor=actor, index=index, tree_size=tree_size))
 
-        raise NotFoundError("no such entry in that tree")
-    return _entry_out(found[0])
+
+def tiles_router(path: str) -> APIRouter:
+    """The log as C2SP tlog-tiles under `path` (the path of `CUSTOS_LEDGER_URL`).
+
+    `checkpoint` and hash tiles are public; entry bundles need an auditor's session.
+    """
+    tiles = APIRouter(prefix=path, tags=["ledger (C2SP tlog-tiles)"])
+
+    @tiles.get("/checkpoint", summary="Latest checkpoint (C2SP tlog-tiles)")
+    def checkpoint(ctx: Ctx) -> Response:
+        return _checkpoint_response(ctx)
+
+    @tiles.get("/tile/entries/{rest:path}", summary="Entry bundle (auditors)")
+    def entry_bundle(ctx: Ctx, credentials: Credentials, rest: str) -> Response:
+        actor = current_staff(ctx, credentials)
+        ref = _tile_ref(f"tile/entries/{rest}")
+        blob = ledger.entry_bundle_as(ctx, actor=actor, ref=ref)
+        return Response(blob, media_type=_OCTETS, headers={"Cache-Control": "private, no-store"})
+
+    @tiles.get("/tile/{rest:path}", summary="Hash tile (C2SP tlog-tiles)")
+    def hash_tile(ctx: Ctx, rest: str) -> Response:
+        blob = ledger.hash_tile(ctx, _tile_ref(f"tile/{rest}"))
+        return Response(blob, media_type=_OCTETS, headers={"Cache-Control": TILE_CACHE})
+
+    return tiles
+
+
+def _tile_ref(path: str) -> TileRef:
+    try:
+        return parse_tile_path(path)
+    except TilePathError:
+        raise NotFoundError("no such tile") from None

@@ -1,21 +1,24 @@
-"""`custos ledger …` and `custos witness`: checkpoints, proofs, export, offline verification."""
+"""`custos ledger …`: checkpoints, proofs, export, static publishing, offline verification."""
 
 from __future__ import annotations
 
 import base64
 import os
 import threading
-import time
+import urllib.parse
+import urllib.request
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from custos.cli import _witness
 from custos.cli._common import console, context, err_console
-from custos.ledger import generate_key
-from custos.ledger._verify import verify_export
-from custos.ledger._witness import CheckpointRefusedError, HttpLogClient, Witness
+from custos.ledger import generate_key, verify_export
 from custos.workflow import ledger
+
+#: A checkpoint, even with many cosignatures, is a few KiB.
+_MAX_CHECKPOINT_BYTES = 64 * 1024
 
 ledger_app = typer.Typer(help="The verifiable ledger: checkpoints, proofs, export, verify.")
 proof_app = typer.Typer(help="Inclusion and consistency proofs (RFC 9162).")
@@ -25,7 +28,7 @@ ledger_app.add_typer(proof_app, name="proof")
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
     app.add_typer(ledger_app, name="ledger")
-    app.command("witness")(witness)
+    _witness.register(app)
 
 
 def _b64(data: bytes) -> str:
@@ -56,15 +59,16 @@ def checkpoint(
         float | None, typer.Option(help="Keep publishing every N seconds (default: once).")
     ] = None,
 ) -> None:
-    """Integrate new entries and publish a signed checkpoint; prints it."""
+    """Integrate new entries, publish a signed checkpoint, submit it to the witnesses; prints
+    it with the cosignatures received."""
     ctx = context()
     if every is None:
-        typer.echo(ledger.publish_checkpoint(ctx).note, nl=False)
+        typer.echo(ledger.publish_and_witness(ctx).note, nl=False)
         return
     stop = threading.Event()
     try:
         while not stop.is_set():
-            published = ledger.publish_checkpoint(ctx)
+            published = ledger.publish_and_witness(ctx)
             console.print(f"checkpoint size {published.size}")
             stop.wait(every)
     except KeyboardInterrupt:
@@ -116,10 +120,34 @@ def export(directory: Path) -> None:
     console.print(f"exported {summary.entries} entries and {summary.checkpoints} checkpoints")
 
 
+@ledger_app.command("publish")
+def publish(directory: Path) -> None:
+    """Write the public log (latest checkpoint and C2SP hash tiles) as static files."""
+    summary = ledger.publish_static(context(), directory)
+    console.print(
+        f"published size {summary.size}: {summary.written} tiles written, {summary.kept} unchanged"
+    )
+
+
 @ledger_app.command("witness-add")
-def witness_add(verifier_key: str) -> None:
-    """Trust a witness: its cosignatures will be stored and served with checkpoints."""
-    console.print(f"witness {ledger.add_witness(context(), verifier_key)} added")
+def witness_add(
+    verifier_key: str,
+    url: Annotated[
+        str | None, typer.Option(help="The witness's tlog-witness submission prefix.")
+    ] = None,
+) -> None:
+    """Trust a witness: its cosignatures are stored and served with checkpoints; with --url,
+    every new checkpoint is submitted to it (C2SP tlog-witness)."""
+    console.print(f"witness {ledger.add_witness(context(), verifier_key, url=url)} added")
+
+
+def _read_checkpoint(source: str) -> str:
+    """A checkpoint note from a file or an http(s) URL."""
+    if urllib.parse.urlsplit(source).scheme in ("http", "https"):
+        with urllib.request.urlopen(source, timeout=30) as resp:  # noqa: S310  # nosec B310 - scheme checked
+            data: bytes = resp.read(_MAX_CHECKPOINT_BYTES)
+        return data.decode("utf-8")
+    return Path(source).read_text(encoding="utf-8")
 
 
 @ledger_app.command("verify")
@@ -139,6 +167,15 @@ def verify(
         int | None,
         typer.Option(min=1, help="Processes hashing the entries (default: one per CPU core)."),
     ] = None,
+    checkpoint: Annotated[
+        str | None,
+        typer.Option(
+            help="A trusted checkpoint (file or URL) the export must reach and agree with."
+        ),
+    ] = None,
+    allow_unsigned_tail: Annotated[
+        bool, typer.Option(help="Accept entries after the last signed checkpoint.")
+    ] = False,
 ) -> None:
     """Verify offline: an export (signatures, consistency, every entry) or a person's accounting
     (each disclosure's inclusion proof against its signed checkpoint). Non-zero on failure."""
@@ -153,10 +190,16 @@ def verify(
         witness_keys=witness_key or [],
         min_witnesses=min_witnesses,
         workers=workers or _usable_cpus(),
+        trusted_checkpoint=_read_checkpoint(checkpoint) if checkpoint else None,
+        allow_unsigned_tail=allow_unsigned_tail,
+    )
+    pinned = (
+        f", reaching the trusted size {report.trusted.checkpoint.size}" if report.trusted else ""
     )
     console.print(
         f"OK: {report.verified_size} entries verified against {len(report.checkpoints)} "
-        f"checkpoints ({report.entries - report.verified_size} newer entries not yet signed)"
+        f"checkpoints{pinned} ({report.entries - report.verified_size} newer entries not yet "
+        "signed)"
     )
 
 
@@ -166,37 +209,3 @@ def _usable_cpus() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0)) or 1
     return os.cpu_count() or 1
-
-
-def witness(
-    log: Annotated[str, typer.Option(help="The log's base URL (http or https).")],
-    origin: Annotated[str, typer.Option(help="The log's origin line.")],
-    log_key: Annotated[list[str], typer.Option(help="The log's verifier key (repeatable).")],
-    key_file: Annotated[Path, typer.Option(help="This witness's signer key file.")],
-    state: Annotated[
-        str, typer.Option(help="SQLAlchemy URL of the witness's own database.")
-    ] = "sqlite:///./var/witness.db",
-    every: Annotated[float | None, typer.Option(help="Poll every N seconds.")] = None,
-) -> None:
-    """Run an independent witness: check each new checkpoint is consistent, then cosign."""
-    signer = key_file.read_text(encoding="utf-8").strip().splitlines()[0]
-    w = Witness(
-        origin=origin,
-        log_keys=log_key,
-        signer_key=signer,
-        memory=ledger.SqlWitnessMemory.from_url(state),
-        client=HttpLogClient(log),
-    )
-    failed = False
-    while True:
-        try:
-            result = w.step(now=int(time.time()))
-            console.print(f"cosigned {origin} at size {result.checkpoint.size}")
-        except CheckpointRefusedError as exc:
-            failed = True
-            err_console.print(f"[bold red]!!! {exc.diagnostics()} !!![/bold red]")
-        if every is None:
-            break
-        time.sleep(every)
-    if failed:
-        raise typer.Exit(7)

@@ -81,6 +81,12 @@ from custos.ledger._tlog import (
     tiles_for_size,
 )
 from custos.ledger._tlog_witness import (
+    CONFLICT as WITNESS_CONFLICT,
+)
+from custos.ledger._tlog_witness import (
+    MAX_REQUEST_BYTES as MAX_WITNESS_REQUEST_BYTES,
+)
+from custos.ledger._tlog_witness import (
     SIZE_MEDIA_TYPE,
     AddCheckpoint,
     Cosigner,
@@ -142,7 +148,9 @@ __all__ = [
     "HASH_SIZE",
     "KEYS",
     "LEAVES",
+    "MAX_WITNESS_REQUEST_BYTES",
     "SIZE_MEDIA_TYPE",
+    "WITNESS_CONFLICT",
     "AddCheckpoint",
     "Checkpoint",
     "CheckpointError",

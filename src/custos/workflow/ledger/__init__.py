@@ -19,7 +19,6 @@ from custos.workflow.ledger.checkpoints import (
     latest_checkpoint,
     latest_row,
     publish_checkpoint,
-    publish_checkpoint_as,
     with_cosignatures,
 )
 from custos.workflow.ledger.export import (
@@ -60,6 +59,7 @@ from custos.workflow.ledger.witnessing import (
     add_cosignature,
     add_witness,
     publish_and_witness,
+    publish_checkpoint_as,
     submit_to_witnesses,
 )
 

@@ -8,8 +8,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from custos.domain.errors import IntegrityError, NotFoundError
-from custos.domain.permissions import Action, require
-from custos.domain.principals import StaffPrincipal
 from custos.ledger import Checkpoint, TileStore, integrate, root_hash, sign_note_with, tree_state
 from custos.store.ledger_tables import LedgerCheckpoint, LedgerCosignature
 from custos.workflow.context import Context
@@ -77,12 +75,6 @@ def publish_checkpoint(ctx: Context) -> PublishedCheckpoint:
         note = sign_note_with(text=text, signer_keys=keys)
         session.add(LedgerCheckpoint(size=size, root=root, note=note, published_at=ctx.now()))
         return PublishedCheckpoint(size=size, root=root, note=note)
-
-
-def publish_checkpoint_as(ctx: Context, *, actor: StaffPrincipal) -> PublishedCheckpoint:
-    """`publish_checkpoint` started by hand by a member of staff who may."""
-    require(actor, Action.CHECKPOINT_PUBLISH)
-    return publish_checkpoint(ctx)
 
 
 def latest_checkpoint(ctx: Context) -> PublishedCheckpoint:
