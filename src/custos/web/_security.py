@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from typing import Final
@@ -44,6 +45,9 @@ _PAGE_HEADERS: Final = (
 )
 #: Paths the JSON API owns; everything else is a web page.
 _API_PREFIXES: Final = ("/v1/", "/v1", "/healthz", "/docs", "/openapi.json")
+#: The log's C2SP tlog-tiles resources, under its configurable prefix (`CUSTOS_LEDGER_URL`):
+#: `<prefix>/checkpoint` and `<prefix>/tile/…` are the log's API, with its own caching headers.
+_TLOG_RESOURCE: Final = re.compile(r"(?:^|/)(?:checkpoint|tile/[^?#]+)\Z")
 
 
 class CsrfError(CustosError):
@@ -55,7 +59,7 @@ class CsrfError(CustosError):
 
 
 def is_web_path(path: str) -> bool:
-    return not path.startswith(_API_PREFIXES)
+    return not (path.startswith(_API_PREFIXES) or _TLOG_RESOURCE.search(path))
 
 
 class SecurityHeaders:
