@@ -108,7 +108,10 @@ def append_tail_with_a_forged_checkpoint(rng: random.Random, files: Files) -> Fi
     forger, _ = generate_key(ORIGIN)
     text = Checkpoint(origin=ORIGIN, size=len(lines), root=tree.root()).text()
     proof = [base64.b64encode(p).decode() for p in tree.consistency_proof(SIZES[-1])]
-    record = {"note": sign_note(text=text, signer_key=forger), "consistency": proof}
+    record: dict[str, object] = {
+        "note": sign_note(text=text, signer_key=forger),
+        "consistency": proof,
+    }
     return _with_records(out, [*_records(out), record])
 
 
