@@ -8,7 +8,17 @@ from __future__ import annotations
 
 import typer
 
-from custos.cli import _ledger, _oversight, _policy, _records, _release, _requests, _rights, _serve
+from custos.cli import (
+    _ledger,
+    _oversight,
+    _policy,
+    _records,
+    _release,
+    _requests,
+    _rights,
+    _serve,
+    _witness,
+)
 from custos.cli._common import run_guarded
 
 app = typer.Typer(
@@ -22,6 +32,7 @@ _records.register(app)
 _requests.register(app)
 _policy.register(app)
 _ledger.register(app)
+_witness.register(app)
 _release.register(app)
 _rights.register(app)
 _oversight.register(app)

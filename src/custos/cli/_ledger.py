@@ -12,7 +12,6 @@ from typing import Annotated
 
 import typer
 
-from custos.cli import _witness
 from custos.cli._common import console, context, err_console
 from custos.ledger import generate_key, verify_export
 from custos.workflow import ledger
@@ -28,7 +27,6 @@ ledger_app.add_typer(proof_app, name="proof")
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
     app.add_typer(ledger_app, name="ledger")
-    _witness.register(app)
 
 
 def _b64(data: bytes) -> str:

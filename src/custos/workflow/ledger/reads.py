@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from custos.domain.errors import InvalidInputError, NotFoundError
+from custos.domain.errors import IntegrityError, InvalidInputError, NotFoundError
 from custos.domain.permissions import Action, require
 from custos.domain.principals import StaffPrincipal
 from custos.ledger import (
@@ -248,4 +248,7 @@ def entry_bundle_as(ctx: Context, *, actor: StaffPrincipal, ref: TileRef) -> byt
             .where(LedgerEntry.idx >= start, LedgerEntry.idx < start + ref.width)
             .order_by(LedgerEntry.idx)
         ).all()
-        return encode_bundle([bytes(b) for b in bodies])
+        try:
+            return encode_bundle([bytes(b) for b in bodies])
+        except ValueError as exc:  # an entry over 64 KiB: the format cannot carry it
+            raise IntegrityError(f"entry bundle {ref.index}: {exc}") from None
