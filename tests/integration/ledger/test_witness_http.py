@@ -107,7 +107,10 @@ def test_the_log_submits_to_a_witness_which_refuses_a_fork(
         assert [(o.status, o.cosigned, o.alarm) for o in outcomes] == [(422, False, True)]
         assert _alerts(fork) == ["witness_inconsistent_checkpoint"]
     # The witness kept the evidence of every refusal in its own database.
-    reasons = [r for _, r in ledger.SqlWitnessMemory.from_url(witness_db).alarms()]
+    memory = ledger.SqlWitnessMemory.from_url(witness_db)
+    reasons = [r for _, r in memory.alarms()]
+    memory.close()
+    fork.engine.dispose()
     assert len(reasons) == 3
     assert all("not consistent" in r or "forked" in r for r in reasons)
 

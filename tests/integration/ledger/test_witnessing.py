@@ -124,14 +124,15 @@ def test_refusals_that_are_not_forks_are_recorded_without_an_alarm(
 def cosigner_state(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CosignerState]:
     if request.param == "memory":
         yield MemoryCosignerState()
-    elif request.param == "sqlite":
-        yield ledger.SqlWitnessMemory.from_url(f"sqlite:///{tmp_path / 'witness.db'}")
+        return
+    if request.param == "sqlite":
+        memory = ledger.SqlWitnessMemory.from_url(f"sqlite:///{tmp_path / 'witness.db'}")
     else:
-        url: str = request.getfixturevalue("postgres_database")
-        memory = ledger.SqlWitnessMemory.from_url(url)
+        memory = ledger.SqlWitnessMemory.from_url(request.getfixturevalue("postgres_database"))
         with memory.sessions() as session, session.begin():
             session.execute(delete(WitnessState))
-        yield memory
+    yield memory
+    memory.close()
 
 
 def test_every_cosigner_state_stores_what_decide_returns_and_nothing_on_refusal(

@@ -348,7 +348,12 @@ class SqlWitnessMemory:
     """
 
     def __init__(self, engine: Engine) -> None:
+        self.engine = engine
         self.sessions = session_factory(engine)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
 
     @classmethod
     def from_url(cls, url: str) -> SqlWitnessMemory:
