@@ -81,7 +81,7 @@ def test_tiles_for_a_size_match_the_spec_examples() -> None:
 def test_entry_bundles_are_uint16_length_prefixed() -> None:
     entries = [b"", b"a", b"x" * 300]
     blob = encode_bundle(entries)
-    assert blob[:2] == b"\x00\x00" and blob[2:5] == b"\x00\x01a" and blob[5:7] == b"\x01\x2c"
+    assert blob[:7] == b"\x00\x00" + b"\x00\x01a" + b"\x01\x2c"
     assert decode_bundle(blob) == entries
     with pytest.raises(ValueError, match="truncated"):
         decode_bundle(blob[:-1])
@@ -134,7 +134,8 @@ def test_a_witness_cosigns_a_consistent_history_and_answers_409_with_its_size() 
     w = _cosigner(state)
     tree = MemoryTree(hash_leaf(b"%d" % i) for i in range(300))
     lines = _submit(w, 0, [], _note(tree, 20))
-    assert lines.startswith("— witness.example/w1 ") and lines.endswith("\n")
+    assert lines.startswith("— witness.example/w1 ")
+    assert lines.endswith("\n")
     opened = open_note_full(note=_note(tree, 20) + lines, verifier_keys=[WITNESS_VERIFIER])
     assert opened.cosigned_at[0][2] == 1_800_000_000
     # A stale old size: 409 and the size the witness holds.
@@ -161,7 +162,7 @@ def test_a_witness_refuses_a_fork_with_the_specs_statuses_and_keeps_the_evidence
     # Another root for the same size: 409.
     body = AddCheckpoint(old_size=20, proof=[], note=_note(forked, 20)).encode()
     assert _status(w, body) == (409, 20)
-    assert [reason for _, reason in state.alarms][0].startswith("size 40 is not consistent")
+    assert state.alarms[0][1].startswith("size 40 is not consistent")
     assert "forked" in state.alarms[1][1]
     assert state.logs[ORIGIN].size == 20  # nothing was rolled forward
 
