@@ -99,6 +99,13 @@ _TILE_SQL = {
 }
 
 
+#: Insert (prefix, idx) rows into `ledger_leaf_index`; indexed as `_TILE_SQL` is.
+_LEAF_INDEX_SQL = {
+    True: "INSERT INTO ledger_leaf_index (prefix, idx) VALUES (?, ?)",
+    False: "INSERT INTO ledger_leaf_index (prefix, idx) VALUES (%s, %s)",
+}
+
+
 class TileStore:
     """A `NodeSource` over the `ledger_tiles` table, as seen by one session.
 
@@ -210,9 +217,10 @@ def integrate(session: Session, *, now: Any, limit: int = 1 << 18) -> tuple[int,
         hashes = _integrate_level(session, store, tile_level, start, hashes)
         tile_level, start = tile_level + 1, start // TILE_WIDTH
     # 4. Index the new leaf hashes; the new root, from the tiles just written; the state.
-    session.execute(
-        insert(LedgerLeafIndex),
-        [{"idx": size + i, "prefix": leaf_prefix(h)} for i, h in enumerate(r[1] for r in rows)],
+    connection = session.connection()  # the driver's executemany: this runs per entry
+    connection.exec_driver_sql(
+        _LEAF_INDEX_SQL[connection.dialect.paramstyle == "qmark"],
+        sorted((leaf_prefix(bytes(h)), size + i) for i, (_, h) in enumerate(rows)),
     )
     new_size = size + len(rows)
     root = root_hash(store, new_size)

@@ -134,11 +134,13 @@ class LedgerLeafIndex(Base):
     """Where a leaf hash sits, so a public inclusion proof can be asked for by leaf hash.
 
     Derived data written by integration: the first 8 bytes of the leaf hash (as a signed
-    64-bit integer, indexed) and the entry's index. A lookup compares the full hash with the
-    entry's. Kept apart from `ledger_entries` so appends do not maintain another index.
+    64-bit integer) and the entry's index, one B-tree keyed by both (no rowid on SQLite), filled
+    in key order a batch at a time. A lookup compares the full hash with the entry's. Kept
+    apart from `ledger_entries` so appends do not maintain another index.
     """
 
     __tablename__ = "ledger_leaf_index"
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012 - SQLAlchemy's own form
 
+    prefix: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    prefix: Mapped[int] = mapped_column(BigInteger, index=True)

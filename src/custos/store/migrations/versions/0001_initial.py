@@ -87,13 +87,11 @@ def upgrade() -> None:
 
     op.create_table(
         "ledger_leaf_index",
+        sa.Column("prefix", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("idx", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("prefix", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("idx", name=op.f("pk_ledger_leaf_index")),
+        sa.PrimaryKeyConstraint("prefix", "idx", name=op.f("pk_ledger_leaf_index")),
+        sqlite_with_rowid=False,
     )
-    with op.batch_alter_table("ledger_leaf_index", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_ledger_leaf_index_prefix"), ["prefix"], unique=False)
-
     op.create_table(
         "ledger_tiles",
         sa.Column("level", sa.Integer(), autoincrement=False, nullable=False),
@@ -896,9 +894,6 @@ def downgrade() -> None:
     op.drop_table("ledger_witnesses")
     op.drop_table("ledger_tree")
     op.drop_table("ledger_tiles")
-    with op.batch_alter_table("ledger_leaf_index", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_ledger_leaf_index_prefix"))
-
     op.drop_table("ledger_leaf_index")
     with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ledger_entries_tag"))
