@@ -111,7 +111,9 @@ def get_inclusion(
     wanted = None
     if leaf_hash is not None:
         try:
-            wanted = base64.b64decode(leaf_hash.replace("-", "+").replace("_", "/"), validate=True)
+            # Standard or URL-safe base64; an unescaped '+' arrives as a space.
+            text = leaf_hash.replace(" ", "+").replace("-", "+").replace("_", "/")
+            wanted = base64.b64decode(text, validate=True)
         except (binascii.Error, ValueError):
             raise InvalidInputError("the leaf hash is not base64") from None
     found = ledger.inclusion(ctx, index=index, leaf_hash=wanted, tree_size=tree_size)

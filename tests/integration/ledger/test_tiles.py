@@ -97,6 +97,9 @@ def test_inclusion_proofs_are_public_by_index_and_by_leaf_hash(lctx: Context) ->
     wanted = base64.urlsafe_b64encode(hash_leaf(body)).decode()
     by_hash = client.get("/v1/ledger/proofs/inclusion", params={"leaf_hash": wanted}).json()
     assert by_index == by_hash
+    plain = base64.b64encode(hash_leaf(body)).decode()
+    unescaped = client.get(f"/v1/ledger/proofs/inclusion?leaf_hash={plain}").json()
+    assert unescaped == by_index
     assert set(by_index) == {"index", "tree_size", "leaf_hash", "inclusion_proof"}
     verify_inclusion(
         leaf_hash=hash_leaf(body),
