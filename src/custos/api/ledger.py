@@ -11,7 +11,7 @@ import base64
 import binascii
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, FastAPI, Query, Request, Response, status
 from pydantic import BaseModel
 
 from custos.api.deps import Credentials, Ctx, StaffAuth, current_staff
@@ -182,6 +182,12 @@ def get_entry(
     tree_size: Annotated[int | None, Query(ge=1)] = None,
 ) -> EntryOut:
     return _entry_out(ledger.entry_as(ctx, actor=actor, index=index, tree_size=tree_size))
+
+
+def include(app: FastAPI, path: str) -> None:
+    """Add `/v1/ledger` and the C2SP log under `path` to the app."""
+    app.include_router(router)
+    app.include_router(tiles_router(path))
 
 
 def tiles_router(path: str) -> APIRouter:
