@@ -85,15 +85,7 @@ def file_challenge(
     with ctx.transaction() as s:
         person = load_person(s, principal.person_id, lock=True)
         target, release_id = _challenge_target(ctx, s, person.id, principal.subject_ref, request_id)
-        duplicate = s.scalar(
-            select(r.Challenge.id).where(
-                r.Challenge.person_id == person.id,
-                r.Challenge.request_id == request_id,
-                r.Challenge.status == "open",
-            )
-        )
-        if duplicate is not None:
-            raise ConflictError("you already have an open challenge of this request")
+        _refuse_second_open(s, person.id, request_id)
         shas = [
             documents.store(
                 ctx, s, content=f.content, filename=f.filename, content_type=f.content_type
@@ -131,6 +123,19 @@ def file_challenge(
             held=held,
         )
         return challenge_view(row)
+
+
+def _refuse_second_open(s: Session, person_id: str, request_id: str) -> None:
+    """One open challenge per person and request."""
+    duplicate = s.scalar(
+        select(r.Challenge.id).where(
+            r.Challenge.person_id == person_id,
+            r.Challenge.request_id == request_id,
+            r.Challenge.status == "open",
+        )
+    )
+    if duplicate is not None:
+        raise ConflictError("you already have an open challenge of this request")
 
 
 def _hold_requests_about(
