@@ -139,6 +139,33 @@ def append_accounting(
     return first
 
 
+def account_for(
+    ctx: Context,
+    session: Session,
+    *,
+    actor: str,
+    basis: Basis,
+    release_id: str,
+    retention_until: dt.date,
+    collected: Collected,
+    correction: str | None = None,
+) -> int | None:
+    """The accounting entries of everyone a release (or a correction of it) carries."""
+    data = accounting_data(basis, release_id, retention_until)
+    if correction is not None:
+        for d in data.values():
+            d["correction"] = correction
+    return append_accounting(
+        ctx,
+        session,
+        request_id=basis.request_id,
+        actor=actor,
+        refs=collected.refs,
+        classes=collected.classes,
+        data=data,
+    )
+
+
 def latest_checkpoint(session: Session) -> dict[str, Any] | None:
     """The latest published checkpoint (size and base64 root), read in the caller's session."""
     row = session.scalars(
@@ -284,6 +311,28 @@ def _release_row(
     )
 
 
+def _mark_released(
+    ctx: Context, session: Session, rel: Release, *, actor: str, manifest_sha256: str
+) -> None:
+    """The request → released, logged with what the release holds."""
+    requests.advance_release(
+        ctx,
+        session,
+        rel.request_id,
+        to=RequestStatus.RELEASED,
+        actor=actor,
+        release=rel.id,
+        format=rel.format,
+        people=rel.people,
+        rows=rel.rows,
+        fields=list(rel.fields),
+        payload_sha256=rel.payload_sha256,
+        manifest_sha256=manifest_sha256,
+        retention_until=rel.retention_until.isoformat(),
+        accounting_first=rel.accounting_first,
+    )
+
+
 def publish(
     ctx: Context,
     *,
@@ -299,14 +348,14 @@ def publish(
     with ctx.transaction() as s:
         _check_unchanged(s, basis, collected)
         retention_until = basis.plan.retention_until(ctx.today())
-        first = append_accounting(
+        first = account_for(
             ctx,
             s,
-            request_id=basis.request_id,
             actor=actor,
-            refs=collected.refs,
-            classes=collected.classes,
-            data=accounting_data(basis, release_id, retention_until),
+            basis=basis,
+            release_id=release_id,
+            retention_until=retention_until,
+            collected=collected,
         )
         signed = sign_manifest(
             ctx,
@@ -333,20 +382,5 @@ def publish(
         )
         s.add(rel)
         s.flush()
-        requests.advance_release(
-            ctx,
-            s,
-            basis.request_id,
-            to=RequestStatus.RELEASED,
-            actor=actor,
-            release=release_id,
-            format=contents.format.value,
-            people=contents.people,
-            rows=contents.rows,
-            fields=list(basis.plan.fields),
-            payload_sha256=contents.sealed.sha256,
-            manifest_sha256=signed.digest,
-            retention_until=retention_until.isoformat(),
-            accounting_first=first,
-        )
+        _mark_released(ctx, s, rel, actor=actor, manifest_sha256=signed.digest)
         return view(rel)

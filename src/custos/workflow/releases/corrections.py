@@ -45,8 +45,7 @@ from custos.workflow.releases._views import ReleaseStatus, own, relative, releas
 from custos.workflow.releases.build import (
     Keys,
     SignedManifest,
-    accounting_data,
-    append_accounting,
+    account_for,
     sign_manifest,
 )
 
@@ -210,8 +209,9 @@ def _seal_correction(ctx: Context, release_id: str, directory: Path) -> _Sealed:
     return _Sealed(basis=basis, contents=contents, collected=collected, payload_path=payload_path)
 
 
-def _correction_notice(
+def _issue_notice(
     ctx: Context,
+    session: Session,
     *,
     actor: str,
     notice_id: str,
@@ -220,7 +220,8 @@ def _correction_notice(
     sealed: _Sealed,
     signed: SignedManifest,
 ) -> ReleaseNotice:
-    return ReleaseNotice(
+    """Store the correction notice and log its issue."""
+    notice = ReleaseNotice(
         id=notice_id,
         release_id=row.id,
         kind="correction",
@@ -234,6 +235,20 @@ def _correction_notice(
         issued_by=actor,
         issued_at=ctx.now(),
     )
+    session.add(notice)
+    journal.record(
+        ctx,
+        session,
+        EventTag.RELEASE_CORRECTION_ISSUE,
+        actor,
+        request_id=row.request_id,
+        release=row.id,
+        notice=notice_id,
+        rows=sealed.contents.rows,
+        payload_sha256=sealed.contents.sealed.sha256,
+        manifest_sha256=signed.digest,
+    )
+    return notice
 
 
 def _publish_correction(
@@ -252,17 +267,15 @@ def _publish_correction(
     with ctx.transaction() as s:
         row = s.get(Release, release_id, with_for_update=True)
         assert row is not None
-        data = accounting_data(basis, release_id, row.retention_until)
-        for d in data.values():
-            d["correction"] = notice_id
-        first = append_accounting(
+        first = account_for(
             ctx,
             s,
-            request_id=row.request_id,
             actor=actor,
-            refs=collected.refs,
-            classes=collected.classes,
-            data=data,
+            basis=basis,
+            release_id=release_id,
+            retention_until=row.retention_until,
+            collected=collected,
+            correction=notice_id,
         )
         signed = sign_manifest(
             ctx,
@@ -277,27 +290,15 @@ def _publish_correction(
             keys=keys,
             extra={"corrects": row.id, "reason": reason},
         )
-        notice = _correction_notice(
+        notice = _issue_notice(
             ctx,
+            s,
             actor=actor,
             notice_id=notice_id,
             row=row,
             reason=reason,
             sealed=sealed,
             signed=signed,
-        )
-        s.add(notice)
-        journal.record(
-            ctx,
-            s,
-            EventTag.RELEASE_CORRECTION_ISSUE,
-            actor,
-            request_id=row.request_id,
-            release=row.id,
-            notice=notice_id,
-            rows=contents.rows,
-            payload_sha256=contents.sealed.sha256,
-            manifest_sha256=signed.digest,
         )
         s.flush()
         return _notice_view(notice)

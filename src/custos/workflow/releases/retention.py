@@ -118,6 +118,17 @@ class _Attestation:
     def sha256(self) -> str:
         return hashlib.sha256(bytes(rfc8785.dumps(self.document()))).hexdigest()
 
+    def row(self, *, submitted_by: str, at: dt.datetime) -> DestructionAttestation:
+        return DestructionAttestation(
+            release_id=self.release,
+            destroyed_by=self.destroyed_by,
+            destroyed_on=self.destroyed_on,
+            method=self.method,
+            statement=self.statement,
+            submitted_by=submitted_by,
+            submitted_at=at,
+        )
+
 
 def _check_attestation(
     ctx: Context, *, destroyed_by: str, destroyed_on: dt.date, method: str, statement: str
@@ -176,17 +187,7 @@ def attest_destruction(
             method=method.strip(),
             statement=statement.strip(),
         )
-        s.add(
-            DestructionAttestation(
-                release_id=row.id,
-                destroyed_by=doc.destroyed_by,
-                destroyed_on=destroyed_on,
-                method=doc.method,
-                statement=doc.statement,
-                submitted_by=actor.actor,
-                submitted_at=now,
-            )
-        )
+        s.add(doc.row(submitted_by=actor.actor, at=now))
         previous = row.status
         row.status = ReleaseStatus.DESTROYED.value
         row.destroyed_at = now
