@@ -21,7 +21,7 @@ from custos.domain.permissions import Action, require
 from custos.domain.principals import StaffPrincipal
 from custos.rights import PersonPrincipal, PersonScope, check_consent, consent_expiry, consent_live
 from custos.store import rights_tables as r
-from custos.workflow import _secrets
+from custos.workflow import bearer
 from custos.workflow._ids import new_id
 from custos.workflow.context import Context
 from custos.workflow.journal import record
@@ -70,7 +70,7 @@ def register_representative(
     if problems:
         raise InvalidInputError("the representative is invalid", problems)
     rep_id = new_id("rep")
-    token, secret_hash = _secrets.mint(rep_id)
+    token, secret_hash = bearer.mint(rep_id)
     with ctx.transaction() as s:
         row = r.Representative(
             id=rep_id,
@@ -114,10 +114,10 @@ def list_representatives(ctx: Context) -> list[RepresentativeView]:
 
 
 def representative_from_token(ctx: Context, token: str) -> str:
-    row_id, secret = _secrets.split(token)
+    row_id, secret = bearer.split(token)
     with ctx.reading() as s:
         row = s.get(r.Representative, row_id)
-        if row is None or not _secrets.matches(secret, row.secret_hash) or not row.active:
+        if row is None or not bearer.matches(secret, row.secret_hash) or not row.active:
             raise AuthenticationError("the token is not valid")
         return row.id
 

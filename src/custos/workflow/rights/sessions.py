@@ -43,7 +43,7 @@ from custos.rights import (
     still_locked,
 )
 from custos.store import rights_tables as r
-from custos.workflow import _secrets
+from custos.workflow import bearer
 from custos.workflow._ids import new_id
 from custos.workflow.context import Context
 from custos.workflow.journal import record
@@ -198,7 +198,7 @@ def open_session(
     """Open a session for the person (or a representative acting within a consent, never
     past its end); the bearer token is returned once and stored only hashed."""
     session_id = new_id("pss")
-    token, secret_hash = _secrets.mint(session_id)
+    token, secret_hash = bearer.mint(session_id)
     now = ctx.now()
     expires = now + dt.timedelta(minutes=PERSON_SESSION_MINUTES)
     if expires_at is not None:
@@ -374,10 +374,10 @@ class OidcSignIn:
 def person_from_session(ctx: Context, token: str) -> PersonPrincipal:
     """Authenticate a person's (or representative's) bearer session. Every failure reads the
     same; a representative's session ends as soon as the consent is revoked or expires."""
-    row_id, secret = _secrets.split(token)
+    row_id, secret = bearer.split(token)
     with ctx.reading() as s:
         sess = s.get(r.PersonSession, row_id)
-        if sess is None or not _secrets.matches(secret, sess.secret_hash):
+        if sess is None or not bearer.matches(secret, sess.secret_hash):
             raise AuthenticationError("the session is not valid")
         if sess.revoked_at is not None or sess.expires_at <= ctx.now():
             raise AuthenticationError("the session has expired; sign in again")
@@ -400,8 +400,8 @@ def person_from_session(ctx: Context, token: str) -> PersonPrincipal:
 
 
 def sign_out(ctx: Context, token: str) -> None:
-    row_id, secret = _secrets.split(token)
+    row_id, secret = bearer.split(token)
     with ctx.transaction() as s:
         sess = s.get(r.PersonSession, row_id)
-        if sess is not None and _secrets.matches(secret, sess.secret_hash):
+        if sess is not None and bearer.matches(secret, sess.secret_hash):
             sess.revoked_at = ctx.now()
