@@ -53,6 +53,21 @@ def test_diff_shows_program_administration_differs(mo_vs_sanctuary: DiffReport) 
     assert rows[0].rules_b == ("sa-default-deny",)
 
 
+def test_diff_shows_every_compelled_rule_deciding_the_same_way(
+    mo_vs_sanctuary: DiffReport,
+) -> None:
+    assert mo_vs_sanctuary.compelled_scenarios > 1000
+    assert mo_vs_sanctuary.compelled_differing == 0
+    assert not [
+        r
+        for r in mo_vs_sanctuary.rows
+        if "required by law" in r.decision_a or "required by law" in r.decision_b
+    ]
+    assert "scenarios a compelled rule decides is decided the same way" in (
+        mo_vs_sanctuary.summary()
+    )
+
+
 def test_diff_never_differs_on_fleeing_felon_fields(mo_vs_sanctuary: DiffReport) -> None:
     """7 U.S.C. 2020(e)(8)(E) is compelled: the sanctuary pack carries it too."""
     assert not [
