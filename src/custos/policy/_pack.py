@@ -105,6 +105,8 @@ class Pack:
     content_hash: str
     catalogue: Mapping[FieldRef, FieldSpec]
     counsel_review_note: str
+    #: The counsel note in Spanish, for the public page; empty when the pack gives none.
+    counsel_review_note_es: str = field(repr=False)
     #: Per purpose, the catalogue fields it needs (`[needs.<purpose>]` in catalogue.toml).
     needs: Mapping[Purpose, frozenset[FieldRef]] = field(repr=False)
     rules: Mapping[str, Rule] = field(repr=False)
@@ -254,7 +256,10 @@ def _metadata(meta: dict[str, Any], problems: list[str]) -> dict[str, Any] | Non
         problems.append("pack.toml: default_retention_days must be a positive whole number")
     else:
         out["default_retention_days"] = retention
-    return out if len(out) == len(_HEADER_KEYS) else None
+    if len(out) != len(_HEADER_KEYS):
+        return None
+    out["counsel_review_note_es"] = str(meta.get("counsel_review_note_es", "")).strip()
+    return out
 
 
 def _default_deny(meta: dict[str, Any], problems: list[str]) -> DefaultDeny | None:

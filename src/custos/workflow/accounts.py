@@ -7,7 +7,7 @@ Argon2id; tokens and sessions are bearer secrets stored as SHA-256 (see `_secret
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -15,8 +15,7 @@ from pyrage import x25519
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from custos import ledger
-from custos.domain.disclosure import Purpose, RequesterKind
+from custos.domain.disclosure import AgreementProtocols, Purpose, RequesterKind
 from custos.domain.errors import (
     AuthenticationError,
     ConflictError,
@@ -24,12 +23,12 @@ from custos.domain.errors import (
     InvalidInputError,
     NotFoundError,
 )
-from custos.domain.events import Event, EventTag
+from custos.domain.events import EventTag
 from custos.domain.principals import SYSTEM_ACTOR, RequesterPrincipal, Scope, StaffPrincipal
 from custos.domain.programs import FieldRef, Program
 from custos.domain.roles import Role
 from custos.store import tables as t
-from custos.workflow import _secrets
+from custos.workflow import _secrets, journal
 from custos.workflow._ids import new_id
 from custos.workflow.context import Context
 
@@ -41,10 +40,6 @@ _DUMMY_HASH = _hasher.hash("custos-dummy-password-for-timing")
 MIN_PASSWORD_LENGTH = 12
 MAX_USERNAME_LENGTH = 80
 STAFF_SESSION_HOURS = 8
-
-
-def _event(ctx: Context, tag: EventTag, actor: str, **data: object) -> Event:
-    return Event(tag=tag, at=ctx.now(), actor=actor, data=dict(data))
 
 
 # --- staff ----------------------------------------------------------------------------------
@@ -87,17 +82,13 @@ def create_staff(
         )
         s.add(staff)
         s.flush()
-        ledger.append(
+        journal.record(
+            ctx,
             s,
-            [
-                _event(
-                    ctx,
-                    EventTag.STAFF_ACCOUNT_CREATE,
-                    actor.actor if actor else SYSTEM_ACTOR,
-                    staff=staff.id,
-                    roles=staff.roles,
-                )
-            ],
+            EventTag.STAFF_ACCOUNT_CREATE,
+            actor.actor if actor else SYSTEM_ACTOR,
+            staff=staff.id,
+            roles=staff.roles,
         )
     return _staff_principal(staff)
 
@@ -175,6 +166,8 @@ class RequesterView:
     contact: str
     registered_by: str
     active: bool
+    #: Programs it administers or enforces; program-administration rules read them.
+    programs: tuple[Program, ...] = ()
 
 
 def _requester_view(row: t.Requester) -> RequesterView:
@@ -186,6 +179,7 @@ def _requester_view(row: t.Requester) -> RequesterView:
         contact=row.contact,
         registered_by=row.registered_by,
         active=row.active,
+        programs=tuple(Program(p) for p in row.programs or ()),
     )
 
 
@@ -211,7 +205,9 @@ def register_requester(
     kind: RequesterKind,
     age_recipients: list[str],
     contact: str = "",
+    programs: list[Program] | None = None,
 ) -> RequesterView:
+    """Register an agency; `programs` are those it administers or enforces, if any."""
     actor.require(Role.ADMIN, Role.INTAKE)
     problems = _check_age_recipients(age_recipients)
     if not name.strip():
@@ -225,24 +221,21 @@ def register_requester(
             kind=kind.value,
             age_recipients=list(age_recipients),
             contact=contact,
+            programs=[p.value for p in programs or ()],
             registered_by=actor.id,
             active=True,
             created_at=ctx.now(),
         )
         s.add(row)
         s.flush()
-        ledger.append(
+        journal.record(
+            ctx,
             s,
-            [
-                _event(
-                    ctx,
-                    EventTag.REQUESTER_ACCOUNT_REGISTER,
-                    actor.actor,
-                    requester=row.id,
-                    kind=kind.value,
-                    name=row.name,
-                )
-            ],
+            EventTag.REQUESTER_ACCOUNT_REGISTER,
+            actor.actor,
+            requester=row.id,
+            kind=kind.value,
+            name=row.name,
         )
         return _requester_view(row)
 
@@ -310,19 +303,15 @@ def issue_token(
             )
         )
         s.flush()
-        ledger.append(
+        journal.record(
+            ctx,
             s,
-            [
-                _event(
-                    ctx,
-                    EventTag.REQUESTER_TOKEN_ISSUE,
-                    actor.actor,
-                    requester=requester.id,
-                    token=token_id,
-                    scopes=chosen,
-                    expires=expires.isoformat(),
-                )
-            ],
+            EventTag.REQUESTER_TOKEN_ISSUE,
+            actor.actor,
+            requester=requester.id,
+            token=token_id,
+            scopes=chosen,
+            expires=expires.isoformat(),
         )
     return IssuedToken(token=token, token_id=token_id, expires_at=expires, scopes=tuple(chosen))
 
@@ -336,17 +325,13 @@ def revoke_token(ctx: Context, *, actor: StaffPrincipal, token_id: str) -> None:
         if row.revoked_at is not None:
             return
         row.revoked_at = ctx.now()
-        ledger.append(
+        journal.record(
+            ctx,
             s,
-            [
-                _event(
-                    ctx,
-                    EventTag.REQUESTER_TOKEN_REVOKE,
-                    actor.actor,
-                    requester=row.requester_id,
-                    token=row.id,
-                )
-            ],
+            EventTag.REQUESTER_TOKEN_REVOKE,
+            actor.actor,
+            requester=row.requester_id,
+            token=row.id,
         )
 
 
@@ -385,6 +370,7 @@ class AgreementView:
     valid_from: dt.date
     valid_until: dt.date
     document_sha256: str
+    protocols: AgreementProtocols = field(default_factory=AgreementProtocols)
 
     def valid_on(self, day: dt.date) -> bool:
         return self.valid_from <= day <= self.valid_until
@@ -403,6 +389,12 @@ def agreement_view(row: t.Agreement) -> AgreementView:
         valid_from=row.valid_from,
         valid_until=row.valid_until,
         document_sha256=row.document_sha256,
+        protocols=AgreementProtocols(
+            protocol_document=row.protocol_document or "",
+            use_limited_to_program=bool(row.use_limited_to_program),
+            no_onward_sharing=bool(row.no_onward_sharing),
+            administers=frozenset(Program(p) for p in row.administers or ()),
+        ),
     )
 
 
@@ -420,18 +412,25 @@ def register_agreement(
     valid_from: dt.date,
     valid_until: dt.date,
     document_sha256: str,
+    protocols: AgreementProtocols | None = None,
 ) -> AgreementView:
-    """Record an MOU or data-sharing agreement. The document's hash is what binds it."""
+    """Record an MOU or data-sharing agreement. The document's hash is what binds it.
+
+    `protocols` records the agreed data-and-security protocols (7 U.S.C. 2020(a)(3)(B)) and
+    the programs the other party runs; without them an audit is never compelled.
+    """
+    terms = protocols or AgreementProtocols()
     actor.require(Role.ADMIN, Role.LEGAL_REVIEWER)
-    problems = []
-    if not title.strip():
-        problems.append(FieldProblem(path="title", message="required"))
-    if valid_until < valid_from:
-        problems.append(FieldProblem(path="valid_until", message="before valid_from"))
-    if retention_days < 1:
-        problems.append(FieldProblem(path="retention_days", message="at least one day"))
-    if not programs:
-        problems.append(FieldProblem(path="programs", message="at least one program"))
+    problems = [
+        FieldProblem(path=path, message=message)
+        for failed, path, message in (
+            (not title.strip(), "title", "required"),
+            (valid_until < valid_from, "valid_until", "before valid_from"),
+            (retention_days < 1, "retention_days", "at least one day"),
+            (not programs, "programs", "at least one program"),
+        )
+        if failed
+    ]
     if problems:
         raise InvalidInputError("the agreement is invalid", problems)
     sha = document_sha256
@@ -454,28 +453,29 @@ def register_agreement(
             valid_from=valid_from,
             valid_until=valid_until,
             document_sha256=sha,
+            protocol_document=terms.protocol_document,
+            use_limited_to_program=terms.use_limited_to_program,
+            no_onward_sharing=terms.no_onward_sharing,
+            administers=sorted(p.value for p in terms.administers),
             registered_by=actor.id,
             created_at=ctx.now(),
         )
         s.add(row)
         s.flush()
-        ledger.append(
+        journal.record(
+            ctx,
             s,
-            [
-                _event(
-                    ctx,
-                    EventTag.AGREEMENT_RECORD_REGISTER,
-                    actor.actor,
-                    agreement=row.id,
-                    requester=requester.id,
-                    programs=row.programs,
-                    fields=row.fields,
-                    purposes=row.purposes,
-                    valid_from=valid_from.isoformat(),
-                    valid_until=valid_until.isoformat(),
-                    document_sha256=sha,
-                )
-            ],
+            EventTag.AGREEMENT_RECORD_REGISTER,
+            actor.actor,
+            agreement=row.id,
+            requester=requester.id,
+            programs=row.programs,
+            fields=row.fields,
+            purposes=row.purposes,
+            valid_from=valid_from.isoformat(),
+            valid_until=valid_until.isoformat(),
+            document_sha256=sha,
+            protocol_document=terms.protocol_document,
         )
         return agreement_view(row)
 
