@@ -153,7 +153,8 @@ def test_bulk_audit_is_compelled_only_under_agreed_protocols(missouri: Pack) -> 
         agreement=agreement,
     )
     [row] = decide(missouri, ctx, [person("snap", opted_out=True)])
-    assert [d.effect for d in row] == [Effect.DISCLOSE, Effect.DISCLOSE, Effect.WITHHOLD]
+    assert [d.effect for d in row] == [Effect.GENERALIZE, Effect.DISCLOSE, Effect.WITHHOLD]
+    assert row[0].obligations.generalize_to == "county"
     assert row[0].compelled
     assert row[0].needs_review
     # The decision names the agreement and its protocol document.
