@@ -37,6 +37,7 @@ from custos.domain.events import Event, EventTag
 from custos.domain.legal import FleeingFelonStatements, LegalProcess, LegalProcessKind
 from custos.domain.lifecycle import TRANSITIONS, UNRELEASED, RequestStatus, check_transition
 from custos.domain.principals import RequesterPrincipal, Scope, StaffPrincipal
+from custos.domain.programs import Program
 from custos.domain.pseudonyms import NO_MATCH, pseudonym
 from custos.domain.roles import Role
 from custos.domain.subjects import NO_MATCH_KEY, SubjectFacts
@@ -167,8 +168,15 @@ def _decision_context(
                 purposes=frozenset(view.purposes),
                 valid_from=view.valid_from,
                 valid_until=view.valid_until,
+                agreement_id=view.id,
+                protocol_document=view.protocols.protocol_document,
+                use_limited_to_program=view.protocols.use_limited_to_program,
+                no_onward_sharing=view.protocols.no_onward_sharing,
+                administers=view.protocols.administers,
             )
+    requester = session.get(t.Requester, req.requester_id)
     return policy.DecisionContext(
+        requester_programs=frozenset(Program(p) for p in (requester.programs if requester else ())),
         requester_kind=requester_kind,
         purpose=req.purpose,
         legal_process=req.legal_process,
