@@ -25,7 +25,11 @@ from playwright.sync_api import expect
 from custos.workflow import accounts, documents, requests
 from custos.workflow.intake import RequestInput
 from tests.e2e.conftest import Live, check_a11y
-from tests.integration.conftest import PASSWORD, fleeing_felon
+from tests.integration.conftest import (
+    PASSWORD,
+    add_snap_office,
+    program_administration,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -72,19 +76,22 @@ def submit_in_portal(page: Any, live: Live, tmp: Path) -> str:
 
 
 def second_request(live: Live) -> str:
-    """Another request about the same person, pending with a notice-before obligation."""
+    """Another request about the same person, pending with a notice-before obligation: a state
+    SNAP office's program-administration request (discretionary, so the family is told first;
+    a fleeing-felon disclosure is compelled and told after)."""
     ctx = live.ctx
-    police = accounts.requester_from_token(ctx, live.world.tokens["police"])
+    add_snap_office(live.world)
+    office = accounts.requester_from_token(ctx, live.world.tokens["snap_office"])
     sha = documents.upload(
         ctx,
-        actor=police,
-        content=b"%PDF-1.4 second warrant\n",
+        actor=office,
+        content=b"%PDF-1.4 written request\n",
         filename="second.pdf",
         content_type="application/pdf",
     )
     person = live.world.person("snap_fleeing_felon")
-    body = fleeing_felon(sha, {"full_name": person.full_name, "birth_date": str(person.birth_date)})
-    return requests.submit(ctx, actor=police, data=RequestInput.model_validate(body))
+    body = program_administration(sha, {"case_number": person.dcn})
+    return requests.submit(ctx, actor=office, data=RequestInput.model_validate(body))
 
 
 def payload_sha256(package: bytes, live: Live) -> str:

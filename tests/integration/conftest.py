@@ -15,6 +15,7 @@ from custos import records
 from custos.api.app import create_app
 from custos.domain.disclosure import RequesterKind
 from custos.domain.principals import StaffPrincipal
+from custos.domain.programs import Program
 from custos.domain.roles import Role
 from custos.ledger import generate_key
 from custos.workflow import accounts, documents, ledger
@@ -167,3 +168,42 @@ def paper_fleeing_felon(world: World) -> RequestInput:
     )
     person = world.person("snap_fleeing_felon")
     return RequestInput.model_validate(fleeing_felon(sha, {"ssn": person.ssn}))
+
+
+def add_snap_office(world: World) -> str:
+    """A state agency that administers SNAP (key "snap_office"): its program-administration
+    requests are discretionary disclosures (7 U.S.C. 2020(e)(8)(A)) that an opt-out blocks."""
+    if "snap_office" in world.requesters:
+        return world.requesters["snap_office"]
+    identity = x25519.Identity.generate()
+    view = accounts.register_requester(
+        world.ctx,
+        actor=world.staff["admin"],
+        name="Missouri SNAP Employment and Training office",
+        kind=RequesterKind.STATE,
+        age_recipients=[str(identity.to_public())],
+        programs=[Program.SNAP],
+    )
+    world.requesters["snap_office"] = view.id
+    world.identities["snap_office"] = identity
+    world.tokens["snap_office"] = accounts.issue_token(
+        world.ctx, actor=world.staff["admin"], requester_id=view.id
+    ).token
+    return view.id
+
+
+def program_administration(sha: str, subject: dict[str, Any]) -> dict[str, Any]:
+    """A written program-administration request for a SNAP household's address and amount."""
+    return {
+        "subjects": [subject],
+        "fields": ["snap/address", "snap/benefit_amount", "snap/immigration_status"],
+        "purpose": "program_administration",
+        "purpose_text": "Enrolling the household in SNAP Employment and Training.",
+        "legal_process": {
+            "kind": "written_request",
+            "issuer": "Missouri SNAP E&T office",
+            "signer": "Program manager",
+            "issued_on": "2026-02-27",
+            "document_sha256": sha,
+        },
+    }

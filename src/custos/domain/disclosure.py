@@ -13,6 +13,9 @@ from custos.domain.subjects import SubjectIdentifier
 class RequesterKind(StrEnum):
     FEDERAL_IMMIGRATION_ENFORCEMENT = "federal_immigration_enforcement"
     OTHER_FEDERAL = "other_federal"
+    #: The Comptroller General (GAO), auditing under authority of other law: 7 U.S.C.
+    #: 2020(e)(8)(B) keeps the SNAP safeguards from preventing its audits.
+    COMPTROLLER_GENERAL = "comptroller_general"
     STATE = "state"
     LOCAL_LAW_ENFORCEMENT = "local_law_enforcement"
     COURT = "court"
@@ -78,3 +81,28 @@ class DisclosureRequest:
     @property
     def emergency(self) -> bool:
         return self.emergency_statement is not None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgreementProtocols:
+    """What a data-sharing agreement records beyond its parties, fields and purposes.
+
+    7 U.S.C. 2020(a)(3)(B) opens SNAP records to USDA "subject to data and security protocols
+    agreed upon by the State agency and Secretary": protocols count as agreed only when their
+    document is named, use is limited to the program's administration and enforcement, and
+    onward sharing is barred. `administers` lists the programs the other party administers or
+    enforces under the agreement (7 U.S.C. 2020(e)(8)(A); the legal notes, finding 6).
+    """
+
+    protocol_document: str = ""
+    use_limited_to_program: bool = False
+    no_onward_sharing: bool = False
+    administers: frozenset[Program] = frozenset()
+
+    @property
+    def agreed(self) -> bool:
+        return (
+            bool(self.protocol_document.strip())
+            and self.use_limited_to_program
+            and self.no_onward_sharing
+        )

@@ -11,9 +11,16 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+from custos.domain.programs import FieldRef, Program
+
 
 class LegalProcessKind(StrEnum):
-    """Kinds of legal process, weakest first."""
+    """Kinds of legal process, weakest first.
+
+    An order of an immigration judge (EOIR, part of the Department of Justice) is an
+    administrative order, not a court order: counsel classifies it as `administrative_subpoena`
+    or `written_request`, never as `court_order` (see the legal notes on a document's scope).
+    """
 
     NONE = "none"
     WRITTEN_REQUEST = "written_request"
@@ -68,6 +75,45 @@ class FleeingFelonStatements:
 
 
 @dataclass(frozen=True, kw_only=True)
+class DocumentScope:
+    """What a legal document names, as counsel records it when classifying the document.
+
+    A disclosure never exceeds the scope of the document it rests on, whatever the document's
+    kind (compare 45 CFR 164.512(e)(1)(i): "only the protected health information expressly
+    authorized by such order"). What lies outside is withheld as "outside the document's scope".
+
+    `programs` names whole programs; `fields` names single fields (`program/field`); a field is
+    inside the scope when either names it. `people` holds the identifiers the document names
+    (case numbers, SSNs or "name|birth date"), empty when it names nobody in particular.
+    `period_from`/`period_until` bound the records' dates the document reaches, when it says.
+    """
+
+    programs: frozenset[Program] = frozenset()
+    fields: frozenset[FieldRef] = frozenset()
+    people: frozenset[str] = frozenset()
+    period_from: dt.date | None = None
+    period_until: dt.date | None = None
+
+    def __post_init__(self) -> None:
+        if (
+            self.period_from is not None
+            and self.period_until is not None
+            and self.period_until < self.period_from
+        ):
+            raise ValueError("a document's period ends before it begins")
+
+    def names_field(self, ref: FieldRef) -> bool:
+        """Whether the document reaches this field (by its program or by the field itself)."""
+        return ref.program in self.programs or ref in self.fields
+
+    def covers_day(self, day: dt.date) -> bool:
+        """Whether a record dated `day` lies inside the document's period (open ends reach all)."""
+        if self.period_from is not None and day < self.period_from:
+            return False
+        return self.period_until is None or day <= self.period_until
+
+
+@dataclass(frozen=True, kw_only=True)
 class LegalProcess:
     """The legal process a request cites, as entered and as classified on review."""
 
@@ -81,6 +127,9 @@ class LegalProcess:
     document_sha256: str = ""
     #: A written non-disclosure requirement with an end date delays notice to the person.
     nondisclosure_until: dt.date | None = None
+    #: What the document names, recorded by counsel on classification; None until then. A
+    #: decision under a recorded scope never exceeds it.
+    scope: DocumentScope | None = None
 
     def expired(self, today: dt.date) -> bool:
         return self.expires_on is not None and self.expires_on < today

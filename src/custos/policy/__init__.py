@@ -21,7 +21,7 @@ from custos.policy._engine import (
 )
 from custos.policy._explain import Explanation, FieldExplanation, PersonExplanation, explain
 from custos.policy._pack import Pack, PackInvalidError, Rule, load_pack
-from custos.policy._public import LANGS, public_model, public_page
+from custos.policy._public import LANGS, duration_words, public_model, public_page
 from custos.policy._replay import ReplayClass, ReplayItem, ReplayReport, RequestReplay, replay
 
 __all__ = [
@@ -53,6 +53,7 @@ __all__ = [
     "decide",
     "decide_classes",
     "diff",
+    "duration_words",
     "explain",
     "load_pack",
     "public_model",

@@ -23,6 +23,9 @@ class Authority:
     status: str
     title: str
     title_es: str
+    #: The text says the information "shall be made available" (or must be reported): a
+    #: disclose permit citing it must be marked compelled.
+    compels: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,6 +42,10 @@ class CompelledDuty:
     programs: frozenset[str]
     determination_on_file: bool
     opted_out: bool
+    #: The requester makes the three statements of 7 U.S.C. 2020(e)(8)(E).
+    statements: bool = False
+    #: An agreement with agreed data and security protocols covers the fields.
+    agreed_protocols: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,6 +79,8 @@ def _duty(raw: dict[str, Any]) -> CompelledDuty:
         programs=frozenset(str(p) for p in subject["programs"]),
         determination_on_file=bool(subject["determination_on_file"]),
         opted_out=bool(subject["opted_out"]),
+        statements=bool(raw.get("statements", False)),
+        agreed_protocols=bool(raw.get("agreed_protocols", False)),
     )
 
 
@@ -86,6 +95,7 @@ def authorities() -> AuthorityTable:
             status=str(a["status"]),
             title=str(a["title"]),
             title_es=str(a["title_es"]),
+            compels=bool(a.get("compels", False)),
         )
         for a in raw.get("authority", [])
     }

@@ -1,7 +1,9 @@
 """A pack's own test cases (`tests/*.toml`) and the runner behind `custos policy test`.
 
 Each case states a request, one person (or no match) and the expected effect per field; it may
-also pin the rules, the compelled flag and review routing. Cases are data next to the rules,
+also pin the rules, the compelled flag and review routing. A case may give the requester's own
+programs (`requester_programs`), the legal document's recorded `scope` and `expires_on`, and an
+agreement with its protocol terms. Cases are data next to the rules,
 so counsel can read what each rule is meant to do.
 """
 
@@ -15,7 +17,12 @@ from typing import Any
 
 from custos.domain.decisions import Effect, FieldDecision
 from custos.domain.disclosure import Purpose, RequesterKind
-from custos.domain.legal import FleeingFelonStatements, LegalProcess, LegalProcessKind
+from custos.domain.legal import (
+    DocumentScope,
+    FleeingFelonStatements,
+    LegalProcess,
+    LegalProcessKind,
+)
 from custos.domain.programs import FieldRef, Program
 from custos.domain.subjects import SubjectFacts
 from custos.policy._engine import AgreementFacts, DecisionContext, decide
@@ -113,27 +120,18 @@ def _case(source: str, raw: dict[str, Any]) -> Case:
     expect = {FieldRef.parse(k): Effect(v) for k, v in dict(raw["expect"]).items()}
     if not expect:
         raise ValueError("expect names no field")
-    agreement = None
-    if "agreement" in raw:
-        a = raw["agreement"]
-        agreement = AgreementFacts(
-            programs=frozenset(Program(p) for p in a.get("programs", [])),
-            fields=frozenset(_refs(a.get("fields", []))),
-            purposes=frozenset(Purpose(p) for p in a.get("purposes", [])),
-            valid_from=a.get("valid_from"),
-            valid_until=a.get("valid_until"),
-        )
     context = DecisionContext(
         requester_kind=RequesterKind(raw["requester_kind"]),
         purpose=Purpose(raw["purpose"]),
-        legal_process=LegalProcess(kind=LegalProcessKind(raw["legal_process"])),
+        legal_process=_process(raw),
         statements=FleeingFelonStatements(**dict.fromkeys(statements, True)),
         fields=tuple(expect),
         named=bool(raw.get("named", True)),
-        agreement=agreement,
+        agreement=_agreement(raw["agreement"]) if "agreement" in raw else None,
         emergency=bool(raw.get("emergency", False)),
         preservation=bool(raw.get("preservation", False)),
         today=raw.get("today", CASE_DAY),
+        requester_programs=frozenset(Program(p) for p in raw.get("requester_programs", [])),
     )
     subject = raw["subject"]
     facts = None
@@ -152,6 +150,39 @@ def _case(source: str, raw: dict[str, Any]) -> Case:
         compelled=frozenset(_refs(raw["compelled"])) if "compelled" in raw else None,
         review=bool(raw["review"]) if "review" in raw else None,
         rules={FieldRef.parse(k): tuple(v) for k, v in dict(raw.get("rules", {})).items()},
+    )
+
+
+def _process(raw: dict[str, Any]) -> LegalProcess:
+    """`legal_process`, with an optional `expires_on` and a recorded `scope` table."""
+    scope = None
+    if "scope" in raw:
+        s = raw["scope"]
+        scope = DocumentScope(
+            programs=frozenset(Program(p) for p in s.get("programs", [])),
+            fields=frozenset(_refs(s.get("fields", []))),
+            period_from=s.get("period_from"),
+            period_until=s.get("period_until"),
+        )
+    return LegalProcess(
+        kind=LegalProcessKind(raw["legal_process"]),
+        expires_on=raw.get("expires_on"),
+        scope=scope,
+    )
+
+
+def _agreement(a: dict[str, Any]) -> AgreementFacts:
+    return AgreementFacts(
+        programs=frozenset(Program(p) for p in a.get("programs", [])),
+        fields=frozenset(_refs(a.get("fields", []))),
+        purposes=frozenset(Purpose(p) for p in a.get("purposes", [])),
+        valid_from=a.get("valid_from"),
+        valid_until=a.get("valid_until"),
+        agreement_id=str(a.get("id", "")),
+        protocol_document=str(a.get("protocol_document", "")),
+        use_limited_to_program=bool(a.get("use_limited_to_program", False)),
+        no_onward_sharing=bool(a.get("no_onward_sharing", False)),
+        administers=frozenset(Program(p) for p in a.get("administers", [])),
     )
 
 

@@ -6,9 +6,12 @@
 3. No conflict with a compelled federal duty: each probe of `authorities.toml` is disclosed
    and marked compelled, and no forbid overrides a compelled permit anywhere in the scenario
    space.
-4. Tension with 8 U.S.C. 1373 / 1644 is reported: a forbid that singles out immigration status
+4. Every disclose permit citing an authority whose text says "shall be made available" (marked
+   `compels` in `authorities.toml`) is marked compelled: otherwise an opt-out would block it.
+5. Tension with 8 U.S.C. 1373 / 1644 is reported: a forbid that singles out immigration status
    for the immigration agency is flagged for counsel (a warning: its enforceability is
-   litigated, see the legal notes, finding 3).
+   litigated, see the legal notes, finding 3); so is a pack that withholds status from the
+   immigration agency by default with no rule that addresses 1373 / 1644 at all.
 """
 
 from __future__ import annotations
@@ -28,9 +31,15 @@ from custos.domain.programs import FieldRef, Sensitivity
 from custos.domain.subjects import SubjectFacts
 from custos.policy._authorities import authorities
 from custos.policy._cases import TestReport, run_tests
-from custos.policy._engine import DecisionContext, decide
-from custos.policy._pack import Pack, PackInvalidError, load_pack
-from custos.policy._scenarios import SCENARIO_DAY, Scenario, decide_scenarios, sweep
+from custos.policy._engine import AgreementFacts, DecisionContext, decide
+from custos.policy._pack import DISCLOSE, Pack, PackInvalidError, load_pack
+from custos.policy._scenarios import (
+    ALL_STATEMENTS,
+    SCENARIO_DAY,
+    Scenario,
+    decide_scenarios,
+    sweep,
+)
 
 
 class Severity(StrEnum):
@@ -42,7 +51,7 @@ class Severity(StrEnum):
 class Finding:
     severity: Severity
     #: A stable code: load, test-failure, untested-rule, compelled-duty, forbid-over-compelled,
-    #: status-sharing-1373, no-spanish-summary.
+    #: compelled-not-marked, status-sharing-1373, status-default-deny-1373, no-spanish-summary.
     code: str
     message: str
 
@@ -101,7 +110,9 @@ def check(path: Path) -> CheckReport:
     )
     findings.extend(_compelled_duties(pack))
     findings.extend(_forbids_over_compelled(pack))
+    findings.extend(_compelled_not_marked(pack))
     findings.extend(_status_sharing(pack))
+    findings.extend(_status_default_deny(pack))
     findings.extend(_spanish_summaries(pack))
     return CheckReport(pack=pack.label, findings=tuple(findings), tests=tests)
 
@@ -132,13 +143,25 @@ def _compelled_duties(pack: Pack) -> list[Finding]:
     out: list[Finding] = []
     for duty in authorities().compelled_duties:
         refs = tuple(FieldRef.parse(f) for f in duty.fields)
+        agreement = None
+        if duty.agreed_protocols:
+            agreement = AgreementFacts(
+                programs=frozenset(r.program for r in refs),
+                fields=frozenset(refs),
+                purposes=frozenset({Purpose(duty.purpose)}),
+                agreement_id="probe",
+                protocol_document="agreed data and security protocols",
+                use_limited_to_program=True,
+                no_onward_sharing=True,
+            )
         ctx = DecisionContext(
             requester_kind=RequesterKind(duty.requester_kind),
             purpose=Purpose(duty.purpose),
             legal_process=LegalProcess(kind=LegalProcessKind(duty.legal_process)),
-            statements=FleeingFelonStatements(),
+            statements=ALL_STATEMENTS if duty.statements else FleeingFelonStatements(),
             fields=refs,
             named=duty.named,
+            agreement=agreement,
             today=SCENARIO_DAY,
         )
         facts = SubjectFacts(
@@ -197,6 +220,63 @@ def _forbids_over_compelled(pack: Pack) -> list[Finding]:
                 )
             )
     return out
+
+
+def _compelled_not_marked(pack: Pack) -> list[Finding]:
+    """A permit citing a "shall be made available" authority must be marked compelled."""
+    known = authorities().known
+    out: list[Finding] = []
+    for rule in pack.rules.values():
+        if rule.effect != "permit" or rule.action != DISCLOSE or rule.compelled:
+            continue
+        compelling = [c for c in rule.citations if c in known and known[c].compels]
+        if compelling:
+            out.append(
+                _err(
+                    "compelled-not-marked",
+                    f"rule {rule.id} ({rule.source}) cites {', '.join(compelling)}, whose text "
+                    'says the information "shall be made available", but is not marked '
+                    '@compelled("true"): an opt-out would block what the law requires',
+                )
+            )
+    return out
+
+
+#: Authorities a pack cites to show counsel weighed the bar on restricting status sharing.
+STATUS_SHARING_AUTHORITIES = frozenset({"8 U.S.C. 1373", "8 U.S.C. 1644"})
+
+
+def _status_default_deny(pack: Pack) -> list[Finding]:
+    """Warn when status is withheld from DHS by default and no rule addresses 1373 / 1644."""
+    if any(set(r.citations) & STATUS_SHARING_AUTHORITIES for r in pack.rules.values()):
+        return []
+    kind = RequesterKind.FEDERAL_IMMIGRATION_ENFORCEMENT
+    status = [
+        ref
+        for ref, spec in pack.catalogue.items()
+        if spec.sensitivity is Sensitivity.IMMIGRATION_STATUS
+    ]
+    example = next(
+        (
+            s
+            for s, d in sorted(sweep(pack, status, review=False, kinds=frozenset({kind})).items())
+            if d.rule_ids == (pack.default_deny.rule_id,)
+        ),
+        None,
+    )
+    if example is None:
+        return []
+    return [
+        Finding(
+            severity=Severity.WARNING,
+            code="status-default-deny-1373",
+            message=(
+                "the pack withholds immigration status from the immigration agency by default "
+                f"(e.g. {_describe(example)}) and no rule addresses 8 U.S.C. 1373 or 8 U.S.C. "
+                "1644, which bar restricting such sharing: a policy risk counsel must weigh"
+            ),
+        )
+    ]
 
 
 def _status_sharing(pack: Pack) -> list[Finding]:

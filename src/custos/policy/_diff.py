@@ -40,6 +40,9 @@ class DiffReport:
     scenarios: int
     differing: int
     rows: tuple[DiffRow, ...]
+    #: Scenarios a compelled rule decides under either pack, and how many of them differ.
+    compelled_scenarios: int = 0
+    compelled_differing: int = 0
 
     def _table(self) -> tuple[list[str], list[list[str]]]:
         head = [
@@ -70,7 +73,19 @@ class DiffReport:
     def summary(self) -> str:
         return (
             f"{self.pack_a} vs {self.pack_b}: {self.differing} of {self.scenarios} scenarios "
-            f"decided differently ({len(self.rows)} rows)"
+            f"decided differently ({len(self.rows)} rows); {self.compelled_line()}"
+        )
+
+    def compelled_line(self) -> str:
+        """Whether the disclosures the law compels are decided alike under both packs."""
+        if self.compelled_differing == 0:
+            return (
+                f"every one of the {self.compelled_scenarios} scenarios a compelled rule decides "
+                "is decided the same way"
+            )
+        return (
+            f"{self.compelled_differing} of the {self.compelled_scenarios} scenarios a compelled "
+            "rule decides are decided differently"
         )
 
     def to_markdown(self) -> str:
@@ -116,12 +131,14 @@ def diff(pack_a: Pack, pack_b: Pack) -> DiffReport:
     a = sweep(pack_a, refs)
     b = sweep(pack_b, refs)
     groups: dict[tuple[object, ...], list[Scenario]] = {}
-    differing = 0
+    differing = compelled = compelled_differing = 0
     for scenario in sorted(a):
         da, db = a[scenario], b[scenario]
+        compelled += da.compelled or db.compelled
         if _key(da) == _key(db):
             continue
         differing += 1
+        compelled_differing += da.compelled or db.compelled
         key = (
             scenario.requester_kind.value,
             scenario.legal_process.value,
@@ -159,4 +176,6 @@ def diff(pack_a: Pack, pack_b: Pack) -> DiffReport:
         scenarios=len(a),
         differing=differing,
         rows=rows,
+        compelled_scenarios=compelled,
+        compelled_differing=compelled_differing,
     )

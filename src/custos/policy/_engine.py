@@ -12,94 +12,59 @@ cost one Cedar call per field and action.
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import cedarpy
 
 from custos.domain.decisions import Effect, FieldDecision, Notify, Obligations
-from custos.domain.disclosure import Purpose, RequesterKind
-from custos.domain.legal import FleeingFelonStatements, LegalProcess
-from custos.domain.programs import FieldRef, Program
+from custos.domain.programs import FieldRef
 from custos.domain.subjects import SubjectFacts
+from custos.policy._context import (
+    AgreementFacts,
+    DecisionContext,
+    cedar_context,
+    class_key,
+)
 from custos.policy._pack import DISCLOSE, REQUESTER_ID, REVIEW, Pack, Rule
+
+__all__ = [
+    "AgreementFacts",
+    "DecisionContext",
+    "cedar_context",
+    "cedar_request",
+    "class_key",
+    "decide",
+    "decide_classes",
+]
 
 #: Rule ids the engine itself uses when the pack's rules cannot speak.
 UNKNOWN_FIELD_RULE = "custos-unknown-field"
 EVALUATION_ERROR_RULE = "custos-evaluation-error"
+#: Rule ids of the engine's own limits, which no rule of a pack can lift.
+OPTED_OUT_RULE = "custos-opted-out"
+OUTSIDE_SCOPE_RULE = "custos-outside-scope"
+PROCESS_EXPIRED_RULE = "custos-process-expired"
+
+OPTED_OUT_REASON = (
+    "The person opted out of sharing that the law does not require, and no law requires this "
+    "one, so it is not shared."
+)
+OUTSIDE_SCOPE_REASON = (
+    "This information lies outside the document's scope (the people, programs or fields and "
+    "period it names), so it is withheld."
+)
+PROCESS_EXPIRED_REASON = (
+    "The legal process this request rests on has expired, so nothing is shared."
+)
 
 _UNKNOWN_FIELD_REASON = "This field is not in the pack's field catalogue, so it is withheld."
 _EVALUATION_ERROR_REASON = (
     "The rules could not be evaluated for this field, so it is withheld and sent for review."
 )
 _NOTIFY_ORDER = {Notify.NONE: 0, Notify.AFTER: 1, Notify.BEFORE: 2}
-
-
-@dataclass(frozen=True, kw_only=True)
-class AgreementFacts:
-    """A data-sharing agreement (MOU) as the policies see it.
-
-    It covers a field only when the field's program, the field itself and the request's purpose
-    are all listed and the request date lies inside its validity. Empty sets cover nothing.
-    """
-
-    programs: frozenset[Program]
-    fields: frozenset[FieldRef]
-    purposes: frozenset[Purpose]
-    valid_from: dt.date | None = None
-    valid_until: dt.date | None = None
-
-    def valid_on(self, day: dt.date) -> bool:
-        if self.valid_from is not None and day < self.valid_from:
-            return False
-        return self.valid_until is None or day <= self.valid_until
-
-    def covers(self, ref: FieldRef, purpose: Purpose, day: dt.date) -> bool:
-        return (
-            self.valid_on(day)
-            and ref.program in self.programs
-            and ref in self.fields
-            and purpose in self.purposes
-        )
-
-
-@dataclass(frozen=True, kw_only=True)
-class DecisionContext:
-    """Everything about a request the policies read, apart from the people it names."""
-
-    requester_kind: RequesterKind
-    purpose: Purpose
-    #: As classified on intake or review; policies trust the classification, not the label.
-    legal_process: LegalProcess
-    statements: FleeingFelonStatements = field(default_factory=FleeingFelonStatements)
-    fields: tuple[FieldRef, ...]
-    #: Named people (True) or a bulk criterion (False).
-    named: bool
-    agreement: AgreementFacts | None = None
-    emergency: bool = False
-    preservation: bool = False
-    today: dt.date
-
-
-def class_key(facts: SubjectFacts | None) -> str:
-    """A stable short hex key for an equivalence class of facts (16 hex digits).
-
-    People with equal facts get equal decisions, so callers may store decisions once per class.
-    `None` (no record matched) has its own key.
-    """
-    if facts is None:
-        text = "custos-class-v1\nno-match"
-    else:
-        text = (
-            "custos-class-v1\n"
-            f"programs={','.join(sorted(facts.programs))}\n"
-            f"determination_on_file={int(facts.determination_on_file)}\n"
-            f"opted_out={int(facts.opted_out)}"
-        )
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -173,9 +138,10 @@ def decide_classes(
             disclose = verdicts[(subject, ref, DISCLOSE)]
             routed = verdicts.get((subject, ref, REVIEW), _NOT_ROUTED)
             if facts is None:
-                row.append(_no_match(pack, ref, disclose, routed))
+                decision = _no_match(pack, ref, disclose, routed)
             else:
-                row.append(_field_decision(pack, ref, disclose, routed))
+                decision = _field_decision(pack, ref, disclose, routed, opted_out=facts.opted_out)
+            row.append(_bounded(pack, context, decision, routed))
         out[facts] = tuple(row)
     return out
 
@@ -191,9 +157,10 @@ def _evaluate(
 ) -> dict[tuple[SubjectFacts, FieldRef, str], _Verdict]:
     keys: list[tuple[SubjectFacts, FieldRef, str]] = []
     requests: list[dict[str, Any]] = []
+    needed = pack.needs.get(context.purpose, frozenset())
     for subject in subjects:
         for ref in refs:
-            ctx = cedar_context(context, subject, ref)
+            ctx = cedar_context(context, subject, ref, needed=ref in needed)
             for action in actions:
                 keys.append((subject, ref, action))
                 requests.append(cedar_request(ref, action, ctx))
@@ -219,34 +186,6 @@ def cedar_request(ref: FieldRef, action: str, ctx: dict[str, Any]) -> dict[str, 
         "action": {"type": "Action", "id": action},
         "resource": {"type": "Field", "id": str(ref)},
         "context": ctx,
-    }
-
-
-def cedar_context(context: DecisionContext, subject: SubjectFacts, ref: FieldRef) -> dict[str, Any]:
-    """The Cedar context record of the shared schema (`schema.cedarschema`)."""
-    agreement = context.agreement
-    return {
-        "requester_kind": context.requester_kind.value,
-        "purpose": context.purpose.value,
-        "legal_process": context.legal_process.kind.value,
-        "statements": {
-            "fleeing_or_violating": context.statements.fleeing_or_violating,
-            "locating_is_official_duty": context.statements.locating_is_official_duty,
-            "proper_exercise_of_duty": context.statements.proper_exercise_of_duty,
-        },
-        "named": context.named,
-        "emergency": context.emergency,
-        "preservation": context.preservation,
-        "agreement": {
-            "present": agreement is not None and agreement.valid_on(context.today),
-            "covers": agreement is not None
-            and agreement.covers(ref, context.purpose, context.today),
-        },
-        "subject": {
-            "programs": sorted(subject.programs),
-            "determination_on_file": subject.determination_on_file,
-            "opted_out": subject.opted_out,
-        },
     }
 
 
@@ -283,13 +222,20 @@ def _withheld(
     review: _Verdict,
     *,
     failed: bool = False,
+    limit: tuple[str, str] | None = None,
 ) -> FieldDecision:
+    """A withheld field: by the forbids in `rules`, an engine `limit` (rule id, reason),
+    an evaluation failure, or else the pack's default deny; plus any review routing."""
     needs_review, review_rules, review_reasons = _review_part(pack, review)
     if failed:
         ids: tuple[str, ...] = (EVALUATION_ERROR_RULE,)
         citations = pack.default_deny.citations_for(ref.program)
         reasons: tuple[str, ...] = (_EVALUATION_ERROR_REASON,)
         needs_review = True
+    elif limit is not None:
+        ids = (limit[0],)
+        citations = _citations(rules) or pack.default_deny.citations_for(ref.program)
+        reasons = (limit[1],)
     elif rules:
         ids = tuple(r.id for r in rules)
         citations = _citations(rules)
@@ -320,7 +266,7 @@ def _strongest(values: Iterable[Notify | None]) -> Notify:
 
 
 def _field_decision(
-    pack: Pack, ref: FieldRef, disclose: _Verdict, review: _Verdict
+    pack: Pack, ref: FieldRef, disclose: _Verdict, review: _Verdict, *, opted_out: bool
 ) -> FieldDecision:
     if disclose.failed:
         return _withheld(pack, ref, [], review, failed=True)
@@ -328,6 +274,11 @@ def _field_decision(
     if disclose.decision != "Allow" or not rules:
         # Deny: the reasons are the forbids that fired, or none (no rule permits it).
         return _withheld(pack, ref, [r for r in rules if r.effect == "forbid"], review)
+    if opted_out:
+        # An opt-out binds discretionary rules only: it never blocks a compelled one.
+        rules = [r for r in rules if r.compelled]
+        if not rules:
+            return _withheld(pack, ref, [], review, limit=(OPTED_OUT_RULE, OPTED_OUT_REASON))
     needs_review, review_rules, review_reasons = _review_part(pack, review)
     compelled = [r for r in rules if r.compelled]
     generalizing = [r for r in rules if r.generalize]
@@ -354,6 +305,33 @@ def _field_decision(
         needs_review=needs_review,
         reasons=tuple(r.summary for r in rules + review_rules) + review_reasons,
     )
+
+
+def _bounded(
+    pack: Pack, context: DecisionContext, d: FieldDecision, review: _Verdict
+) -> FieldDecision:
+    """Apply the limits no rule can lift: an expired process, a recorded scope.
+
+    Both apply alike to a matched person and to a no-match, so neither reveals a person. A
+    decision that discloses under agreed protocols names the agreement and its protocol document.
+    """
+    if d.rule_ids and d.rule_ids[0] in {UNKNOWN_FIELD_RULE, EVALUATION_ERROR_RULE}:
+        return d
+    limit: tuple[str, str] | None = None
+    if context.legal_process.expired(context.today):
+        limit = (PROCESS_EXPIRED_RULE, PROCESS_EXPIRED_REASON)
+    elif context.outside_scope(d.field):
+        limit = (OUTSIDE_SCOPE_RULE, OUTSIDE_SCOPE_REASON)
+    if limit is not None:
+        return _withheld(pack, d.field, [], review, limit=limit)
+    agreement = context.agreement
+    if (
+        d.discloses
+        and agreement is not None
+        and any(pack.rules[i].requires_protocols for i in d.rule_ids if i in pack.rules)
+    ):
+        return dataclasses.replace(d, reasons=(*d.reasons, agreement.describe()))
+    return d
 
 
 def _no_match(pack: Pack, ref: FieldRef, disclose: _Verdict, review: _Verdict) -> FieldDecision:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import re
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -22,39 +21,37 @@ from typing import Any
 
 import cedarpy
 
-from custos.domain.decisions import Notify
-from custos.domain.disclosure import Purpose, RequesterKind
+from custos.domain.disclosure import Purpose
 from custos.domain.errors import PolicyError
-from custos.domain.legal import LegalProcessKind
 from custos.domain.programs import FieldRef, FieldSpec, Program, Sensitivity
-from custos.policy._authorities import authorities, split_citations
-
-#: The two actions of the shared schema.
-DISCLOSE = "disclose"
-REVIEW = "route_to_review"
-ACTIONS = frozenset({DISCLOSE, REVIEW})
-
-#: The id of the fixed principal entity; who asks is in the context.
-REQUESTER_ID = "requester"
-
-#: Annotations a rule may carry, and the ones it must.
-KNOWN_ANNOTATIONS = frozenset(
-    {
-        "id",
-        "citation",
-        "summary",
-        "summary_es",
-        "compelled",
-        "generalize",
-        "notify",
-        "notice_delay_requires",
-        "retention_days",
-        "no_onward_sharing",
-    }
+from custos.policy._authorities import authorities
+from custos.policy._rules import (
+    ACTIONS,
+    DISCLOSE,
+    KNOWN_ANNOTATIONS,
+    REQUESTER_ID,
+    REQUIRED_ANNOTATIONS,
+    REVIEW,
+    RULE_ID,
+    Rule,
+    rules_of,
 )
-REQUIRED_ANNOTATIONS = ("id", "citation", "summary")
 
-_RULE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
+__all__ = [
+    "ACTIONS",
+    "DISCLOSE",
+    "KNOWN_ANNOTATIONS",
+    "REQUESTER_ID",
+    "REQUIRED_ANNOTATIONS",
+    "REVIEW",
+    "DefaultDeny",
+    "Pack",
+    "PackInvalidError",
+    "Rule",
+    "content_hash",
+    "load_pack",
+]
+
 _PACK_FILES = ("pack.toml", "catalogue.toml", "schema.cedarschema")
 _HEADER_KEYS = (
     "name",
@@ -77,33 +74,6 @@ class PackInvalidError(PolicyError):
 
     def diagnostics(self) -> str:
         return "\n".join([str(self), *(f"  - {p}" for p in self.problems)])
-
-
-@dataclass(frozen=True, kw_only=True)
-class Rule:
-    """One Cedar policy of a pack with its annotations, read once at load time.
-
-    Cedar's responses name only positional ids and `@id`; the other annotations are read here
-    from the policy JSON so that each decision can carry its citations and obligations.
-    """
-
-    id: str
-    effect: str  # "permit" or "forbid"
-    action: str  # DISCLOSE or REVIEW
-    citations: tuple[str, ...]
-    summary: str
-    summary_es: str = ""
-    compelled: bool = False
-    generalize: str | None = None
-    notify: Notify | None = None
-    notice_delay_requires: str | None = None
-    retention_days: int | None = None
-    no_onward_sharing: bool | None = None
-    source: str = ""
-
-    @property
-    def routes_to_review(self) -> bool:
-        return self.action == REVIEW
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -135,6 +105,10 @@ class Pack:
     content_hash: str
     catalogue: Mapping[FieldRef, FieldSpec]
     counsel_review_note: str
+    #: The counsel note in Spanish, for the public page; empty when the pack gives none.
+    counsel_review_note_es: str = field(repr=False)
+    #: Per purpose, the catalogue fields it needs (`[needs.<purpose>]` in catalogue.toml).
+    needs: Mapping[Purpose, frozenset[FieldRef]] = field(repr=False)
     rules: Mapping[str, Rule] = field(repr=False)
     default_deny: DefaultDeny = field(repr=False)
     policy_text: str = field(repr=False)
@@ -188,7 +162,7 @@ def load_pack(path: Path) -> Pack:
     return pack
 
 
-def _read(path: Path, problems: list[str]) -> Pack | None:  # noqa: C901, PLR0911
+def _read(path: Path, problems: list[str]) -> Pack | None:
     if not path.is_dir():
         problems.append(f"{path.name}: no such pack folder")
         return None
@@ -196,33 +170,48 @@ def _read(path: Path, problems: list[str]) -> Pack | None:  # noqa: C901, PLR091
     policy_files = sorted((path / "policies").glob("*.cedar"))
     if not policy_files:
         problems.append("policies/ holds no .cedar file: an empty rule set is refused")
-    if problems:
-        return None
-
-    meta = _toml(path / "pack.toml", problems)
-    cat = _toml(path / "catalogue.toml", problems)
+    meta = None if problems else _toml(path / "pack.toml", problems)
+    cat = None if problems else _toml(path / "catalogue.toml", problems)
     if meta is None or cat is None:
         return None
     header = _metadata(meta, problems)
     catalogue = _catalogue(cat, problems)
+    needs = _needs(cat, catalogue, problems)
     default_deny = _default_deny(meta, problems)
-
     schema_text = (path / "schema.cedarschema").read_text("utf-8")
     try:
         schema = cedarpy.Schema.from_str(schema_text)
     except ValueError as exc:
         problems.append(f"schema.cedarschema does not parse: {exc}")
         return None
-
     rules: dict[str, Rule] = {}
     texts: list[str] = []
     for file in policy_files:
-        text = file.read_text("utf-8")
-        texts.append(text)
-        _rules_of(file.name, text, catalogue, rules, problems)
+        texts.append(file.read_text("utf-8"))
+        rules_of(file.name, texts[-1], catalogue, rules, problems)
     policy_text = "\n".join(texts)
-    if problems:
+    policies = None if problems else _policy_set(policy_text, schema, problems)
+    entities = _entities(catalogue, schema, problems)
+    if problems or header is None or default_deny is None or policies is None:
         return None
+    return Pack(
+        **header,
+        content_hash=content_hash(path),
+        catalogue=MappingProxyType(catalogue),
+        needs=MappingProxyType(needs),
+        rules=MappingProxyType(rules),
+        default_deny=default_deny,
+        policy_text=policy_text,
+        schema_text=schema_text,
+        path=path,
+        cedar_policies=policies,
+        cedar_schema=schema,
+        cedar_entities=entities,
+    )
+
+
+def _policy_set(policy_text: str, schema: Any, problems: list[str]) -> Any:
+    """Parse the rules and validate them against the schema; None when either fails."""
     try:
         policies = cedarpy.PolicySet.from_str(policy_text)
     except ValueError as exc:
@@ -234,27 +223,8 @@ def _read(path: Path, problems: list[str]) -> Pack | None:  # noqa: C901, PLR091
         for err in validation.errors:
             where = ids.get(err.policy_id, err.policy_id) or "policies"
             problems.append(f"rule {where} fails schema validation: {err.error}")
-    entities = _entities(catalogue, schema, problems)
-    if problems or header is None or default_deny is None:
         return None
-    return Pack(
-        name=header["name"],
-        version=header["version"],
-        jurisdiction=header["jurisdiction"],
-        effective_date=header["effective_date"],
-        default_retention_days=header["default_retention_days"],
-        content_hash=content_hash(path),
-        catalogue=MappingProxyType(catalogue),
-        counsel_review_note=header["counsel_review_note"],
-        rules=MappingProxyType(rules),
-        default_deny=default_deny,
-        policy_text=policy_text,
-        schema_text=schema_text,
-        path=path,
-        cedar_policies=policies,
-        cedar_schema=schema,
-        cedar_entities=entities,
-    )
+    return policies
 
 
 def _toml(file: Path, problems: list[str]) -> dict[str, Any] | None:
@@ -286,7 +256,10 @@ def _metadata(meta: dict[str, Any], problems: list[str]) -> dict[str, Any] | Non
         problems.append("pack.toml: default_retention_days must be a positive whole number")
     else:
         out["default_retention_days"] = retention
-    return out if len(out) == len(_HEADER_KEYS) else None
+    if len(out) != len(_HEADER_KEYS):
+        return None
+    out["counsel_review_note_es"] = str(meta.get("counsel_review_note_es", "")).strip()
+    return out
 
 
 def _default_deny(meta: dict[str, Any], problems: list[str]) -> DefaultDeny | None:
@@ -297,7 +270,7 @@ def _default_deny(meta: dict[str, Any], problems: list[str]) -> DefaultDeny | No
     table = authorities()
     rule_id = str(raw.get("rule_id", ""))
     summary = str(raw.get("summary", ""))
-    if not _RULE_ID.match(rule_id):
+    if not RULE_ID.match(rule_id):
         problems.append("pack.toml: default_deny.rule_id is missing or malformed")
     if not summary.strip():
         problems.append("pack.toml: default_deny.summary is missing")
@@ -344,139 +317,32 @@ def _catalogue(raw: dict[str, Any], problems: list[str]) -> dict[FieldRef, Field
     return out
 
 
-def _vocabulary(catalogue: Mapping[FieldRef, FieldSpec]) -> frozenset[str]:
-    """Every string a rule may compare against: a typo would silently never match."""
-    words: set[str] = {p.value for p in Program} | {s.value for s in Sensitivity}
-    words |= {k.value for k in RequesterKind} | {p.value for p in Purpose}
-    words |= {k.value for k in LegalProcessKind}
-    words |= {ref.name for ref in catalogue} | {str(ref) for ref in catalogue}
-    return frozenset(words)
+def _needs(
+    raw: dict[str, Any], catalogue: Mapping[FieldRef, FieldSpec], problems: list[str]
+) -> dict[Purpose, frozenset[FieldRef]]:
+    """`[needs.<purpose>]`: per program, the fields that purpose needs (data minimization).
 
-
-def _literals(node: Any) -> Iterator[str]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "Value" and isinstance(value, str):
-                yield value
-            elif key == "Set" and isinstance(value, list):
-                for item in value:
-                    yield from _literals(item)
-            else:
-                yield from _literals(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _literals(item)
-
-
-def _rules_of(
-    source: str,
-    text: str,
-    catalogue: Mapping[FieldRef, FieldSpec],
-    rules: dict[str, Rule],
-    problems: list[str],
-) -> None:
-    try:
-        parsed = json.loads(cedarpy.policies_to_json_str(text))
-    except ValueError as exc:
-        problems.append(f"policies/{source} does not parse: {exc}")
-        return
-    if parsed.get("templates"):
-        problems.append(f"policies/{source}: templates are not supported; write static rules")
-    table = authorities()
-    vocabulary = _vocabulary(catalogue)
-    for position, policy in parsed.get("staticPolicies", {}).items():
-        notes: dict[str, str] = dict(policy.get("annotations", {}))
-        rule_id = notes.get("id", "")
-        where = f"policies/{source}: rule {rule_id or position}"
-        problems.extend(
-            f"{where} has no @{key} annotation"
-            for key in REQUIRED_ANNOTATIONS
-            if not notes.get(key, "").strip()
-        )
-        problems.extend(
-            f"{where} has an unknown annotation @{key}"
-            for key in sorted(set(notes) - KNOWN_ANNOTATIONS)
-        )
-        if rule_id and not _RULE_ID.match(rule_id):
-            problems.append(f"{where}: @id must be lowercase letters, digits and dashes")
-        if rule_id in rules:
-            problems.append(f"{where}: @id {rule_id!r} is used twice")
-        citations = split_citations(notes.get("citation", ""))
-        problems.extend(
-            f"{where}: {why}" for why in map(table.problem, citations) if why is not None
-        )
-        action = _action_of(policy.get("action", {}))
-        if action is None:
-            problems.append(
-                f'{where} must name exactly one action (action == Action::"disclose" or '
-                'Action::"route_to_review"), so that a forbid never silences a review'
-            )
-            action = DISCLOSE
-        effect = str(policy.get("effect"))
-        if action == REVIEW and effect != "permit":
-            problems.append(f"{where}: review rules are permits (they route, never forbid)")
-        problems.extend(
-            f"{where} compares against unknown value {literal!r} (a typo would never match)"
-            for literal in _literals(policy.get("conditions", []))
-            if literal not in vocabulary
-        )
-        obligations = _obligations(where, notes, effect, action, problems)
-        if rule_id:
-            rules[rule_id] = Rule(
-                id=rule_id,
-                effect=effect,
-                action=action,
-                citations=citations,
-                summary=notes.get("summary", "").strip(),
-                summary_es=notes.get("summary_es", "").strip(),
-                source=f"policies/{source}",
-                **obligations,
-            )
-
-
-def _action_of(scope: dict[str, Any]) -> str | None:
-    if scope.get("op") == "==":
-        entity = scope.get("entity", {})
-        if entity.get("type") == "Action" and entity.get("id") in ACTIONS:
-            return str(entity["id"])
-    return None
-
-
-def _obligations(  # noqa: C901, PLR0912
-    where: str, notes: dict[str, str], effect: str, action: str, problems: list[str]
-) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if "compelled" in notes:
-        if notes["compelled"] not in {"true", "false"}:
-            problems.append(f'{where}: @compelled must be "true" or "false"')
-        elif notes["compelled"] == "true" and (effect != "permit" or action != DISCLOSE):
-            problems.append(f"{where}: only a disclose permit can be @compelled")
-        out["compelled"] = notes["compelled"] == "true"
-    if "notify" in notes:
+    A rule reads `context.field_needed` to give a purpose only the fields listed for it; a
+    purpose with no list needs nothing.
+    """
+    out: dict[Purpose, frozenset[FieldRef]] = {}
+    for purpose_name, per_program in dict(raw.get("needs", {})).items():
         try:
-            out["notify"] = Notify(notes["notify"])
-        except ValueError:
-            problems.append(f'{where}: @notify must be "before", "after" or "none"')
-    if "retention_days" in notes:
-        value = notes["retention_days"]
-        if not value.isdigit() or int(value) <= 0:
-            problems.append(f"{where}: @retention_days must be a positive whole number")
-        else:
-            out["retention_days"] = int(value)
-    if "no_onward_sharing" in notes:
-        if notes["no_onward_sharing"] not in {"true", "false"}:
-            problems.append(f'{where}: @no_onward_sharing must be "true" or "false"')
-        out["no_onward_sharing"] = notes["no_onward_sharing"] != "false"
-    if "generalize" in notes:
-        if not notes["generalize"].strip() or effect != "permit":
-            problems.append(f"{where}: @generalize names a coarser form, on a permit only")
-        out["generalize"] = notes["generalize"].strip()
-    if "notice_delay_requires" in notes:
-        if not notes["notice_delay_requires"].strip():
-            problems.append(f"{where}: @notice_delay_requires names the statement it needs")
-        out["notice_delay_requires"] = notes["notice_delay_requires"].strip()
-    if effect == "forbid" and set(out) - {"notify"}:
-        problems.append(f"{where}: a forbid carries no disclosure obligations")
+            purpose = Purpose(purpose_name)
+            refs = {
+                FieldRef(program=Program(program), name=str(name))
+                for program, names in dict(per_program).items()
+                for name in names
+            }
+        except (TypeError, ValueError) as exc:
+            problems.append(f"catalogue.toml: [needs.{purpose_name}] is malformed ({exc})")
+            continue
+        problems.extend(
+            f"catalogue.toml: [needs.{purpose_name}] names {ref}, which is not in the catalogue"
+            for ref in sorted(refs)
+            if ref not in catalogue
+        )
+        out[purpose] = frozenset(refs)
     return out
 
 

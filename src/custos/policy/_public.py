@@ -21,35 +21,42 @@ _TEXT: dict[str, dict[str, str]] = {
     "en": {
         "title": "How we share your information",
         "intro": (
-            "This page explains when {jurisdiction} shares information about people who receive "
-            "SNAP, TANF, Medicaid or housing assistance with other agencies, including "
-            "immigration enforcement. It is generated from the rules in force: policy pack "
-            "{name}, version {version}, effective {effective}."
+            "This page tells you when {jurisdiction} shares facts about people who get SNAP, "
+            "TANF, Medicaid or help with housing. It says who we share with, and when. That "
+            "includes the immigration agency. The page is made from the rules in use: policy "
+            "pack {name}, version {version}, in force from {effective}."
         ),
+        "toc": "On this page",
         "required": "What the law requires us to share",
-        "required_note": "These apply even if you have opted out.",
-        "may": "What we may share, and with whom",
-        "may_note": "If you opt out, we do not share under any of these rules.",
+        "required_note": (
+            "A law says we must share in these cases. We share only what that law asks for. "
+            "This applies even if you have opted out."
+        ),
+        "may": "What we choose to share, and with whom",
+        "may_note": (
+            "No law makes us share in these cases. We choose to. If you opt out, we do not "
+            "share under any of these rules."
+        ),
         "never": "Limits that always apply",
         "review": "Requests a lawyer looks at first",
         "else": "Everything else",
         "retention": (
-            "Anyone who receives your information must destroy it after {days} days at the "
-            "latest and may not pass it on."
+            "Anyone who gets your facts must destroy them within {duration}. They may not pass "
+            "them on."
         ),
         "optout_h": "How to opt out",
         "optout": (
-            "You can ask us not to share your information when the law does not require it. "
-            "Ask your caseworker, or ask a legal aid advocate to ask for you. Your choice "
-            "turns off every rule under \u201cWhat we may share\u201d; it cannot stop what the "
-            "law requires."
+            "You can ask us not to share your facts when the law does not make us. Ask your "
+            "caseworker. A legal aid advocate can also ask for you. Your choice turns off every "
+            "rule under \u201cWhat we choose to share\u201d. It cannot stop what the law "
+            "requires."
         ),
         "challenge_h": "How to see and challenge what was shared",
         "challenge": (
-            "You can ask for a list of every time your information was shared: when, with whom, "
-            "what, and under which law. If you think something was shared wrongly, you can "
-            "challenge it; while a challenge is open, nothing more is sent about you under that "
-            "request. You can also report suspected misuse to us without giving your name."
+            "You can ask for a list of each time we shared your facts. It says when, with whom, "
+            "what, and under which law. If you think we shared something wrongly, you can "
+            "challenge it. While a challenge is open, we send nothing more about you for that "
+            "request. You can also tell us about misuse without giving your name."
         ),
         "authority": "Authority",
         "review_note": "Review by counsel",
@@ -65,22 +72,29 @@ _TEXT: dict[str, dict[str, str]] = {
             "paquete de políticas {name}, versión {version}, vigente desde el {effective}."
         ),
         "required": "Lo que la ley nos obliga a compartir",
-        "required_note": "Esto se aplica aunque usted haya pedido no compartir su información.",
-        "may": "Lo que podemos compartir, y con quién",
-        "may_note": "Si usted pide que no compartamos su información, no la compartimos bajo "
-        "ninguna de estas reglas.",
+        "toc": "En esta página",
+        "required_note": (
+            "Una ley nos obliga a compartir en estos casos. Compartimos solo lo que esa ley "
+            "pide. Esto se aplica aunque usted haya pedido no compartir su información."
+        ),
+        "may": "Lo que decidimos compartir, y con quién",
+        "may_note": (
+            "Ninguna ley nos obliga a compartir en estos casos; lo decidimos nosotros. Si usted "
+            "pide que no compartamos su información, no la compartimos bajo ninguna de estas "
+            "reglas."
+        ),
         "never": "Límites que siempre se aplican",
         "review": "Solicitudes que primero revisa un abogado",
         "else": "Todo lo demás",
         "retention": (
-            "Quien reciba su información debe destruirla a más tardar después de {days} días y "
-            "no puede pasarla a nadie más."
+            "Quien reciba su información debe destruirla en un plazo de {duration} y no puede "
+            "pasarla a nadie más."
         ),
         "optout_h": "Cómo pedir que no compartamos su información",
         "optout": (
             "Puede pedirnos que no compartamos su información cuando la ley no lo exige. "
             "Pídaselo a su trabajador social, o pida a un abogado de ayuda legal que lo haga por "
-            "usted. Su decisión desactiva todas las reglas de \u201cLo que podemos "
+            "usted. Su decisión desactiva todas las reglas de \u201cLo que decidimos "
             "compartir\u201d; no puede impedir lo que la ley exige."
         ),
         "challenge_h": "Cómo ver y impugnar lo que se compartió",
@@ -118,26 +132,74 @@ def _items(rules: list[Rule], lang: str) -> list[_Item]:
     return out
 
 
+def duration_words(days: int, lang: str = "en") -> str:
+    """A retention period in years and months, as people count time ("5 years").
+
+    365 days make a year and 30 a month, rounded to the nearest month; a period shorter than
+    a month is still shown in days.
+    """
+    years, rest = divmod(days, 365)
+    months = round(rest / 30)
+    if months == 12:  # noqa: PLR2004 - twelve months make the next year
+        years, months = years + 1, 0
+    if years == 0 and months == 0:
+        return f"{days} {'day' if days == 1 else 'days'}" if lang == "en" else f"{days} días"
+    words = {
+        "en": (("year", "years"), ("month", "months"), " and "),
+        "es": (("año", "años"), ("mes", "meses"), " y "),
+    }[lang]
+    parts = [
+        f"{n} {unit[0] if n == 1 else unit[1]}"
+        for n, unit in ((years, words[0]), (months, words[1]))
+        if n
+    ]
+    return words[2].join(parts)
+
+
+def _sections(pack: Pack, lang: str) -> list[dict[str, Any]]:
+    t = _TEXT[lang]
+    rules = list(pack.rules.values())
+    chosen = [
+        r for r in rules if r.effect == "permit" and not r.compelled and not r.routes_to_review
+    ]
+    sections = [
+        ("required", t["required"], t["required_note"], [r for r in rules if r.compelled]),
+        ("chosen", t["may"], t["may_note"], chosen),
+        ("limits", t["never"], "", [r for r in rules if r.effect == "forbid"]),
+        ("review", t["review"], "", [r for r in rules if r.routes_to_review]),
+    ]
+    return [
+        {
+            "id": key,
+            "heading": heading,
+            "note": note,
+            "items": [
+                {"text": i.text, "authorities": list(i.authorities)} for i in _items(members, lang)
+            ],
+        }
+        for key, heading, note, members in sections
+        if members
+    ]
+
+
 def public_model(pack: Pack, lang: str = "en") -> dict[str, Any]:
-    """The page as data (served by the API as JSON)."""
+    """The page as data (served by the API as JSON).
+
+    What the law requires us to share comes apart from what we choose to share; a table of
+    contents lists every section; durations read in years and months; the counsel note is in
+    the page's language when the pack gives it.
+    """
     if lang not in LANGS:
         raise ValueError(f"language must be one of {', '.join(LANGS)}")
     t = _TEXT[lang]
-    rules = list(pack.rules.values())
-    sections = [
-        (t["required"], t["required_note"], [r for r in rules if r.compelled]),
-        (
-            t["may"],
-            t["may_note"],
-            [
-                r
-                for r in rules
-                if r.effect == "permit" and not r.compelled and not r.routes_to_review
-            ],
-        ),
-        (t["never"], "", [r for r in rules if r.effect == "forbid"]),
-        (t["review"], "", [r for r in rules if r.routes_to_review]),
+    sections = _sections(pack, lang)
+    tail = [
+        ("else", t["else"]),
+        ("opt_out", t["optout_h"]),
+        ("challenge", t["challenge_h"]),
+        ("counsel_review", t["review_note"]),
     ]
+    note = pack.counsel_review_note_es if lang == "es" else ""
     return {
         "lang": lang,
         "title": t["title"],
@@ -147,27 +209,26 @@ def public_model(pack: Pack, lang: str = "en") -> dict[str, Any]:
             version=pack.version,
             effective=pack.effective_date.isoformat(),
         ),
-        "sections": [
-            {
-                "heading": heading,
-                "note": note,
-                "items": [
-                    {"text": i.text, "authorities": list(i.authorities)}
-                    for i in _items(members, lang)
-                ],
-            }
-            for heading, note, members in sections
-            if members
-        ],
+        "toc": {
+            "heading": t["toc"],
+            "entries": [{"id": s["id"], "heading": s["heading"]} for s in sections]
+            + [{"id": key.replace("_", "-"), "heading": heading} for key, heading in tail],
+        },
+        "sections": sections,
         "else": {
             "heading": t["else"],
             "text": (pack.default_deny.summary_es if lang == "es" else "")
             or pack.default_deny.summary,
         },
-        "retention": t["retention"].format(days=pack.default_retention_days),
+        "retention": t["retention"].format(
+            duration=duration_words(pack.default_retention_days, lang)
+        ),
         "opt_out": {"heading": t["optout_h"], "text": t["optout"]},
         "challenge": {"heading": t["challenge_h"], "text": t["challenge"]},
-        "counsel_review": {"heading": t["review_note"], "text": pack.counsel_review_note},
+        "counsel_review": {
+            "heading": t["review_note"],
+            "text": note or pack.counsel_review_note + t["english_only"],
+        },
         "pack": {"name": pack.name, "version": pack.version, "content_hash": pack.content_hash},
         "fingerprint_label": t["fingerprint"],
         "authority_label": t["authority"],
@@ -185,18 +246,22 @@ def public_page(pack: Pack, lang: str = "en", fmt: str = "html") -> str:
 
 
 def _markdown(m: dict[str, Any]) -> str:
-    lines = [f"# {m['title']}", "", m["intro"], ""]
+    lines = [f"# {m['title']}", "", m["intro"], "", f"**{m['toc']['heading']}**", ""]
+    lines += [f"- [{e['heading']}](#{e['id']})" for e in m["toc"]["entries"]]
+    lines.append("")
     for s in m["sections"]:
-        lines += [f"## {s['heading']}", ""]
+        lines += [f'<a id="{s["id"]}"></a>', "", f"## {s['heading']}", ""]
         if s["note"]:
             lines += [f"*{s['note']}*", ""]
         for item in s["items"]:
             lines.append(f"- {item['text']}")
             lines += [f"  - {m['authority_label']}: {a}" for a in item["authorities"]]
         lines.append("")
-    lines += [f"## {m['else']['heading']}", "", m["else"]["text"], "", m["retention"], ""]
+    lines += ['<a id="else"></a>', "", f"## {m['else']['heading']}", "", m["else"]["text"], ""]
+    lines += [m["retention"], ""]
     for key in ("opt_out", "challenge", "counsel_review"):
-        lines += [f"## {m[key]['heading']}", "", m[key]["text"], ""]
+        anchor = key.replace("_", "-")
+        lines += [f'<a id="{anchor}"></a>', "", f"## {m[key]['heading']}", "", m[key]["text"], ""]
     lines += [f"{m['fingerprint_label']}: `{m['pack']['content_hash']}`", ""]
     return "\n".join(lines)
 
@@ -213,9 +278,15 @@ def _html(m: dict[str, Any]) -> str:
         ),
         f"<h1>{e(m['title'])}</h1>",
         f"<p>{e(m['intro'])}</p>",
+        f'<nav aria-labelledby="toc"><h2 id="toc">{e(m["toc"]["heading"])}</h2><ol>',
+        *(
+            f'<li><a href="#{e(entry["id"])}">{e(entry["heading"])}</a></li>'
+            for entry in m["toc"]["entries"]
+        ),
+        "</ol></nav>",
     ]
     for s in m["sections"]:
-        parts.append(f"<h2>{e(s['heading'])}</h2>")
+        parts.append(f'<h2 id="{e(s["id"])}">{e(s["heading"])}</h2>')
         if s["note"]:
             parts.append(f"<p><em>{e(s['note'])}</em></p>")
         parts.append("<ul>")
@@ -226,12 +297,16 @@ def _html(m: dict[str, Any]) -> str:
             )
         parts.append("</ul>")
     parts += [
-        f"<h2>{e(m['else']['heading'])}</h2>",
+        f'<h2 id="else">{e(m["else"]["heading"])}</h2>',
         f"<p>{e(m['else']['text'])}</p>",
         f"<p>{e(m['retention'])}</p>",
     ]
     for key in ("opt_out", "challenge", "counsel_review"):
-        parts += [f"<h2>{e(m[key]['heading'])}</h2>", f"<p>{e(m[key]['text'])}</p>"]
+        anchor = key.replace("_", "-")
+        parts += [
+            f'<h2 id="{anchor}">{e(m[key]["heading"])}</h2>',
+            f"<p>{e(m[key]['text'])}</p>",
+        ]
     parts.append(
         f"<p><small>{e(m['fingerprint_label'])}: <code>{e(m['pack']['content_hash'])}</code>"
         "</small></p></body></html>"

@@ -3,7 +3,9 @@
 The space is requester kind × legal process × program × field × opt-out × determination on
 file. Purpose is not a free dimension (most combinations are meaningless); each requester kind
 is paired with the purposes such a requester states in practice. Fleeing-felon scenarios carry
-all three statements; audit scenarios carry an agreement that covers every field.
+all three statements; audit scenarios carry an agreement with agreed protocols covering every
+field; a judicial document's recorded scope names every program; the requester runs every
+program.
 """
 
 from __future__ import annotations
@@ -16,7 +18,12 @@ from functools import cache
 
 from custos.domain.decisions import FieldDecision
 from custos.domain.disclosure import Purpose, RequesterKind
-from custos.domain.legal import FleeingFelonStatements, LegalProcess, LegalProcessKind
+from custos.domain.legal import (
+    DocumentScope,
+    FleeingFelonStatements,
+    LegalProcess,
+    LegalProcessKind,
+)
 from custos.domain.programs import FieldRef, Program
 from custos.domain.subjects import SubjectFacts
 from custos.policy._engine import AgreementFacts, DecisionContext, decide_classes
@@ -44,10 +51,11 @@ PURPOSES: dict[RequesterKind, tuple[Purpose, ...]] = {
         P.FLEEING_FELON,
         P.PROGRAM_VIOLATION_INVESTIGATION,
     ),
-    R.COURT: (P.COURT_PROCEEDING,),
+    R.COMPTROLLER_GENERAL: (P.PROGRAM_AUDIT,),
+    R.COURT: (P.COURT_PROCEEDING, P.PROGRAM_VIOLATION_INVESTIGATION),
     R.OTHER: (P.OTHER,),
 }
-_ALL_STATEMENTS = FleeingFelonStatements(
+ALL_STATEMENTS = FleeingFelonStatements(
     fleeing_or_violating=True, locating_is_official_duty=True, proper_exercise_of_duty=True
 )
 
@@ -72,21 +80,28 @@ def scenario_context(
     purpose: Purpose,
     refs: tuple[FieldRef, ...],
 ) -> DecisionContext:
-    """The request a scenario stands for (named, with statements or agreement as fits)."""
+    """The request a scenario stands for: named, by a requester that runs every program,
+    with the statements, the agreed protocols or a document naming every program as fits."""
     everything = AgreementFacts(
-        programs=frozenset(Program), fields=frozenset(refs), purposes=frozenset(Purpose)
+        programs=frozenset(Program),
+        fields=frozenset(refs),
+        purposes=frozenset(Purpose),
+        agreement_id="scenario",
+        protocol_document="agreed data and security protocols",
+        use_limited_to_program=True,
+        no_onward_sharing=True,
     )
+    scope = DocumentScope(programs=frozenset(Program)) if process.judicial else None
     return DecisionContext(
         requester_kind=kind,
         purpose=purpose,
-        legal_process=LegalProcess(kind=process),
-        statements=_ALL_STATEMENTS
-        if purpose is Purpose.FLEEING_FELON
-        else FleeingFelonStatements(),
+        legal_process=LegalProcess(kind=process, scope=scope),
+        statements=ALL_STATEMENTS if purpose is Purpose.FLEEING_FELON else FleeingFelonStatements(),
         fields=refs,
         named=True,
         agreement=everything if purpose is Purpose.PROGRAM_AUDIT else None,
         today=SCENARIO_DAY,
+        requester_programs=frozenset(Program),
     )
 
 

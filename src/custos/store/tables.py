@@ -47,6 +47,9 @@ class Requester(Base):
     #: age recipients (`age1…`) that deliveries are encrypted to.
     age_recipients: Mapped[list[str]] = mapped_column(JSON)
     contact: Mapped[str] = mapped_column(String(200), default="")
+    #: Programs this requester administers or enforces (7 U.S.C. 2020(e)(8)(A)): program
+    #: administration rules give it data of these programs only.
+    programs: Mapped[list[str]] = mapped_column(JSON, default=list)
     registered_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[utc]
@@ -80,6 +83,12 @@ class Agreement(Base):
     valid_from: Mapped[dt.date] = mapped_column(Date)
     valid_until: Mapped[dt.date] = mapped_column(Date)
     document_sha256: Mapped[str] = mapped_column(String(64))
+    #: The agreed data-and-security protocol document (7 U.S.C. 2020(a)(3)(B)); empty if none.
+    protocol_document: Mapped[str] = mapped_column(String(200), default="")
+    use_limited_to_program: Mapped[bool] = mapped_column(Boolean, default=False)
+    no_onward_sharing: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Programs the other party administers or enforces under this agreement.
+    administers: Mapped[list[str]] = mapped_column(JSON, default=list)
     registered_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[utc]
 

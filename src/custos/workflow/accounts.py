@@ -7,7 +7,7 @@ Argon2id; tokens and sessions are bearer secrets stored as SHA-256 (see `custos.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -15,7 +15,7 @@ from pyrage import x25519
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from custos.domain.disclosure import Purpose, RequesterKind
+from custos.domain.disclosure import AgreementProtocols, Purpose, RequesterKind
 from custos.domain.errors import (
     AuthenticationError,
     ConflictError,
@@ -167,6 +167,8 @@ class RequesterView:
     contact: str
     registered_by: str
     active: bool
+    #: Programs it administers or enforces; program-administration rules read them.
+    programs: tuple[Program, ...] = ()
 
 
 def _requester_view(row: t.Requester) -> RequesterView:
@@ -178,6 +180,7 @@ def _requester_view(row: t.Requester) -> RequesterView:
         contact=row.contact,
         registered_by=row.registered_by,
         active=row.active,
+        programs=tuple(Program(p) for p in row.programs or ()),
     )
 
 
@@ -203,7 +206,9 @@ def register_requester(
     kind: RequesterKind,
     age_recipients: list[str],
     contact: str = "",
+    programs: list[Program] | None = None,
 ) -> RequesterView:
+    """Register an agency; `programs` are those it administers or enforces, if any."""
     require(actor, Action.REQUESTER_REGISTER)
     problems = _check_age_recipients(age_recipients)
     if not name.strip():
@@ -217,6 +222,7 @@ def register_requester(
             kind=kind.value,
             age_recipients=list(age_recipients),
             contact=contact,
+            programs=[p.value for p in programs or ()],
             registered_by=actor.id,
             active=True,
             created_at=ctx.now(),
@@ -365,6 +371,7 @@ class AgreementView:
     valid_from: dt.date
     valid_until: dt.date
     document_sha256: str
+    protocols: AgreementProtocols = field(default_factory=AgreementProtocols)
 
     def valid_on(self, day: dt.date) -> bool:
         return self.valid_from <= day <= self.valid_until
@@ -383,6 +390,12 @@ def agreement_view(row: t.Agreement) -> AgreementView:
         valid_from=row.valid_from,
         valid_until=row.valid_until,
         document_sha256=row.document_sha256,
+        protocols=AgreementProtocols(
+            protocol_document=row.protocol_document or "",
+            use_limited_to_program=bool(row.use_limited_to_program),
+            no_onward_sharing=bool(row.no_onward_sharing),
+            administers=frozenset(Program(p) for p in row.administers or ()),
+        ),
     )
 
 
@@ -420,6 +433,7 @@ def _record_agreement(ctx: Context, session: Session, row: t.Agreement, *, actor
         valid_from=row.valid_from.isoformat(),
         valid_until=row.valid_until.isoformat(),
         document_sha256=row.document_sha256,
+        protocol_document=row.protocol_document,
     )
 
 
@@ -437,8 +451,14 @@ def register_agreement(
     valid_from: dt.date,
     valid_until: dt.date,
     document_sha256: str,
+    protocols: AgreementProtocols | None = None,
 ) -> AgreementView:
-    """Record an MOU or data-sharing agreement. The document's hash is what binds it."""
+    """Record an MOU or data-sharing agreement. The document's hash is what binds it.
+
+    `protocols` records the agreed data-and-security protocols (7 U.S.C. 2020(a)(3)(B)) and
+    the programs the other party runs; without them an audit is never compelled.
+    """
+    terms = protocols or AgreementProtocols()
     require(actor, Action.AGREEMENT_REGISTER)
     problems = _agreement_problems(
         title=title,
@@ -469,6 +489,10 @@ def register_agreement(
             valid_from=valid_from,
             valid_until=valid_until,
             document_sha256=sha,
+            protocol_document=terms.protocol_document,
+            use_limited_to_program=terms.use_limited_to_program,
+            no_onward_sharing=terms.no_onward_sharing,
+            administers=sorted(p.value for p in terms.administers),
             registered_by=actor.id,
             created_at=ctx.now(),
         )

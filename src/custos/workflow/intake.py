@@ -14,7 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from custos.domain.disclosure import BulkCriterion, DisclosureRequest, Purpose
 from custos.domain.errors import FieldProblem, InvalidInputError
-from custos.domain.legal import FleeingFelonStatements, LegalProcess, LegalProcessKind
+from custos.domain.legal import (
+    DocumentScope,
+    FleeingFelonStatements,
+    LegalProcess,
+    LegalProcessKind,
+)
 from custos.domain.programs import FieldRef, Program
 from custos.domain.subjects import SubjectIdentifier
 
@@ -43,6 +48,27 @@ class BulkInput(_Input):
     description: Text = ""
 
 
+class ScopeInput(_Input):
+    """What a legal document names, as counsel records it on classification."""
+
+    programs: list[Program] = Field(default_factory=list)
+    fields: list[Short] = Field(default_factory=list, max_length=200)
+    #: Identifiers the document names (case numbers, SSNs or "name|birth date").
+    people: list[Short] = Field(default_factory=list, max_length=MAX_NAMED_SUBJECTS)
+    period_from: dt.date | None = None
+    period_until: dt.date | None = None
+
+    def to_domain(self) -> DocumentScope:
+        """Raises ValueError on a malformed field or an inverted period."""
+        return DocumentScope(
+            programs=frozenset(self.programs),
+            fields=frozenset(FieldRef.parse(f) for f in self.fields),
+            people=frozenset(self.people),
+            period_from=self.period_from,
+            period_until=self.period_until,
+        )
+
+
 class LegalProcessInput(_Input):
     kind: LegalProcessKind
     issuer: Short = ""
@@ -52,6 +78,8 @@ class LegalProcessInput(_Input):
     expires_on: dt.date | None = None
     document_sha256: Sha256 | None = None
     nondisclosure_until: dt.date | None = None
+    #: Recorded by counsel when classifying the document; a requester never sets it.
+    scope: ScopeInput | None = None
 
     def to_domain(self) -> LegalProcess:
         return LegalProcess(
@@ -63,6 +91,7 @@ class LegalProcessInput(_Input):
             expires_on=self.expires_on,
             document_sha256=self.document_sha256 or "",
             nondisclosure_until=self.nondisclosure_until,
+            scope=self.scope.to_domain() if self.scope is not None else None,
         )
 
 
@@ -118,6 +147,7 @@ class RequestInput(_Input):
     def _process_problems(self) -> list[FieldProblem]:
         problems: list[FieldProblem] = []
         lp = self.legal_process
+        problems.extend(_scope_problems(lp))
         if lp.issued_on and lp.expires_on and lp.expires_on < lp.issued_on:
             problems.append(
                 FieldProblem(path="legal_process.expires_on", message="before issued_on")
@@ -164,3 +194,14 @@ class RequestInput(_Input):
             raise InvalidInputError(
                 "the request is invalid", [FieldProblem(path="request", message=str(exc))]
             ) from None
+
+
+def _scope_problems(lp: LegalProcessInput) -> list[FieldProblem]:
+    """A scope must be well-formed; its people, fields and period are counsel's to record."""
+    if lp.scope is None:
+        return []
+    try:
+        lp.scope.to_domain()
+    except ValueError as exc:
+        return [FieldProblem(path="legal_process.scope", message=str(exc))]
+    return []

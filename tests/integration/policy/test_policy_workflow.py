@@ -16,12 +16,26 @@ from custos.workflow import policy as policy_workflow
 from custos.workflow import requests
 from tests.integration.conftest import (
     World,
+    add_snap_office,
     bearer,
     ice_subpoena,
     paper_fleeing_felon,
+    program_administration,
     staff_token,
     upload,
 )
+
+
+def _administration(world: World, client: TestClient) -> str:
+    """A state SNAP office's program-administration request: discretionary."""
+    add_snap_office(world)
+    token = world.tokens["snap_office"]
+    sha = upload(client, token, b"%PDF-1.4 written request\n")
+    body = program_administration(sha, {"case_number": world.person("snap_fleeing_felon").dcn})
+    r = client.post("/v1/requests", json=body, headers=bearer(token))
+    assert r.status_code == 201, r.text
+    rid: str = r.json()["id"]
+    return rid
 
 
 def _story(world: World, client: TestClient) -> tuple[str, str]:
@@ -68,14 +82,16 @@ def test_explanation_names_rules_citations_and_obligations(
 
 def test_replay_under_sanctuary_counts_what_would_change(world: World, client: TestClient) -> None:
     _story(world, client)
+    _administration(world, client)
     report = policy_workflow.replay_since(
         world.ctx, actor=world.staff["auditor"], pack_name="sanctuary", since=dt.date(2026, 1, 1)
     )
     assert report.pack.startswith("sanctuary")
-    assert len(report.requests) == 2
-    assert report.people == 2
-    # The fleeing-felon disclosure is discretionary: a sanctuary pack withholds it.
-    assert report.newly_withheld == 3
+    assert len(report.requests) == 3
+    assert report.people == 3
+    # Program administration is discretionary: a sanctuary pack withholds the address and the
+    # amount. The fleeing-felon disclosure is compelled (7 U.S.C. 2020(e)(8)(E)): it stays.
+    assert report.newly_withheld == 2
     assert report.newly_disclosed == 0
     assert "sanctuary" in report.to_text()
     # Replay over requests before they existed finds nothing.
@@ -85,7 +101,9 @@ def test_replay_under_sanctuary_counts_what_would_change(world: World, client: T
     assert empty.requests == ()
 
 
-def test_activating_a_pack_is_an_event_and_later_decisions_use_it(world: World) -> None:
+def test_activating_a_pack_is_an_event_and_later_decisions_use_it(
+    world: World, client: TestClient
+) -> None:
     ctx = world.ctx
     with pytest.raises(PermissionDeniedError):
         policy_workflow.activate_pack(ctx, actor=world.staff["counsel"], name="sanctuary")
@@ -95,17 +113,22 @@ def test_activating_a_pack_is_an_event_and_later_decisions_use_it(world: World) 
             s.scalars(select(t.LedgerEntry.tag).order_by(t.LedgerEntry.idx.desc()).limit(1))
         )
     assert tags == ["policy:pack:activate"]
-    rid = requests.submit(
-        ctx,
-        actor=world.staff["intake"],
-        data=paper_fleeing_felon(world),
-        requester_id=world.requesters["police"],
-    )
+    rid = _administration(world, client)
     view = requests.get_for_staff(ctx, actor=world.staff["counsel"], request_id=rid)
     assert view.pack_name == "sanctuary"
     assert view.pack_hash == activated["content_hash"]
     assert view.outcome is not None
     assert view.outcome.value == "denied"
+    # A compelled disclosure is made under the sanctuary pack too.
+    felon = requests.submit(
+        ctx,
+        actor=world.staff["intake"],
+        data=paper_fleeing_felon(world),
+        requester_id=world.requesters["police"],
+    )
+    view = requests.get_for_staff(ctx, actor=world.staff["counsel"], request_id=felon)
+    assert view.outcome is not None
+    assert view.outcome.value == "partly_approved"
 
 
 def test_a_pack_that_fails_check_is_never_activated(world: World) -> None:

@@ -7,13 +7,20 @@ from pathlib import Path
 
 import pytest
 
-from custos.domain.disclosure import Purpose, RequesterKind
+from custos.domain.disclosure import AgreementProtocols, Purpose, RequesterKind
 from custos.domain.principals import RequesterPrincipal
 from custos.domain.programs import FieldRef, Program
 from custos.workflow import accounts, documents, requests
 from custos.workflow.context import Context
 from custos.workflow.intake import RequestInput
-from tests.integration.conftest import World, build_world, fleeing_felon, give_ledger_key
+from tests.integration.conftest import (
+    World,
+    add_snap_office,
+    build_world,
+    fleeing_felon,
+    give_ledger_key,
+    program_administration,
+)
 
 
 @pytest.fixture
@@ -44,8 +51,25 @@ def approved_felon(world: World) -> str:
     return rid
 
 
+def admin_request(world: World) -> str:
+    """A state SNAP office's program-administration request, submitted and not yet reviewed:
+    discretionary, so the person is noticed before anything is sent."""
+    ctx = world.ctx
+    add_snap_office(world)
+    office = requester(world, "snap_office")
+    sha = documents.upload(
+        ctx,
+        actor=office,
+        content=b"%PDF-1.4 written request\n",
+        filename="r.pdf",
+        content_type="application/pdf",
+    )
+    body = program_administration(sha, {"case_number": world.person("snap_fleeing_felon").dcn})
+    return requests.submit(ctx, actor=office, data=RequestInput.model_validate(body))
+
+
 def felon_request(world: World) -> str:
-    """The same request, submitted and not yet reviewed (the person is noticed before)."""
+    """The same request, submitted and not yet reviewed (compelled: the person is told after)."""
     ctx = world.ctx
     police = requester(world, "police")
     sha = documents.upload(
@@ -99,6 +123,12 @@ def add_usda(world: World) -> str:
         valid_from=dt.date(2026, 1, 1),
         valid_until=dt.date(2027, 12, 31),
         document_sha256=sha,
+        protocols=AgreementProtocols(
+            protocol_document="USDA-Missouri SNAP data and security protocols, v1",
+            use_limited_to_program=True,
+            no_onward_sharing=True,
+            administers=frozenset({Program.SNAP}),
+        ),
     )
     return view.id
 

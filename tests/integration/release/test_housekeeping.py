@@ -19,7 +19,7 @@ from custos.workflow import housekeeping, releases, rights
 from custos.workflow.context import Context
 from tests.conftest import Clock
 from tests.integration.conftest import World
-from tests.integration.release.conftest import approved_felon, felon_request, requester
+from tests.integration.release.conftest import admin_request, approved_felon, requester
 
 
 def _delivered(world: World) -> str:
@@ -79,10 +79,10 @@ def test_a_round_purges_after_the_grace_period_and_marks_overdue_after_retention
 
 def test_a_request_noticed_before_release_gets_its_letter_once(world: World) -> None:
     """The person's letter about a pending request starts their time to challenge it."""
-    first = felon_request(world)
+    first = admin_request(world)
     assert rights.sweep_notices(world.ctx) == 1
     assert rights.sweep_notices(world.ctx) == 0
-    second = felon_request(world)
+    second = admin_request(world)
     assert housekeeping.run_once(world.ctx).notices == 1
     letters = rights.notice_queue(world.ctx, actor=world.staff["intake"])
     assert [n.kind for n in letters] == ["disclosure_pending", "disclosure_pending"]

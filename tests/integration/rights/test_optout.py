@@ -13,14 +13,14 @@ from custos.workflow import releases, requests
 from custos.workflow.intake import LegalProcessInput
 from tests.integration.conftest import World, staff_token
 from tests.integration.rights.conftest import sign_in
-from tests.integration.rights.test_story import _approve, _felon_request
+from tests.integration.rights.test_story import _admin_request, _approve
 
 
 def test_opting_out_redecides_an_approved_request_before_it_is_released(
     world: World, client: TestClient
 ) -> None:
     ctx = world.ctx
-    rid = _felon_request(client, world)
+    rid = _admin_request(client, world)
     _approve(world, rid)
     assert requests.get_for_staff(ctx, actor=world.staff["counsel"], request_id=rid).status is (
         RequestStatus.APPROVED
@@ -31,8 +31,8 @@ def test_opting_out_redecides_an_approved_request_before_it_is_released(
     assert r.json() == {"opted_out": True, "changed": True}
 
     view = requests.get_for_staff(ctx, actor=world.staff["counsel"], request_id=rid)
-    # The fleeing-felon disclosure is discretionary: after the opt-out nothing qualifies, and
-    # the request is back in review with a new decision that the old approvals do not cover.
+    # Program administration is discretionary: after the opt-out nothing qualifies, and the
+    # request is back in review with a new decision that the old approvals do not cover.
     assert view.status is RequestStatus.IN_REVIEW
     assert view.decision_version == 2
     assert view.outcome is not None
@@ -52,7 +52,7 @@ def test_a_redecision_keeps_people_an_upheld_challenge_removed(
     world: World, client: TestClient
 ) -> None:
     ctx = world.ctx
-    rid = _felon_request(client, world)
+    rid = _admin_request(client, world)
     me = sign_in(client, world, "snap_fleeing_felon")
     challenge = client.post(
         "/v1/me/challenges", json={"request_id": rid, "reason": "Not me."}, headers=me

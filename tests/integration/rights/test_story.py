@@ -10,7 +10,15 @@ from fastapi.testclient import TestClient
 from custos.rights import verify_accounting
 from custos.workflow import ledger as ledger_service
 from custos.workflow import releases, requests
-from tests.integration.conftest import World, bearer, fleeing_felon, staff_token, upload
+from tests.integration.conftest import (
+    World,
+    add_snap_office,
+    bearer,
+    fleeing_felon,
+    program_administration,
+    staff_token,
+    upload,
+)
 from tests.integration.rights.conftest import sign_in
 
 
@@ -20,6 +28,18 @@ def _felon_request(client: TestClient, world: World) -> str:
     p = world.person("snap_fleeing_felon")
     body = fleeing_felon(sha, {"full_name": p.full_name, "birth_date": str(p.birth_date)})
     r = client.post("/v1/requests", json=body, headers=bearer(police))
+    assert r.status_code == 201, r.text
+    rid: str = r.json()["id"]
+    return rid
+
+
+def _admin_request(client: TestClient, world: World) -> str:
+    """A state SNAP office's program-administration request: discretionary, noticed before."""
+    add_snap_office(world)
+    office = world.tokens["snap_office"]
+    sha = upload(client, office, b"%PDF-1.4 written request\n")
+    body = program_administration(sha, {"case_number": world.person("snap_fleeing_felon").dcn})
+    r = client.post("/v1/requests", json=body, headers=bearer(office))
     assert r.status_code == 201, r.text
     rid: str = r.json()["id"]
     return rid
@@ -57,7 +77,8 @@ def test_person_sees_a_proven_disclosure_challenges_the_next_request_and_wins(
     assert disclosure["recipient"] == "Columbia Police Department"
     assert set(disclosure["fields"]) == {"snap/address", "snap/ssn", "snap/photo"}
     assert any("2020(e)(8)(E)" in c for c in disclosure["citations"])
-    assert disclosure["basis"] == "discretionary"
+    # 7 U.S.C. 2020(e)(8)(E): "shall be made available", so the accounting says it was required.
+    assert disclosure["basis"] == "required by law"
     assert disclosure["retention_until"]
     assert disclosure["proof"] is not None
     assert doc["withheld"] == []
@@ -65,8 +86,9 @@ def test_person_sees_a_proven_disclosure_challenges_the_next_request_and_wins(
     proven = verify_accounting(doc, verifier_keys=[verifier])
     assert proven.indices == (disclosure["proof"]["index"],)
 
-    # A second request about them is noticed before disclosure, with a challenge deadline.
-    second = _felon_request(client, world)
+    # A second, discretionary request about them is noticed before disclosure, with a
+    # challenge deadline.
+    second = _admin_request(client, world)
     doc = client.get("/v1/me/disclosures", headers=me).json()
     [pending] = doc["pending"]
     assert pending["request_id"] == second
@@ -95,7 +117,7 @@ def test_person_sees_a_proven_disclosure_challenges_the_next_request_and_wins(
     )
     assert r.status_code == 409
     # The requester sees nothing of the challenge.
-    r = client.get(f"/v1/requests/{second}", headers=bearer(world.tokens["police"]))
+    r = client.get(f"/v1/requests/{second}", headers=bearer(world.tokens["snap_office"]))
     assert r.json()["status"] == "pending"
     assert client.get("/v1/me/disclosures", headers=me).json()["pending"][0]["status"] == "on_hold"
 

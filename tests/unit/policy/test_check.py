@@ -72,7 +72,7 @@ def test_syntax_error_fails_check(tmp_path: Path) -> None:
 
 def test_unknown_citation_fails_check(tmp_path: Path) -> None:
     pack = _copy(tmp_path)
-    rules = pack / "policies" / "10-permits.cedar"
+    rules = pack / "policies" / "20-compelled.cedar"
     rules.write_text(
         rules.read_text().replace(
             '@citation("7 U.S.C. 2020(e)(8)(E)")', '@citation("RSMo 208.155")'
@@ -84,7 +84,7 @@ def test_unknown_citation_fails_check(tmp_path: Path) -> None:
 
 def test_invented_citation_fails_check(tmp_path: Path) -> None:
     pack = _copy(tmp_path)
-    rules = pack / "policies" / "10-permits.cedar"
+    rules = pack / "policies" / "20-compelled.cedar"
     rules.write_text(rules.read_text().replace("7 CFR 272.1(c)", "99 U.S.C. 1234"))
     assert "not in the list of known authorities" in _messages(pack)
 
@@ -126,7 +126,7 @@ def test_failing_case_shows_expected_actual_and_rules(tmp_path: Path) -> None:
 
 def test_typo_in_a_value_fails_check(tmp_path: Path) -> None:
     pack = _copy(tmp_path)
-    rules = pack / "policies" / "10-permits.cedar"
+    rules = pack / "policies" / "20-compelled.cedar"
     rules.write_text(
         rules.read_text().replace(
             'context.purpose == "fleeing_felon"', 'context.purpose == "fleeing_felony"'

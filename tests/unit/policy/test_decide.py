@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from custos.domain.decisions import Effect
+from custos.domain.decisions import Effect, Notify
 from custos.domain.disclosure import Purpose, RequesterKind
 from custos.domain.errors import PolicyError
 from custos.domain.legal import LegalProcessKind
@@ -70,8 +70,29 @@ def test_person_not_in_the_program_is_withheld(missouri: Pack) -> None:
 
 
 def test_opt_out_turns_off_a_discretionary_permit(missouri: Pack) -> None:
-    [row] = decide(missouri, _fleeing_felon("snap/address"), [person("snap", opted_out=True)])
+    ctx = context(
+        requester=RequesterKind.STATE,
+        purpose=Purpose.PROGRAM_ADMINISTRATION,
+        process=LegalProcessKind.WRITTEN_REQUEST,
+        fields=refs("snap/address"),
+        requester_programs=frozenset({Program.SNAP}),
+    )
+    [shared] = decide(missouri, ctx, [person("snap")])
+    assert shared[0].effect is Effect.DISCLOSE
+    assert not shared[0].compelled
+    [row] = decide(missouri, ctx, [person("snap", opted_out=True)])
     assert row[0].effect is Effect.WITHHOLD
+    # The reason says "opted out", not "no rule allows it".
+    assert row[0].rule_ids == ("custos-opted-out",)
+    assert "opted out" in row[0].reasons[0]
+
+
+def test_opt_out_never_blocks_a_compelled_disclosure(missouri: Pack) -> None:
+    """7 U.S.C. 2020(e)(8)(E): "shall be made available", notwithstanding any other law."""
+    [row] = decide(missouri, _fleeing_felon("snap/address"), [person("snap", opted_out=True)])
+    assert row[0].effect is Effect.DISCLOSE
+    assert row[0].compelled
+    assert row[0].obligations.notify is Notify.AFTER
 
 
 def test_compelled_report_survives_opt_out_and_is_marked_compelled(missouri: Pack) -> None:
@@ -104,20 +125,24 @@ def test_medicaid_data_never_serves_immigration_enforcement(missouri: Pack) -> N
     assert row[0].effect is Effect.WITHHOLD
     assert "mo-medicaid-purpose" in row[0].rule_ids
     assert "42 U.S.C. 1396a(a)(7)" in row[0].citations
-    # The judge's warrant reaches the SNAP address, after legal review.
-    assert row[1].effect is Effect.DISCLOSE
-    assert row[1].compelled
+    # SNAP's 7 U.S.C. 2020(e)(8) has no court-order exception: legal review decides.
+    assert row[1].effect is Effect.WITHHOLD
+    assert not row[1].compelled
     assert row[1].needs_review
 
 
-def test_bulk_audit_under_agreement_generalizes_address_to_county(missouri: Pack) -> None:
+def test_bulk_audit_is_compelled_only_under_agreed_protocols(missouri: Pack) -> None:
     wanted = refs("snap/address", "snap/benefit_amount", "snap/immigration_status")
     agreement = AgreementFacts(
         programs=frozenset({Program.SNAP}),
-        fields=frozenset(wanted),
+        fields=frozenset(wanted[:2]),
         purposes=frozenset({Purpose.PROGRAM_AUDIT}),
         valid_from=dt.date(2026, 1, 1),
         valid_until=dt.date(2026, 12, 31),
+        agreement_id="agr-usda-2026",
+        protocol_document="USDA-Missouri data and security protocols, v1",
+        use_limited_to_program=True,
+        no_onward_sharing=True,
     )
     ctx = context(
         requester=RequesterKind.OTHER_FEDERAL,
@@ -127,11 +152,17 @@ def test_bulk_audit_under_agreement_generalizes_address_to_county(missouri: Pack
         named=False,
         agreement=agreement,
     )
-    [row] = decide(missouri, ctx, [person("snap")])
-    assert row[0].effect is Effect.GENERALIZE
+    [row] = decide(missouri, ctx, [person("snap", opted_out=True)])
+    assert [d.effect for d in row] == [Effect.GENERALIZE, Effect.DISCLOSE, Effect.WITHHOLD]
     assert row[0].obligations.generalize_to == "county"
-    assert row[1].effect is Effect.DISCLOSE
-    assert row[2].effect is Effect.WITHHOLD
+    assert row[0].compelled
+    assert row[0].needs_review
+    # The decision names the agreement and its protocol document.
+    assert any("agr-usda-2026" in r and "protocols, v1" in r for r in row[0].reasons)
+    # Without agreed protocols (the 2025 statewide demand), nothing leaves; legal review looks.
+    loose = dataclasses.replace(agreement, protocol_document="")
+    [row] = decide(missouri, dataclasses.replace(ctx, agreement=loose), [person("snap")])
+    assert all(d.effect is Effect.WITHHOLD and d.needs_review for d in row)
     expired = dataclasses.replace(ctx, today=dt.date(2027, 1, 1))
     [row] = decide(missouri, expired, [person("snap")])
     assert all(d.effect is Effect.WITHHOLD for d in row)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from custos.domain.decisions import Effect
+from custos.domain.decisions import Effect, Notify
 from custos.domain.disclosure import Purpose, RequesterKind
 from custos.domain.legal import LegalProcessKind
 from custos.policy import Pack, decide
@@ -52,7 +52,10 @@ def test_fleeing_felon_request_gets_address_ssn_photo_but_not_benefit_amount(
     assert address.citations == ("7 U.S.C. 2020(e)(8)(E)",)
     assert address.obligations.retention_days == 1825
     assert address.obligations.no_onward_sharing
-    assert not address.compelled
+    # "Shall be made available": compelled, and the person is told after, not before, so
+    # that notice cannot tip off a fugitive.
+    assert address.compelled
+    assert address.obligations.notify is Notify.AFTER
 
 
 def test_fleeing_felon_request_missing_one_statement_gets_nothing(missouri: Pack) -> None:

@@ -7,6 +7,7 @@ import pytest
 from custos.domain.decisions import Effect
 from custos.domain.disclosure import Purpose, RequesterKind
 from custos.domain.legal import LegalProcessKind
+from custos.domain.programs import Program
 from custos.policy import (
     DiffReport,
     Pack,
@@ -32,22 +33,49 @@ def mo_vs_sanctuary(missouri: Pack, sanctuary: Pack) -> DiffReport:
     return diff(missouri, sanctuary)
 
 
-def test_diff_shows_the_fleeing_felon_fields_differ(mo_vs_sanctuary: DiffReport) -> None:
+def test_diff_shows_program_administration_differs(mo_vs_sanctuary: DiffReport) -> None:
     rows = [
         r
         for r in mo_vs_sanctuary.rows
-        if r.requester_kind == "local_law_enforcement"
-        and r.purpose == "fleeing_felon"
+        if r.requester_kind == "state"
+        and r.purpose == "program_administration"
         and r.legal_process == "written_request"
+        and r.program == "snap"
         and not r.opted_out
         and not r.determination_on_file
     ]
     assert len(rows) == 1
-    assert rows[0].fields == ("snap/address", "snap/photo", "snap/ssn")
+    assert "snap/address" in rows[0].fields
+    assert "snap/immigration_status" not in rows[0].fields
     assert rows[0].decision_a == "shared"
-    assert rows[0].rules_a == ("mo-snap-fleeing-felon",)
+    assert rows[0].rules_a == ("mo-program-administration",)
     assert rows[0].decision_b == "not shared"
     assert rows[0].rules_b == ("sa-default-deny",)
+
+
+def test_diff_shows_every_compelled_rule_deciding_the_same_way(
+    mo_vs_sanctuary: DiffReport,
+) -> None:
+    assert mo_vs_sanctuary.compelled_scenarios > 1000
+    assert mo_vs_sanctuary.compelled_differing == 0
+    assert not [
+        r
+        for r in mo_vs_sanctuary.rows
+        if "required by law" in r.decision_a or "required by law" in r.decision_b
+    ]
+    assert "scenarios a compelled rule decides is decided the same way" in (
+        mo_vs_sanctuary.summary()
+    )
+
+
+def test_diff_never_differs_on_fleeing_felon_fields(mo_vs_sanctuary: DiffReport) -> None:
+    """7 U.S.C. 2020(e)(8)(E) is compelled: the sanctuary pack carries it too."""
+    assert not [
+        r
+        for r in mo_vs_sanctuary.rows
+        if r.purpose == "fleeing_felon"
+        and {"snap/address", "snap/ssn", "snap/photo"} & set(r.fields)
+    ]
 
 
 def test_diff_never_differs_on_compelled_reports(mo_vs_sanctuary: DiffReport) -> None:
@@ -60,14 +88,11 @@ def test_diff_never_differs_on_compelled_reports(mo_vs_sanctuary: DiffReport) ->
 
 def test_diff_renders_markdown_and_html(mo_vs_sanctuary: DiffReport) -> None:
     md = mo_vs_sanctuary.to_markdown()
-    assert md.startswith("# Policy diff: missouri-dss 1.0.0 vs sanctuary 1.0.0")
-    assert (
-        "| local_law_enforcement | written_request | fleeing_felon | "
-        "snap/address, snap/photo, snap/ssn |" in md
-    )
+    assert md.startswith("# Policy diff: missouri-dss 2.0.0 vs sanctuary 2.0.0")
+    assert "| state | written_request | program_administration | snap/address," in md
     html = mo_vs_sanctuary.to_html()
     assert "<table>" in html
-    assert "mo-snap-fleeing-felon" in html
+    assert "mo-program-administration" in html
 
 
 def test_identical_packs_do_not_differ(missouri: Pack) -> None:
@@ -86,10 +111,10 @@ def test_explanation_speaks_plainly(missouri: Pack) -> None:
     )
     [row] = decide(missouri, ctx, [person("snap")])
     text = explain(missouri, ctx, [("p_abc", row)]).to_text()
-    assert "Home address (SNAP): shared." in text
+    assert "Home address (SNAP): shared (required by law)." in text
     assert "Benefit amount (SNAP): not shared." in text
     assert "authority: 7 U.S.C. 2020(e)(8)(E)" in text
-    assert "Tell the person (and seek their consent) before anything is sent." in text
+    assert "Tell the person right after." in text
     assert "destroy the data after 1825 days" in text
     data = explain(missouri, ctx, [("p_abc", row)]).to_dict()
     assert data["people"][0]["fields"][0]["rules"][0]["id"] == "mo-snap-fleeing-felon"
@@ -97,11 +122,11 @@ def test_explanation_speaks_plainly(missouri: Pack) -> None:
 
 def test_replay_counts_people_and_fields_that_change(missouri: Pack, sanctuary: Pack) -> None:
     ctx = context(
-        requester=RequesterKind.LOCAL_LAW_ENFORCEMENT,
-        purpose=Purpose.FLEEING_FELON,
+        requester=RequesterKind.STATE,
+        purpose=Purpose.PROGRAM_ADMINISTRATION,
         process=LegalProcessKind.WRITTEN_REQUEST,
-        statements=ALL_STATEMENTS,
-        fields=refs("snap/address", "snap/ssn", "snap/benefit_amount"),
+        fields=refs("snap/address", "snap/ssn", "snap/immigration_status"),
+        requester_programs=frozenset({Program.SNAP}),
     )
     snap, opted = person("snap"), person("snap", opted_out=True)
     stored = {

@@ -226,9 +226,13 @@ def build(
     """Build, seal, account for and publish the release of an approved request.
 
     `fmt` defaults to Parquet for a bulk request and CSV for named subjects. Raises
-    ConflictError (nothing written) unless the request is approved and discloses something.
+    ConflictError (nothing written) unless the request is approved and discloses something;
+    a request whose legal process has expired since approval lapses instead.
     """
     require(actor, Action.RELEASE_BUILD)
+    # The legal process is checked again here, not only at approval: it may have expired since.
+    if requests.lapse_if_expired(ctx, request_id):
+        raise ConflictError("the legal process has expired; the request has lapsed")
     keys = Keys.read(ctx)
     release_id = new_id("rel")
     directory = release_dir(ctx, release_id)

@@ -47,6 +47,7 @@ from custos.workflow.requests.review import (
     hold,
     lapse_expired,
     lapse_expired_as,
+    lapse_if_expired,
     resume,
     withdraw,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "hold",
     "lapse_expired",
     "lapse_expired_as",
+    "lapse_if_expired",
     "list_for_requester",
     "load_for_release",
     "outward_status",

@@ -23,6 +23,7 @@ from custos.domain.decisions import FieldDecision, Obligations, Outcome, Subject
 from custos.domain.disclosure import DisclosureRequest, RequesterKind
 from custos.domain.events import EventTag
 from custos.domain.lifecycle import UNRELEASED, RequestStatus
+from custos.domain.programs import Program
 from custos.domain.pseudonyms import NO_MATCH, pseudonym
 from custos.domain.subjects import NO_MATCH_KEY, SubjectFacts
 from custos.store import tables as t
@@ -63,9 +64,16 @@ def decision_context(
                 purposes=frozenset(view.purposes),
                 valid_from=view.valid_from,
                 valid_until=view.valid_until,
+                agreement_id=view.id,
+                protocol_document=view.protocols.protocol_document,
+                use_limited_to_program=view.protocols.use_limited_to_program,
+                no_onward_sharing=view.protocols.no_onward_sharing,
+                administers=view.protocols.administers,
             )
+    requester = session.get(t.Requester, req.requester_id)
     return policy.DecisionContext(
         requester_kind=requester_kind,
+        requester_programs=frozenset(map(Program, requester.programs if requester else ())),
         purpose=req.purpose,
         legal_process=req.legal_process,
         statements=req.statements,

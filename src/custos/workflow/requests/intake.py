@@ -52,6 +52,13 @@ def validate_against_store(
         problems.append(
             FieldProblem(path="legal_process.expires_on", message="the legal process has expired")
         )
+    if lp.scope is not None:
+        problems.append(
+            FieldProblem(
+                path="legal_process.scope",
+                message="counsel records what a document names when classifying it",
+            )
+        )
     if problems:
         raise InvalidInputError("the request is invalid", problems)
 

@@ -113,8 +113,12 @@ def _correct(
 # --- lapse -----------------------------------------------------------------------------------
 
 
-def _lapse_if_expired(ctx: Context, request_id: str) -> bool:
-    """Lapse the request if its legal process has expired; True if it lapsed (committed)."""
+def lapse_if_expired(ctx: Context, request_id: str) -> bool:
+    """Lapse the request if its legal process has expired; True if it lapsed (committed).
+
+    Approval and the building of a release both call it first: an expired process never
+    releases anything.
+    """
     with ctx.transaction() as s:
         row = load(s, request_id, lock=True)
         if RequestStatus(row.status) not in UNRELEASED:
@@ -145,7 +149,7 @@ def lapse_expired(ctx: Context) -> int:
                 select(t.Request.id).where(t.Request.status.in_([st.value for st in UNRELEASED]))
             )
         )
-    return sum(_lapse_if_expired(ctx, rid) for rid in ids)
+    return sum(lapse_if_expired(ctx, rid) for rid in ids)
 
 
 def lapse_expired_as(ctx: Context, *, actor: StaffPrincipal) -> int:
@@ -197,7 +201,7 @@ def approve(
     request; the legal classification must have been reviewed first.
     """
     require(actor, Action.REQUEST_APPROVE)
-    if _lapse_if_expired(ctx, request_id):
+    if lapse_if_expired(ctx, request_id):
         raise ConflictError("the legal process has expired; the request has lapsed")
     with ctx.transaction() as s:
         row = load(s, request_id, lock=True)

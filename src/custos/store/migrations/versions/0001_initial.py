@@ -295,6 +295,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=40), nullable=False),
         sa.Column("age_recipients", sa.JSON(), nullable=False),
         sa.Column("contact", sa.String(length=200), nullable=False),
+        sa.Column("programs", sa.JSON(), nullable=False),
         sa.Column("registered_by", sa.String(length=40), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", custos.store.base.UTCDateTime(timezone=True), nullable=False),
@@ -333,6 +334,10 @@ def upgrade() -> None:
         sa.Column("valid_from", sa.Date(), nullable=False),
         sa.Column("valid_until", sa.Date(), nullable=False),
         sa.Column("document_sha256", sa.String(length=64), nullable=False),
+        sa.Column("protocol_document", sa.String(length=200), nullable=False),
+        sa.Column("use_limited_to_program", sa.Boolean(), nullable=False),
+        sa.Column("no_onward_sharing", sa.Boolean(), nullable=False),
+        sa.Column("administers", sa.JSON(), nullable=False),
         sa.Column("registered_by", sa.String(length=40), nullable=False),
         sa.Column("created_at", custos.store.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(

@@ -1,0 +1,137 @@
+"""The law through the workflow: a document's scope recorded by counsel, the requester's own
+program, and a legal process that expires between approval and release."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from custos.domain.disclosure import RequesterKind
+from custos.domain.errors import ConflictError, InvalidInputError
+from custos.domain.lifecycle import RequestStatus
+from custos.store import tables as t
+from custos.workflow import accounts, documents, releases, requests
+from custos.workflow.intake import LegalProcessInput, RequestInput
+from tests.conftest import Clock
+from tests.integration.conftest import (
+    World,
+    add_snap_office,
+    bearer,
+    give_ledger_key,
+    program_administration,
+    upload,
+)
+
+
+def _effects(world: World, rid: str) -> dict[str, tuple[str, tuple[str, ...]]]:
+    with world.ctx.reading() as s:
+        rows = s.scalars(select(t.DecisionRow).where(t.DecisionRow.request_id == rid)).all()
+        return {r.field: (r.effect, tuple(r.rule_ids)) for r in rows}
+
+
+def _court_order(world: World) -> str:
+    """A circuit court's order about a TANF recipient, entered on paper by intake."""
+    ctx = world.ctx
+    court = accounts.register_requester(
+        ctx,
+        actor=world.staff["admin"],
+        name="Greene County Circuit Court",
+        kind=RequesterKind.COURT,
+        age_recipients=[
+            accounts.list_requesters(ctx, actor=world.staff["admin"])[0].age_recipients[0]
+        ],
+    )
+    sha = documents.upload(
+        ctx,
+        actor=world.staff["intake"],
+        content=b"%PDF-1.4 order\n",
+        filename="order.pdf",
+        content_type="application/pdf",
+    )
+    person = world.person("tanf_determination")
+    body: dict[str, Any] = {
+        "subjects": [{"case_number": person.dcn}],
+        "fields": ["tanf/address", "tanf/ssn", "tanf/immigration_status"],
+        "purpose": "court_proceeding",
+        "purpose_text": "Child support proceeding 26-DR-0042.",
+        "legal_process": {
+            "kind": "court_order",
+            "issuer": "Greene County Circuit Court",
+            "document_sha256": sha,
+        },
+    }
+    return requests.submit(
+        ctx,
+        actor=world.staff["intake"],
+        data=RequestInput.model_validate(body),
+        requester_id=court.id,
+    )
+
+
+def test_a_court_order_discloses_only_what_counsel_records_it_names(world: World) -> None:
+    rid = _court_order(world)
+    # Before counsel records what the order names, nothing qualifies.
+    assert {e for e, _ in _effects(world, rid).values()} == {"withhold"}
+    view = requests.get_for_staff(world.ctx, actor=world.staff["counsel"], request_id=rid)
+    scoped = LegalProcessInput.model_validate(
+        view.legal_process | {"scope": {"fields": ["tanf/address"]}}
+    )
+    requests.classify(world.ctx, actor=world.staff["counsel"], request_id=rid, legal_process=scoped)
+    effects = _effects(world, rid)
+    assert effects["tanf/address"][0] == "disclose"
+    assert effects["tanf/ssn"][0] == "withhold"
+    assert effects["tanf/ssn"][1][0] == "custos-outside-scope"
+    assert effects["tanf/immigration_status"][1][0] == "custos-outside-scope"
+
+
+def test_a_requester_cannot_set_the_scope_itself(world: World, client: TestClient) -> None:
+    add_snap_office(world)
+    token = world.tokens["snap_office"]
+    sha = upload(client, token)
+    body = program_administration(sha, {"case_number": world.person("snap_fleeing_felon").dcn})
+    body["legal_process"]["scope"] = {"programs": ["snap"]}
+    with pytest.raises(InvalidInputError):
+        requests.submit(
+            world.ctx,
+            actor=accounts.requester_from_token(world.ctx, token),
+            data=RequestInput.model_validate(body),
+        )
+
+
+def test_program_administration_reaches_only_the_requesters_own_program(
+    world: World, client: TestClient
+) -> None:
+    add_snap_office(world)
+    token = world.tokens["snap_office"]
+    sha = upload(client, token)
+    body = program_administration(sha, {"case_number": world.person("snap_fleeing_felon").dcn})
+    body["fields"] = [*body["fields"], "tanf/address"]
+    rid = client.post("/v1/requests", json=body, headers=bearer(token)).json()["id"]
+    effects = _effects(world, rid)
+    assert effects["snap/address"] == ("disclose", ("mo-program-administration",))
+    assert effects["snap/immigration_status"][0] == "withhold"
+    assert effects["tanf/address"][0] == "withhold"
+
+
+def test_an_expired_process_lapses_the_request_at_release(
+    world: World, client: TestClient, clock: Clock, tmp_path: Path
+) -> None:
+    give_ledger_key(world.ctx, tmp_path)
+    add_snap_office(world)
+    token = world.tokens["snap_office"]
+    sha = upload(client, token)
+    body = program_administration(sha, {"case_number": world.person("snap_fleeing_felon").dcn})
+    body["legal_process"]["expires_on"] = "2026-03-20"
+    rid = client.post("/v1/requests", json=body, headers=bearer(token)).json()["id"]
+    requests.classify(world.ctx, actor=world.staff["counsel"], request_id=rid)
+    requests.approve(world.ctx, actor=world.staff["approver1"], request_id=rid)
+    requests.approve(world.ctx, actor=world.staff["approver2"], request_id=rid)
+    clock.advance(days=30)
+    with pytest.raises(ConflictError, match="expired"):
+        releases.build(world.ctx, actor=world.staff["approver1"], request_id=rid)
+    view = requests.get_for_staff(world.ctx, actor=world.staff["counsel"], request_id=rid)
+    assert view.status is RequestStatus.LAPSED

@@ -1,0 +1,604 @@
+"""The law, as a table: what each pack must decide, written from the legal notes (LAW.md).
+
+Each row is one request about one person and one field: requester kind × legal process ×
+purpose × field × opt-out × the legal document's recorded scope, with what the notes say must
+happen under each of the three packs. The expectations were written from the notes' table of
+authorities and their findings, before running the packs:
+
+- "DC": disclosed and marked compelled (the law says "shall be made available": an opt-out and
+  the sanctuary pack cannot block it);
+- "D": disclosed at the agency's discretion (an opt-out blocks it; the sanctuary pack shares
+  nothing discretionary);
+- "W": withheld.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from custos.domain.disclosure import Purpose, RequesterKind
+from custos.domain.legal import (
+    DocumentScope,
+    FleeingFelonStatements,
+    LegalProcess,
+    LegalProcessKind,
+)
+from custos.domain.programs import FieldRef, Program
+from custos.domain.subjects import SubjectFacts
+from custos.policy import AgreementFacts, DecisionContext, Pack, decide, load_pack
+
+POLICIES = Path(__file__).resolve().parents[3] / "policies"
+TODAY = dt.date(2026, 6, 1)
+PACKS = ("missouri-dss", "sanctuary", "federal-floor")
+
+K, P, L = RequesterKind, Purpose, LegalProcessKind
+ALL3 = FleeingFelonStatements(
+    fleeing_or_violating=True, locating_is_official_duty=True, proper_exercise_of_duty=True
+)
+TWO = dataclasses.replace(ALL3, proper_exercise_of_duty=False)
+
+
+def _agreement(*fields: str, protocols: bool) -> AgreementFacts:
+    refs = frozenset(FieldRef.parse(f) for f in fields)
+    return AgreementFacts(
+        programs=frozenset(r.program for r in refs),
+        fields=refs,
+        purposes=frozenset({P.PROGRAM_AUDIT}),
+        agreement_id="agr-usda",
+        protocol_document="USDA-Missouri data and security protocols" if protocols else "",
+        use_limited_to_program=True,
+        no_onward_sharing=True,
+    )
+
+
+PROTOCOLS = _agreement("snap/full_name", "snap/benefit_amount", "snap/address", protocols=True)
+NO_PROTOCOLS = _agreement("snap/full_name", "snap/benefit_amount", protocols=False)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Row:
+    name: str
+    kind: RequesterKind
+    purpose: Purpose
+    process: LegalProcessKind
+    field: str
+    #: Expected under missouri-dss, sanctuary, federal-floor.
+    expect: tuple[str, str, str]
+    opted_out: bool = False
+    determination: bool = False
+    #: Programs or fields (`program/field`) the document names; None: no scope recorded.
+    scope: tuple[str, ...] | None = None
+    statements: FleeingFelonStatements = dataclasses.field(default_factory=FleeingFelonStatements)
+    named: bool = True
+    agreement: AgreementFacts | None = None
+    requester_programs: tuple[Program, ...] = ()
+    emergency: bool = False
+    preservation: bool = False
+    expires_on: dt.date | None = None
+    programs: tuple[str, ...] = ("snap", "tanf", "medicaid", "housing")
+
+
+ALL_W = ("W", "W", "W")
+ALL_DC = ("DC", "DC", "DC")
+
+ROWS: tuple[Row, ...] = (
+    # Finding 2: administrative papers compel nothing.
+    Row(
+        name="ICE administrative subpoena (1225(d)(4)) alone",
+        kind=K.FEDERAL_IMMIGRATION_ENFORCEMENT,
+        purpose=P.CIVIL_IMMIGRATION_ENFORCEMENT,
+        process=L.ADMINISTRATIVE_SUBPOENA,
+        field="snap/address",
+        expect=ALL_W,
+    ),
+    Row(
+        name="ICE administrative warrant (I-200) compels no records",
+        kind=K.FEDERAL_IMMIGRATION_ENFORCEMENT,
+        purpose=P.CIVIL_IMMIGRATION_ENFORCEMENT,
+        process=L.ADMINISTRATIVE_WARRANT,
+        field="tanf/address",
+        expect=ALL_W,
+    ),
+    Row(
+        name="An immigration judge's order is administrative, not a court order",
+        kind=K.FEDERAL_IMMIGRATION_ENFORCEMENT,
+        purpose=P.CIVIL_IMMIGRATION_ENFORCEMENT,
+        process=L.ADMINISTRATIVE_SUBPOENA,
+        field="housing/address",
+        scope=("housing",),
+        expect=ALL_W,
+    ),
+    # Finding 3: 1373/1644 create no duty to share status.
+    Row(
+        name="ICE letter asking immigration status",
+        kind=K.FEDERAL_IMMIGRATION_ENFORCEMENT,
+        purpose=P.CIVIL_IMMIGRATION_ENFORCEMENT,
+        process=L.WRITTEN_REQUEST,
+        field="snap/immigration_status",
+        expect=ALL_W,
+    ),
+    # A district court order enforcing a subpoena is a court order; it reaches what it names.
+    Row(
+        name="Court order naming housing status, civil immigration matter",
+        kind=K.FEDERAL_IMMIGRATION_ENFORCEMENT,
+        purpose=P.CIVIL_IMMIGRATION_ENFORCEMENT,
+        process=L.COURT_ORDER,
+        field="housing/immigration_status",
+        scope=("housing/immigration_status",),
+        expect=("DC", "DC", "W"),
+    ),
+    Row(
+        name="Court order naming only the address: status lies outside its scope",
+        kind=K.FEDERAL_IMMIGRATION_ENFORCEMENT,
+        purpose=P.CIVIL_IMMIGRATION_ENFORCEMENT,
+        process=L.COURT_ORDER,
+        field="housing/immigration_status",
+        scope=("housing/address",),
+        expect=ALL_W,
+    ),
+    Row(
+        name="Court order for SNAP data: 2020(e)(8) has no court-order exception",
+        kind=K.COURT,
+        purpose=P.COURT_PROCEEDING,
+        process=L.COURT_ORDER,
+        field="snap/address",
+        scope=("snap",),
+        expect=ALL_W,
+    ),
+    Row(
+        name="Court order naming the TANF address",
+        kind=K.COURT,
+        purpose=P.COURT_PROCEEDING,
+        process=L.COURT_ORDER,
+        field="tanf/address",
+        scope=("tanf/address",),
+        expect=("DC", "DC", "W"),
+    ),
+    Row(
+        name="Court order naming the TANF address, person opted out",
+        kind=K.COURT,
+        purpose=P.COURT_PROCEEDING,
+        process=L.JUDICIAL_WARRANT,
+        field="tanf/address",
+        scope=("tanf",),
+        opted_out=True,
+        expect=("DC", "DC", "W"),
+    ),
+    Row(
+        name="Court order with no scope recorded yet",
+        kind=K.COURT,
+        purpose=P.COURT_PROCEEDING,
+        process=L.COURT_ORDER,
+        field="tanf/address",
+        expect=ALL_W,
+    ),
+    Row(
+        name="Court order in a plan-fraud case naming diagnoses (164.512(e)(1)(i))",
+        kind=K.COURT,
+        purpose=P.PROGRAM_VIOLATION_INVESTIGATION,
+        process=L.COURT_ORDER,
+        field="medicaid/diagnoses",
+        scope=("medicaid/diagnoses",),
+        expect=("DC", "DC", "W"),
+    ),
+    Row(
+        name="Court order in a plan-fraud case not naming diagnoses",
+        kind=K.COURT,
+        purpose=P.PROGRAM_VIOLATION_INVESTIGATION,
+        process=L.COURT_ORDER,
+        field="medicaid/diagnoses",
+        scope=("medicaid/full_name",),
+        expect=ALL_W,
+    ),
+    Row(
+        name="Judge's warrant for Medicaid data in a civil immigration matter",
+        kind=K.FEDERAL_IMMIGRATION_ENFORCEMENT,
+        purpose=P.CIVIL_IMMIGRATION_ENFORCEMENT,
+        process=L.JUDICIAL_WARRANT,
+        field="medicaid/address",
+        scope=("medicaid",),
+        expect=ALL_W,
+    ),
+    Row(
+        name="Expired court order",
+        kind=K.COURT,
+        purpose=P.COURT_PROCEEDING,
+        process=L.COURT_ORDER,
+        field="tanf/address",
+        scope=("tanf",),
+        expires_on=dt.date(2026, 5, 31),
+        expect=ALL_W,
+    ),
+    Row(
+        name="Grand-jury subpoena: confidentiality asserted first",
+        kind=K.COURT,
+        purpose=P.COURT_PROCEEDING,
+        process=L.GRAND_JURY_SUBPOENA,
+        field="tanf/address",
+        expect=ALL_W,
+    ),
+    # 7 U.S.C. 2020(e)(8)(E): compelled on its terms, and only on them.
+    Row(
+        name="(E) address to police with all three statements",
+        kind=K.LOCAL_LAW_ENFORCEMENT,
+        purpose=P.FLEEING_FELON,
+        process=L.WRITTEN_REQUEST,
+        field="snap/address",
+        statements=ALL3,
+        expect=ALL_DC,
+    ),
+    Row(
+        name="(E) SSN to police, person opted out",
+        kind=K.LOCAL_LAW_ENFORCEMENT,
+        purpose=P.FLEEING_FELON,
+        process=L.WRITTEN_REQUEST,
+        field="snap/ssn",
+        statements=ALL3,
+        opted_out=True,
+        expect=ALL_DC,
+    ),
+    Row(
+        name="(E) photograph to a state officer",
+        kind=K.STATE,
+        purpose=P.FLEEING_FELON,
+        process=L.WRITTEN_REQUEST,
+        field="snap/photo",
+        statements=ALL3,
+        expect=ALL_DC,
+    ),
+    Row(
+        name="(E) reaches no field but the three",
+        kind=K.LOCAL_LAW_ENFORCEMENT,
+        purpose=P.FLEEING_FELON,
+        process=L.WRITTEN_REQUEST,
+        field="snap/benefit_amount",
+        statements=ALL3,
+        expect=ALL_W,
+    ),
+    Row(
+        name="(E) with only two statements",
+        kind=K.LOCAL_LAW_ENFORCEMENT,
+        purpose=P.FLEEING_FELON,
+        process=L.WRITTEN_REQUEST,
+        field="snap/address",
+        statements=TWO,
+        expect=ALL_W,
+    ),
+    Row(
+        name="(E) for everyone matching a criterion, not a named person",
+        kind=K.LOCAL_LAW_ENFORCEMENT,
+        purpose=P.FLEEING_FELON,
+        process=L.WRITTEN_REQUEST,
+        field="snap/address",
+        statements=ALL3,
+        named=False,
+        expect=ALL_W,
+    ),
+    Row(
+        name="(E) is SNAP's: TANF address is not reached (608(a)(9)(B) unverified)",
+        kind=K.LOCAL_LAW_ENFORCEMENT,
+        purpose=P.FLEEING_FELON,
+        process=L.WRITTEN_REQUEST,
+        field="tanf/address",
+        statements=ALL3,
+        expect=ALL_W,
+    ),
+    Row(
+        name="(E) by an immigration officer: compelled on its terms (legal review)",
+        kind=K.FEDERAL_IMMIGRATION_ENFORCEMENT,
+        purpose=P.FLEEING_FELON,
+        process=L.WRITTEN_REQUEST,
+        field="snap/address",
+        statements=ALL3,
+        expect=ALL_DC,
+    ),
+    # 7 U.S.C. 2020(e)(8)(C) and 7 CFR 272.1(c).
+    Row(
+        name="(C) SNAP violation investigation, written request",
+        kind=K.LOCAL_LAW_ENFORCEMENT,
+        purpose=P.PROGRAM_VIOLATION_INVESTIGATION,
+        process=L.WRITTEN_REQUEST,
+        field="snap/benefit_amount",
+        expect=ALL_DC,
+    ),
+    Row(
+        name="(C) SNAP violation investigation, person opted out",
+        kind=K.OTHER_FEDERAL,
+        purpose=P.PROGRAM_VIOLATION_INVESTIGATION,
+        process=L.WRITTEN_REQUEST,
+        field="snap/household_members",
+        opted_out=True,
+        expect=ALL_DC,
+    ),
+    Row(
+        name="(C) with no written request",
+        kind=K.LOCAL_LAW_ENFORCEMENT,
+        purpose=P.PROGRAM_VIOLATION_INVESTIGATION,
+        process=L.NONE,
+        field="snap/address",
+        expect=ALL_W,
+    ),
+    Row(
+        name="(C) reaches SNAP information only",
+        kind=K.LOCAL_LAW_ENFORCEMENT,
+        purpose=P.PROGRAM_VIOLATION_INVESTIGATION,
+        process=L.WRITTEN_REQUEST,
+        field="tanf/benefit_amount",
+        expect=ALL_W,
+    ),
+    # 42 U.S.C. 611a and 7 U.S.C. 2020(e)(15): "knows" = a formal determination on file.
+    Row(
+        name="611a TANF report, determination on file, opted out",
+        kind=K.FEDERAL_IMMIGRATION_ENFORCEMENT,
+        purpose=P.UNLAWFUL_PRESENCE_REPORT,
+        process=L.STATUTORY_DUTY,
+        field="tanf/address",
+        determination=True,
+        opted_out=True,
+        expect=ALL_DC,
+    ),
+    Row(
+        name="611a report without a determination (a SAVE no-record result)",
+        kind=K.FEDERAL_IMMIGRATION_ENFORCEMENT,
+        purpose=P.UNLAWFUL_PRESENCE_REPORT,
+        process=L.STATUTORY_DUTY,
+        field="tanf/address",
+        expect=ALL_W,
+    ),
+    Row(
+        name="611a reaches identifying information, not benefit amounts",
+        kind=K.FEDERAL_IMMIGRATION_ENFORCEMENT,
+        purpose=P.UNLAWFUL_PRESENCE_REPORT,
+        process=L.STATUTORY_DUTY,
+        field="tanf/benefit_amount",
+        determination=True,
+        expect=ALL_W,
+    ),
+    Row(
+        name="(e)(15) report of an ineligibility determination",
+        kind=K.FEDERAL_IMMIGRATION_ENFORCEMENT,
+        purpose=P.UNLAWFUL_PRESENCE_REPORT,
+        process=L.STATUTORY_DUTY,
+        field="snap/immigration_status",
+        determination=True,
+        expect=ALL_DC,
+    ),
+    # 7 U.S.C. 2020(a)(3)(B): compelled only under agreed protocols.
+    Row(
+        name="USDA audit in bulk under agreed protocols, person opted out",
+        kind=K.OTHER_FEDERAL,
+        purpose=P.PROGRAM_AUDIT,
+        process=L.STATUTORY_DUTY,
+        field="snap/benefit_amount",
+        named=False,
+        opted_out=True,
+        agreement=PROTOCOLS,
+        expect=ALL_DC,
+    ),
+    Row(
+        name="Statewide USDA demand, agreement without agreed protocols (2025)",
+        kind=K.OTHER_FEDERAL,
+        purpose=P.PROGRAM_AUDIT,
+        process=L.STATUTORY_DUTY,
+        field="snap/benefit_amount",
+        named=False,
+        agreement=NO_PROTOCOLS,
+        expect=ALL_W,
+    ),
+    Row(
+        name="USDA audit with no agreement",
+        kind=K.OTHER_FEDERAL,
+        purpose=P.PROGRAM_AUDIT,
+        process=L.STATUTORY_DUTY,
+        field="snap/full_name",
+        named=False,
+        expect=ALL_W,
+    ),
+    Row(
+        name="USDA audit asking a field its protocols do not cover",
+        kind=K.OTHER_FEDERAL,
+        purpose=P.PROGRAM_AUDIT,
+        process=L.STATUTORY_DUTY,
+        field="snap/immigration_status",
+        named=False,
+        agreement=PROTOCOLS,
+        expect=ALL_W,
+    ),
+    # 7 U.S.C. 2020(e)(8)(B): GAO audits are not blocked (permissive, not compelled).
+    Row(
+        name="GAO audit of SNAP amounts",
+        kind=K.COMPTROLLER_GENERAL,
+        purpose=P.PROGRAM_AUDIT,
+        process=L.STATUTORY_DUTY,
+        field="snap/benefit_amount",
+        named=False,
+        expect=("D", "W", "D"),
+    ),
+    Row(
+        name="GAO audit, person opted out of discretionary sharing",
+        kind=K.COMPTROLLER_GENERAL,
+        purpose=P.PROGRAM_AUDIT,
+        process=L.STATUTORY_DUTY,
+        field="snap/benefit_amount",
+        opted_out=True,
+        expect=ALL_W,
+    ),
+    # Finding 6: program administration only for the requester's own program and needs.
+    Row(
+        name="State SNAP office administering SNAP: the address it needs",
+        kind=K.STATE,
+        purpose=P.PROGRAM_ADMINISTRATION,
+        process=L.WRITTEN_REQUEST,
+        field="snap/address",
+        requester_programs=(Program.SNAP,),
+        expect=("D", "W", "D"),
+    ),
+    Row(
+        name="SNAP office asking Medicaid data under program administration",
+        kind=K.STATE,
+        purpose=P.PROGRAM_ADMINISTRATION,
+        process=L.WRITTEN_REQUEST,
+        field="medicaid/address",
+        requester_programs=(Program.SNAP,),
+        expect=ALL_W,
+    ),
+    Row(
+        name="Program administration does not need immigration status",
+        kind=K.OTHER_FEDERAL,
+        purpose=P.PROGRAM_ADMINISTRATION,
+        process=L.WRITTEN_REQUEST,
+        field="snap/immigration_status",
+        requester_programs=(Program.SNAP,),
+        expect=ALL_W,
+    ),
+    Row(
+        name="Medicaid administration does not need diagnoses from us",
+        kind=K.STATE,
+        purpose=P.PROGRAM_ADMINISTRATION,
+        process=L.WRITTEN_REQUEST,
+        field="medicaid/diagnoses",
+        requester_programs=(Program.MEDICAID,),
+        expect=ALL_W,
+    ),
+    Row(
+        name="Program administration, person opted out",
+        kind=K.STATE,
+        purpose=P.PROGRAM_ADMINISTRATION,
+        process=L.WRITTEN_REQUEST,
+        field="snap/address",
+        requester_programs=(Program.SNAP,),
+        opted_out=True,
+        expect=ALL_W,
+    ),
+    Row(
+        name="Program administration by an agency running no program",
+        kind=K.OTHER_FEDERAL,
+        purpose=P.PROGRAM_ADMINISTRATION,
+        process=L.WRITTEN_REQUEST,
+        field="snap/address",
+        expect=ALL_W,
+    ),
+    # 42 CFR 431.302: plan-related investigations, after review.
+    Row(
+        name="Medicaid Fraud Control Unit, plan-related investigation",
+        kind=K.STATE,
+        purpose=P.PROGRAM_VIOLATION_INVESTIGATION,
+        process=L.WRITTEN_REQUEST,
+        field="medicaid/diagnoses",
+        requester_programs=(Program.MEDICAID,),
+        expect=("D", "W", "D"),
+    ),
+    Row(
+        name="Fraud unit asking immigration status",
+        kind=K.STATE,
+        purpose=P.PROGRAM_VIOLATION_INVESTIGATION,
+        process=L.WRITTEN_REQUEST,
+        field="medicaid/immigration_status",
+        requester_programs=(Program.MEDICAID,),
+        expect=ALL_W,
+    ),
+    # 45 CFR 164.512(j): emergencies, for Medicaid health and safety data.
+    Row(
+        name="Emergency: Medicaid diagnoses to avert a serious threat",
+        kind=K.LOCAL_LAW_ENFORCEMENT,
+        purpose=P.CRIMINAL_INVESTIGATION,
+        process=L.WRITTEN_REQUEST,
+        field="medicaid/diagnoses",
+        emergency=True,
+        expect=("D", "W", "D"),
+    ),
+    Row(
+        name="Emergency: benefit amounts are not health or safety data",
+        kind=K.LOCAL_LAW_ENFORCEMENT,
+        purpose=P.CRIMINAL_INVESTIGATION,
+        process=L.WRITTEN_REQUEST,
+        field="medicaid/benefit_amount",
+        emergency=True,
+        expect=ALL_W,
+    ),
+    Row(
+        name="Emergency claimed for civil immigration enforcement",
+        kind=K.FEDERAL_IMMIGRATION_ENFORCEMENT,
+        purpose=P.CIVIL_IMMIGRATION_ENFORCEMENT,
+        process=L.WRITTEN_REQUEST,
+        field="medicaid/address",
+        emergency=True,
+        expect=ALL_W,
+    ),
+    Row(
+        name="Preservation request under a court order: nothing is sent",
+        kind=K.COURT,
+        purpose=P.COURT_PROCEEDING,
+        process=L.COURT_ORDER,
+        field="tanf/address",
+        scope=("tanf",),
+        preservation=True,
+        expect=("W", "W", "W"),
+    ),
+)
+
+
+def _scope(names: tuple[str, ...] | None) -> DocumentScope | None:
+    if names is None:
+        return None
+    return DocumentScope(
+        programs=frozenset(Program(n) for n in names if "/" not in n),
+        fields=frozenset(FieldRef.parse(n) for n in names if "/" in n),
+    )
+
+
+def context_of(row: Row) -> DecisionContext:
+    return DecisionContext(
+        requester_kind=row.kind,
+        purpose=row.purpose,
+        legal_process=LegalProcess(
+            kind=row.process, expires_on=row.expires_on, scope=_scope(row.scope)
+        ),
+        statements=row.statements,
+        fields=(FieldRef.parse(row.field),),
+        named=row.named,
+        agreement=row.agreement,
+        emergency=row.emergency,
+        preservation=row.preservation,
+        today=TODAY,
+        requester_programs=frozenset(row.requester_programs),
+    )
+
+
+def facts_of(row: Row) -> SubjectFacts:
+    return SubjectFacts(
+        programs=frozenset(row.programs),
+        determination_on_file=row.determination,
+        opted_out=row.opted_out,
+    )
+
+
+@pytest.fixture(scope="module")
+def packs() -> dict[str, Pack]:
+    return {name: load_pack(POLICIES / name) for name in PACKS}
+
+
+def test_the_table_is_large_enough() -> None:
+    assert len(ROWS) >= 40
+    assert len({r.name for r in ROWS}) == len(ROWS)
+
+
+@pytest.mark.parametrize("row", ROWS, ids=lambda r: r.name)
+def test_each_pack_decides_as_the_law_says(row: Row, packs: dict[str, Pack]) -> None:
+    got = []
+    for name in PACKS:
+        [[d]] = decide(packs[name], context_of(row), [facts_of(row)])
+        got.append(("DC" if d.compelled else "D") if d.discloses else "W")
+    assert tuple(got) == row.expect, dict(zip(PACKS, got, strict=True))
+
+
+@pytest.mark.parametrize("row", [r for r in ROWS if "DC" in r.expect], ids=lambda r: r.name)
+def test_a_compelled_disclosure_survives_an_opt_out(row: Row, packs: dict[str, Pack]) -> None:
+    opted = dataclasses.replace(row, opted_out=True)
+    for name, want in zip(PACKS, row.expect, strict=True):
+        [[d]] = decide(packs[name], context_of(opted), [facts_of(opted)])
+        assert d.discloses == (want == "DC"), name
