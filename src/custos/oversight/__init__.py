@@ -13,6 +13,15 @@ templates. `custos.workflow.oversight` reads the log, calls these and stores the
 from custos.oversight._aggregate import OUTCOMES, ExactFigures, compute
 from custos.oversight._alerts import Alert, AlertKind, AlertRules, WitnessAlarmFact, evaluate
 from custos.oversight._events import EventFrames, count_chunks, count_file, decode
+from custos.oversight._history import (
+    AtRisk,
+    Protection,
+    Publication,
+    PublishedTable,
+    at_risk,
+    protect_history,
+    quarter_atoms,
+)
 from custos.oversight._noise import NoiseMethod, add_noise
 from custos.oversight._periods import Period
 from custos.oversight._render import render_csv, render_html, render_pdf, svg_chart
@@ -42,6 +51,7 @@ __all__ = [
     "SMALL_MAX",
     "SMALL_MIN",
     "Alert",
+    "AtRisk",
     "AlertKind",
     "AlertRules",
     "CheckpointRef",
@@ -51,9 +61,13 @@ __all__ = [
     "NoiseMethod",
     "Period",
     "ProtectedTable",
+    "Protection",
+    "Publication",
+    "PublishedTable",
     "Report",
     "WitnessAlarmFact",
     "add_noise",
+    "at_risk",
     "build",
     "compute",
     "count_chunks",
@@ -64,6 +78,8 @@ __all__ = [
     "evaluate",
     "protect",
     "protect_all",
+    "protect_history",
+    "quarter_atoms",
     "render_csv",
     "render_html",
     "render_pdf",

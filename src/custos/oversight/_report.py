@@ -19,6 +19,7 @@ import rfc8785
 
 from custos.oversight._aggregate import ExactFigures, compute
 from custos.oversight._events import EventFrames
+from custos.oversight._history import Protection, Publication, protect_history, quarter_atoms
 from custos.oversight._noise import NoiseMethod, add_noise
 from custos.oversight._periods import Period
 from custos.oversight._suppress import SMALL_MAX, SMALL_MIN, ProtectedTable, protect_all
@@ -61,6 +62,12 @@ class Report:
     noise: NoiseMethod | None
     #: HMAC-SHA-256 of the exact counts under a kept secret, when noise hides them.
     exact_digest: str | None
+    #: What the publication history keeps of an exact report checked against it (not
+    #: published: it holds the exact per-quarter counts).
+    publication: Publication | None = None
+    #: How many earlier reports the suppression was checked against, and the rule.
+    history_checked: int | None = None
+    protection: Protection | None = None
 
     def data(self) -> dict[str, Any]:
         """The JSON data file's content."""
@@ -151,24 +158,42 @@ def build(
     generated_at: dt.datetime,
     epsilon: float | None = None,
     secret: bytes | None = None,
+    history: Sequence[Publication] | None = None,
+    protection: Protection | None = None,
 ) -> Report:
     """Aggregate, add noise if asked (before suppression), suppress: the report.
 
     With noise, `secret` keys a digest of the exact counts, so an auditor given the secret can
-    still check the report against the log.
+    still check the report against the log. An exact report given its publication `history`
+    is suppressed so that no withheld cell of it or of any earlier report breaks `protection`
+    (`custos.oversight._history`).
     """
     figures = compute(frames, period, catalogue, alert_kinds)
     tables = list(figures.tables)
     noise = None
     digest = None
+    kind = "dp-" if epsilon is not None else ""
+    report_id = f"transparency-{period.label}-{kind}{checkpoint.size}"
+    publication = None
     if epsilon is not None:
         tables, noise = add_noise(tables, epsilon=epsilon, sensitivity=figures.sensitivity)
         if secret is not None:
             digest = _digest(secret, figures)
-    protected = protect_all(tables)
-    kind = "dp-" if noise is not None else ""
+    if epsilon is None and history is not None:
+        rule = protection or Protection()
+        protected, publication = protect_history(
+            tables,
+            report_id=report_id,
+            period=period,
+            checkpoint=checkpoint.size,
+            atoms=quarter_atoms(frames, period, catalogue, alert_kinds),
+            history=history,
+            protection=rule,
+        )
+    else:
+        protected = protect_all(tables)
     return Report(
-        id=f"transparency-{period.label}-{kind}{checkpoint.size}",
+        id=report_id,
         period=period,
         checkpoint=checkpoint,
         generated_at=generated_at,
@@ -179,6 +204,9 @@ def build(
         decisions=figures.decisions,
         noise=noise,
         exact_digest=digest,
+        publication=publication,
+        history_checked=None if publication is None else len(history or ()),
+        protection=(protection or Protection()) if publication is not None else None,
     )
 
 
