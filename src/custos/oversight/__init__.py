@@ -6,12 +6,20 @@ templates. `custos.workflow.oversight` reads the log, calls these and stores the
 - `count_file` / `count_chunks` → `decode`: ledger entries into Polars frames (`EventFrames`).
 - `build`: exact figures → optional OpenDP noise → suppression (`protect_all`) → `Report`.
 - `differences`: recompute a published report from entries, list every mismatch.
+- `protect_history` / `at_risk`: suppression checked against every published report
+  (integer programming); `Budget`: the privacy-loss budget of noisy reports.
 - `render_html` (inline SVG charts), `render_csv`, `render_pdf`: renderings of the JSON data.
 - `evaluate`: the alert rules (`AlertKind`, thresholds in `AlertRules`).
 """
 
 from custos.oversight._aggregate import OUTCOMES, ExactFigures, compute
 from custos.oversight._alerts import Alert, AlertKind, AlertRules, WitnessAlarmFact, evaluate
+from custos.oversight._budget import (
+    Budget,
+    BudgetExceededError,
+    ExactBesideNoisyError,
+    check_exclusive,
+)
 from custos.oversight._events import EventFrames, count_chunks, count_file, decode
 from custos.oversight._history import (
     AtRisk,
@@ -31,7 +39,6 @@ from custos.oversight._report import (
     CheckpointRef,
     Report,
     build,
-    differences,
     signed_text,
 )
 from custos.oversight._suppress import (
@@ -43,6 +50,7 @@ from custos.oversight._suppress import (
     protect,
     protect_all,
 )
+from custos.oversight._verify import differences
 
 __all__ = [
     "FORMAT",
@@ -51,12 +59,15 @@ __all__ = [
     "SMALL_MAX",
     "SMALL_MIN",
     "Alert",
-    "AtRisk",
     "AlertKind",
     "AlertRules",
+    "AtRisk",
+    "Budget",
+    "BudgetExceededError",
     "CheckpointRef",
     "CountTable",
     "EventFrames",
+    "ExactBesideNoisyError",
     "ExactFigures",
     "NoiseMethod",
     "Period",
@@ -69,6 +80,7 @@ __all__ = [
     "add_noise",
     "at_risk",
     "build",
+    "check_exclusive",
     "compute",
     "count_chunks",
     "count_file",

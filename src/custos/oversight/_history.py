@@ -371,12 +371,17 @@ def at_risk(
     bounds = Bounds(
         len(columns),
         [
-            Constraint(form={renumber[v]: k for v, k in c.form.items()}, lower=c.lower, upper=c.upper)
+            Constraint(
+                form={renumber[v]: k for v, k in c.form.items()}, lower=c.lower, upper=c.upper
+            )
             for c in model.constraints
             if c.form and component[next(iter(c.form))] in keep
         ],
-        solution=[value for (_, value), v in sorted(model.index.items(), key=lambda e: e[1])
-                  if component[v] in keep],
+        solution=[
+            value
+            for (_, value), v in sorted(model.index.items(), key=lambda e: e[1])
+            if component[v] in keep
+        ],
     )
     out = []
     for form_items, (truth, owners) in chosen.items():
@@ -429,18 +434,37 @@ def _choose(
         pub = publications[position]
         table = next(t for t in pub.tables if t.key == key)
         risky = _atoms(model, pub, table, cell)
-        block = next((b for b in _BLOCKS if key in b), {key})
-
-        def rank(entry: tuple[PublishedTable, Cell, int, set[Atom]]) -> tuple[int, int]:
-            t, _, value, atoms = entry
-            near = 0 if atoms & risky else 1 if t.key == key else 2 if t.key in block else 3
-            return near, value if value > 0 else _ZERO_COST
-
         left = [e for e in published if e[1] not in out.get(e[0].key, set())]
         if left:
-            t, c, _, _ = min(left, key=rank)
+            t, c, _, _ = min(left, key=lambda e: _rank(e, key, risky))
             out.setdefault(t.key, set()).add(c)
     return out
+
+
+def _rank(
+    entry: tuple[PublishedTable, Cell, int, set[Atom]], key: str, risky: set[Atom]
+) -> tuple[int, int]:
+    """Which published cell to withhold for a cell at risk, best first: a count (not a
+    total) sharing an unknown with it (the same count of a nested period); a count of a
+    related table on the same row or column label (the relations of step 3 run along
+    those); a count of its own table on its row or column; any count of its own table, then
+    of a related table; a total sharing an unknown; anything. The smallest count first,
+    zeros last: a withheld zero protects little."""
+    t, (i, j), value, atoms = entry
+    block = next((b for b in _BLOCKS if key in b), {key})
+    count = i < len(t.rows) and j < len(t.columns)
+    labels = {a[2] for a in risky} | {a[3] for a in risky}
+    mine = {a[2] for a in atoms} | {a[3] for a in atoms}
+    tiers = (
+        count and bool(atoms & risky),
+        count and t.key != key and t.key in block and bool(labels & mine),
+        count and t.key == key and bool(labels & mine),
+        count and t.key == key,
+        count and t.key in block,
+        bool(atoms & risky),
+    )
+    near = next((n for n, hit in enumerate(tiers) if hit), len(tiers))
+    return near, value if value > 0 else _ZERO_COST
 
 
 def protect_history(

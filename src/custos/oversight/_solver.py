@@ -93,7 +93,7 @@ def _fix_singletons(
         form = {v: k for v, k in c.form.items() if k and v not in fixed}
         lower, upper = c.lower - rest, c.upper - rest
         if len(form) == 1 and next(iter(form.values())) > 0:
-            (v, k), = form.items()
+            ((v, k),) = form.items()
             low, high = bounds[v]
             bounds[v] = (max(low, lower / k), min(high, upper / k))
         elif form:
@@ -281,7 +281,9 @@ class Bounds:
                     return constant + low, constant + high
         self._objective(free)
         low = self._solve(
-            free, highspy.ObjSense.kMinimize, None if low_at_most is None else low_at_most - constant
+            free,
+            highspy.ObjSense.kMinimize,
+            None if low_at_most is None else low_at_most - constant,
         )
         high = self._solve(
             free,

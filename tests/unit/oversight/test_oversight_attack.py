@@ -26,12 +26,10 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-
-
 from custos import oversight
-from custos.oversight._solver import Bounds, Constraint
 from custos.domain.events import Event, EventTag
 from custos.ledger import canonical
+from custos.oversight._solver import Bounds, Constraint
 
 CATALOGUE = {
     "snap/address": "contact",
@@ -106,7 +104,9 @@ def _events(rng: random.Random, requests: int) -> tuple[list[Event], list[Event]
         )
         done = at + dt.timedelta(days=rng.randint(1, 20))
         if status is None:
-            later.append(Event(tag=EventTag.REQUEST_STATUS_DENY, at=done, actor="s", request_id=rid))
+            later.append(
+                Event(tag=EventTag.REQUEST_STATUS_DENY, at=done, actor="s", request_id=rid)
+            )
             continue
         out.append(Event(tag=status, at=done, actor="s", request_id=rid))
         if status is EventTag.REQUEST_STATUS_APPROVE:
@@ -151,7 +151,9 @@ class Published:
 
 def quarters(period: oversight.Period) -> list[str]:
     first = (period.start.month - 1) // 3
-    count = ((period.end.year - period.start.year) * 12 + period.end.month - period.start.month) // 3
+    count = (
+        (period.end.year - period.start.year) * 12 + period.end.month - period.start.month
+    ) // 3
     return [f"{period.start.year}-Q{first + k + 1}" for k in range(count)]
 
 
@@ -188,7 +190,9 @@ class Attacker:
             out[v] = out.get(v, 0) + 1
         return out
 
-    def cell_atoms(self, p: Published, table: oversight.ProtectedTable, i: int, j: int) -> list[Atom]:
+    def cell_atoms(
+        self, p: Published, table: oversight.ProtectedTable, i: int, j: int
+    ) -> list[Atom]:
         t = table.table
         rows = t.rows if i == len(t.rows) else (t.rows[i],)
         columns = t.columns if j == len(t.columns) else (t.columns[j],)
@@ -249,7 +253,9 @@ class Attacker:
         )
 
 
-def attack(published: Sequence[Published], truth: dict[tuple[int, str], oversight.ExactFigures]) -> list[str]:
+def attack(
+    published: Sequence[Published], truth: dict[tuple[int, str], oversight.ExactFigures]
+) -> list[str]:
     attacker = Attacker(truth)
     withheld: dict[frozenset[Atom], int] = {}
     for p in published:
@@ -262,12 +268,12 @@ def attack(published: Sequence[Published], truth: dict[tuple[int, str], oversigh
     solver = attacker.solver()
     found = []
     for atoms, value in withheld.items():
-        if not 1 <= value <= 10:  # noqa: PLR2004 - withheld to protect others; publishable
+        if not 1 <= value <= 10:
             continue
         lo, hi = solver.interval(attacker.form(sorted(atoms)), value)
         if lo == hi:
             found.append(f"determined: {value} = {sorted(atoms)[0][1:]}")
-        elif not (lo <= 1 and hi >= 10):  # noqa: PLR2004 - the band
+        elif not (lo <= 1 and hi >= 10):
             found.append(f"narrowed to {lo:.0f}–{hi:.0f}: {value} = {sorted(atoms)[0][1:]}")
     return found
 
