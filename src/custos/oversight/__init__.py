@@ -21,17 +21,10 @@ from custos.oversight._budget import (
     check_exclusive,
 )
 from custos.oversight._events import EventFrames, count_chunks, count_file, decode
-from custos.oversight._history import (
-    AtRisk,
-    Protection,
-    Publication,
-    PublishedTable,
-    at_risk,
-    protect_history,
-    quarter_atoms,
-)
+from custos.oversight._history import AtRisk, at_risk, protect_history
 from custos.oversight._noise import NoiseMethod, add_noise
 from custos.oversight._periods import Period
+from custos.oversight._publication import Protection, Publication, PublishedTable, quarter_atoms
 from custos.oversight._render import render_csv, render_html, render_pdf, svg_chart
 from custos.oversight._report import (
     FORMAT,

@@ -43,19 +43,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-from custos.oversight._aggregate import OUTCOMES, compute, notice_by_quarter, notice_row
-from custos.oversight._events import EventFrames
+from custos.oversight._aggregate import OUTCOMES, notice_row
 from custos.oversight._periods import Period
+from custos.oversight._publication import (
+    HIDDEN,
+    Atom,
+    Protection,
+    Publication,
+    PublishedTable,
+)
 from custos.oversight._solver import Bounds, Constraint
 from custos.oversight._suppress import SMALL_MAX, SMALL_MIN, CountTable, ProtectedTable, protect_all
 
-#: (quarter, table, row key, column): one per-quarter count.
-Atom = tuple[str, str, str, str]
 Cell = tuple[int, int]
-HIDDEN = "hidden_notice"
 _REQUESTS = ("requests_by_requester_kind", "requests_by_legal_process")
 _BELOW_TOTAL = ("requests_by_program", "emergency_and_bulk")
 _BLOCKS = (
@@ -63,135 +65,6 @@ _BLOCKS = (
     {"people_affected", "fields_by_sensitivity", HIDDEN},
 )
 _ZERO_COST = 10**9
-
-
-@dataclass(frozen=True, kw_only=True)
-class Protection:
-    """The protection range a withheld count from 1 to 10 keeps (tau-ARGUS protection level).
-
-    `band`: the attacker's interval contains the whole band 1–10. `width`: it is at least this
-    wide (largest minus smallest value).
-    """
-
-    band: bool = True
-    width: int = 0
-
-    def kept(self, low: float, high: float) -> bool:
-        if self.band and not (low <= SMALL_MIN and high >= SMALL_MAX):
-            return False
-        return high - low >= self.width
-
-    def thresholds(self) -> dict[str, float]:
-        """What the solver must certify: with the band alone, only that the interval reaches
-        below 1 and above 10 (cheaper than the exact ends); a width needs the exact ends."""
-        if self.band and not self.width:
-            return {"low_at_most": SMALL_MIN, "high_at_least": SMALL_MAX}
-        return {}
-
-    def describe(self) -> str:
-        parts = []
-        if self.band:
-            parts.append(f"spans the whole band {SMALL_MIN}–{SMALL_MAX}")
-        if self.width:
-            parts.append(f"is at least {self.width} wide")
-        return " and ".join(parts) or "is not a single value"
-
-
-@dataclass(frozen=True, kw_only=True)
-class PublishedTable:
-    """A table as published, with what the equations need of its shape."""
-
-    key: str
-    rows: tuple[str, ...]
-    columns: tuple[str, ...]
-    row_totals: bool
-    column_totals: bool
-    cells: tuple[tuple[int | None, ...], ...]
-
-    @classmethod
-    def of(cls, p: ProtectedTable) -> PublishedTable:
-        t = p.table
-        return cls(
-            key=t.key,
-            rows=t.rows,
-            columns=t.columns,
-            row_totals=t.row_totals,
-            column_totals=t.column_totals,
-            cells=p.cells,
-        )
-
-
-@dataclass(frozen=True, kw_only=True)
-class Publication:
-    """An exact report in the publication history: its cells, and (private) the exact
-    per-quarter counts at its checkpoint, which the check needs to know what is at risk."""
-
-    report_id: str
-    period: str
-    checkpoint: int
-    tables: tuple[PublishedTable, ...]
-    atoms: Mapping[Atom, int] = field(repr=False)
-
-    def data(self) -> dict[str, Any]:
-        """The published cells, as stored."""
-        return {
-            "tables": [
-                {
-                    "key": t.key,
-                    "rows": list(t.rows),
-                    "columns": list(t.columns),
-                    "row_totals": t.row_totals,
-                    "column_totals": t.column_totals,
-                    "cells": [list(r) for r in t.cells],
-                }
-                for t in self.tables
-            ]
-        }
-
-    def atom_data(self) -> list[list[Any]]:
-        """The exact per-quarter counts, as stored (never published)."""
-        return [[*a, v] for a, v in sorted(self.atoms.items())]
-
-    @classmethod
-    def load(
-        cls, *, report_id: str, period: str, checkpoint: int, data: Any, atoms: Any
-    ) -> Publication:
-        tables = tuple(
-            PublishedTable(
-                key=t["key"],
-                rows=tuple(t["rows"]),
-                columns=tuple(t["columns"]),
-                row_totals=bool(t["row_totals"]),
-                column_totals=bool(t["column_totals"]),
-                cells=tuple(tuple(r) for r in t["cells"]),
-            )
-            for t in data["tables"]
-        )
-        return cls(
-            report_id=report_id,
-            period=period,
-            checkpoint=checkpoint,
-            tables=tables,
-            atoms={(q, k, r, c): int(v) for q, k, r, c, v in atoms},
-        )
-
-
-def quarter_atoms(
-    frames: EventFrames, period: Period, catalogue: Mapping[str, str], alert_kinds: Sequence[str]
-) -> dict[Atom, int]:
-    """The exact per-quarter counts of every table of `period` (the unknowns' true values)."""
-    out: dict[Atom, int] = {}
-    for q in period.quarters:
-        quarter = Period.parse(q)
-        for t in compute(frames, quarter, catalogue, alert_kinds).tables:
-            if t.key == HIDDEN:
-                continue
-            for r, row in zip(t.rows, t.values, strict=True):
-                for c, v in zip(t.columns, row, strict=True):
-                    out[(q, t.key, r, c)] = v
-        for x, v in notice_by_quarter(frames, quarter).items():
-            out[(q, HIDDEN, x, "entries")] = v
-    return out
 
 
 # --- the attacker's model -----------------------------------------------------------------------
@@ -383,14 +256,12 @@ def at_risk(
             if component[v] in keep
         ],
     )
-    out = []
+    out: list[AtRisk] = []
     for form_items, (truth, owners) in chosen.items():
         low, high = bounds.interval(
-            {renumber[v]: k for v, k in form_items},
-            truth,
-            **protection.thresholds(),
+            {renumber[v]: k for v, k in form_items}, truth, protection.holds, protection.targets
         )
-        if high - low < 1 or not protection.kept(low, high):
+        if not protection.holds(low, high):
             out.extend(
                 AtRisk(
                     position=n,

@@ -20,9 +20,10 @@ import rfc8785
 from custos.oversight._aggregate import ExactFigures, compute
 from custos.oversight._budget import Budget
 from custos.oversight._events import EventFrames
-from custos.oversight._history import Protection, Publication, protect_history, quarter_atoms
+from custos.oversight._history import protect_history
 from custos.oversight._noise import NoiseMethod, add_noise
 from custos.oversight._periods import Period
+from custos.oversight._publication import Protection, Publication, quarter_atoms
 from custos.oversight._suppress import SMALL_MAX, SMALL_MIN, ProtectedTable, protect_all
 
 FORMAT = "custos-transparency-report/1"

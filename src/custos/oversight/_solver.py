@@ -17,8 +17,9 @@ import math
 import os
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import highspy
 import numpy as np
@@ -45,20 +46,20 @@ def _quiet() -> highspy.Highs:
     stream, past Python's `sys.stdout`) the first time one is created: send that one to
     /dev/null, so the CLI's output stays its own."""
     if not _banner_shown.acquire(blocking=False):
-        h = highspy.Highs()
+        h = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy's wrapper is unannotated
     else:
         sys.stdout.flush()
         saved = os.dup(1)
         try:
-            with open(os.devnull, "wb") as null:
+            with Path(os.devnull).open("wb") as null:
                 os.dup2(null.fileno(), 1)
-                h = highspy.Highs()
+                h = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy's wrapper is unannotated
         finally:
             os.dup2(saved, 1)
             os.close(saved)
-    h.setOptionValue("output_flag", False)
+    h.setOptionValue("output_flag", False)  # noqa: FBT003 - HiGHS's own signature
     # The Python wrapper routes HiGHS's callbacks through Python on every event; none is used.
-    h.disableCallbacks()
+    h.disableCallbacks()  # type: ignore[no-untyped-call]  # highspy's wrapper is unannotated
     return h
 
 
@@ -99,6 +100,10 @@ def _fix_singletons(
         elif form:
             left.append(Constraint(form=form, lower=lower, upper=upper))
     return fixed, left, bounds
+
+
+def _round(value: float, how: Callable[[float], int], slack: float) -> float:
+    return value if math.isinf(value) else float(how(value + slack))
 
 
 class Bounds:
@@ -173,31 +178,22 @@ class Bounds:
         idx = np.array(self._costs, dtype=np.int32)
         self._h.changeColsCost(len(idx), idx, np.array([float(form[v]) for v in self._costs]))
 
-    def _solve(self, form: Form, sense: highspy.ObjSense, need: float | None) -> float | None:
-        """One bound: the relaxation's, when its vertex is integral (then it is the integer
-        optimum), or when it already misses `need` (the integer bound is no better); else
-        the integer program's — only as far as `need` when given."""
+    def _relaxed(self, sense: highspy.ObjSense) -> tuple[float, bool] | None:
+        """The relaxation's bound and whether its vertex is integral (then it is also the
+        integer optimum, and the vertex another integer solution to keep)."""
         self._h.changeObjectiveSense(sense)
         self._h.run()
         status = self._h.getModelStatus()
-        maximize = sense == highspy.ObjSense.kMaximize
         if status == highspy.HighsModelStatus.kUnbounded:
-            return math.inf if maximize else -math.inf
+            return (math.inf if sense == highspy.ObjSense.kMaximize else -math.inf), True
         if status != highspy.HighsModelStatus.kOptimal:
             return None
         value = self._h.getInfo().objective_function_value
         values = np.asarray(self._h.getSolution().col_value)
         if bool(np.all(np.abs(values - np.round(values)) < _TOLERANCE)):
             self._keep(np.round(values))
-            return float(round(value))
-        if need is not None:
-            if (value < need) if maximize else (value > need):
-                return math.floor(value + _TOLERANCE) if maximize else math.ceil(value - _TOLERANCE)
-            known = self._known(form, maximize=maximize)
-            if known is not None and ((known >= need) if maximize else (known <= need)):
-                return known
-            return self._reaches(form, need, maximize=maximize)
-        return self._integer(form, sense)
+            return float(round(value)), True
+        return value, False
 
     def _keep(self, solution: np.ndarray) -> None:
         """An integer solution found on the way: it may already show another cell's bound."""
@@ -225,19 +221,39 @@ class Bounds:
         h.setOptionValue("time_limit", 20.0)
         return h
 
+    def _reach(
+        self,
+        free: Form,
+        constant: float,
+        *,
+        inner: tuple[float | None, float | None],
+        relaxed: tuple[tuple[float, bool], tuple[float, bool]],
+        kept: Callable[[float, float], bool],
+        targets: Callable[[float, float], tuple[float, float]] | None,
+    ) -> tuple[float, float] | None:
+        if targets is None or inner[0] is None or inner[1] is None:
+            return None
+        low, high = constant + inner[0], constant + inner[1]
+        want_low, want_high = targets(low, high)
+        if not relaxed[1][1] and want_high > high:
+            found = self._reaches(free, want_high - constant, maximize=True)
+            high = max(high, constant + found) if found is not None else high
+        if kept(low, high):
+            return low, high
+        if not relaxed[0][1] and want_low < low:
+            found = self._reaches(free, want_low - constant, maximize=False)
+            low = min(low, constant + found) if found is not None else low
+        return (low, high) if kept(low, high) else None
+
     def _reaches(self, form: Form, need: float, *, maximize: bool) -> float | None:
-        """Whether some integer solution takes `form` to `need` (at least, or at most): a
-        feasibility problem, which HiGHS stops at its first solution. Returns the value the
-        solution gives, or one step short of `need` when there is none."""
+        """An integer solution taking `form` to `need` (at least, or at most), if any: a
+        feasibility problem, which HiGHS stops at its first solution."""
         h = self._mip()
         idx = np.array(sorted(form), dtype=np.int32)
         low, high = (need, highspy.kHighsInf) if maximize else (-highspy.kHighsInf, need)
         h.addRow(low, high, len(idx), idx, np.array([float(form[v]) for v in idx]))
         h.run()
-        status = h.getModelStatus()
-        if status == highspy.HighsModelStatus.kInfeasible:
-            return need - 1 if maximize else need + 1
-        if status != highspy.HighsModelStatus.kOptimal:
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
         values = np.round(np.asarray(h.getSolution().col_value))
         self._keep(values)
@@ -256,40 +272,57 @@ class Bounds:
             return None
         return float(round(h.getInfo().objective_function_value))
 
-    def interval(
+    def interval(  # noqa: PLR0911 - one return per step of the algorithm
         self,
         form: Form,
         truth: int,
-        *,
-        low_at_most: float | None = None,
-        high_at_least: float | None = None,
+        kept: Callable[[float, float], bool],
+        targets: Callable[[float, float], tuple[float, float]] | None = None,
     ) -> tuple[float, float]:
-        """Smallest and largest value of `form`; an uncertified bound is `truth` (fail closed).
+        """The interval of `form` over the integer solutions, as far as `kept` needs it.
 
-        With `low_at_most` (`high_at_least`), the low (high) end is exact only where it misses
-        that value; where it reaches it, the value returned reaches it too.
+        1. Integer solutions found so far bound it from inside; if that inner interval is
+           kept, so is the true one.
+        2. The relaxation bounds it from outside; if that is not kept, neither is the true one.
+        3. Otherwise integer programs look for solutions reaching the `targets` (low, high)
+           the rule needs from the inner interval — a feasibility question, answered at the
+           first solution — and failing that, settle each fractional end exactly.
+        An end the solver cannot certify is `truth` (fail closed: the cell counts as given
+        away).
         """
         constant = sum(k * self._fixed[v] for v, k in form.items() if v in self._fixed)
         free = {self._column[v]: k for v, k in form.items() if k and v not in self._fixed}
         if not free:
             return constant, constant
-        if low_at_most is not None and high_at_least is not None:
-            # 0. Integer solutions already found may show both ends reach far enough.
-            low, high = self._known(free, maximize=False), self._known(free, maximize=True)
-            if low is not None and high is not None:
-                if constant + low <= low_at_most and constant + high >= high_at_least:
-                    return constant + low, constant + high
+        inner = (self._known(free, maximize=False), self._known(free, maximize=True))
+        if (
+            inner[0] is not None
+            and inner[1] is not None
+            and kept(constant + inner[0], constant + inner[1])
+        ):
+            return constant + inner[0], constant + inner[1]
         self._objective(free)
-        low = self._solve(
-            free,
-            highspy.ObjSense.kMinimize,
-            None if low_at_most is None else low_at_most - constant,
-        )
-        high = self._solve(
-            free,
-            highspy.ObjSense.kMaximize,
-            None if high_at_least is None else high_at_least - constant,
+        low, high = (
+            self._relaxed(highspy.ObjSense.kMinimize),
+            self._relaxed(highspy.ObjSense.kMaximize),
         )
         if low is None or high is None:
             return truth, truth
-        return constant + low, constant + high
+        outer = (_round(low[0], math.ceil, -_TOLERANCE), _round(high[0], math.floor, _TOLERANCE))
+        if not kept(constant + outer[0], constant + outer[1]):
+            return constant + outer[0], constant + outer[1]
+        reached = self._reach(
+            free, constant, inner=inner, relaxed=(low, high), kept=kept, targets=targets
+        )
+        if reached is not None:
+            return reached
+        ends = []
+        for (value, integral), sense in (
+            (low, highspy.ObjSense.kMinimize),
+            (high, highspy.ObjSense.kMaximize),
+        ):
+            exact = float(value) if integral else self._integer(free, sense)
+            if exact is None:
+                return truth, truth
+            ends.append(exact)
+        return constant + ends[0], constant + ends[1]

@@ -276,12 +276,12 @@ def protect_all(
         for p in out:
             if p.table.link is None:
                 continue
-            withheld = {
+            hidden = {
                 label for label, c in p.table.total_row_cells().items() if c in p.suppressed
             }
             known = forced_by_link.setdefault(p.table.link, set())
-            if not withheld <= known:
-                known |= withheld
+            if not hidden <= known:
+                known |= hidden
                 changed = True
         if changed:
             continue

@@ -9,7 +9,6 @@
 """
 
 from custos.workflow.oversight._alerts import (
-    OVERSIGHT_ROLES,
     AlertView,
     check_alerts,
     check_alerts_as,
@@ -42,7 +41,6 @@ from custos.workflow.oversight._verify import (
 
 __all__ = [
     "DEFAULT_PACKS",
-    "OVERSIGHT_ROLES",
     "REPORT_FILES",
     "AlertView",
     "BundleSummary",

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from custos import oversight
 from custos.domain.errors import InvalidInputError
 from custos.domain.events import Event, EventTag
-from custos.domain.permissions import PERMISSIONS, Action, require
+from custos.domain.permissions import Action, require
 from custos.domain.principals import SYSTEM_ACTOR, StaffPrincipal
 from custos.domain.pseudonyms import NO_MATCH
 from custos.store import tables as t
@@ -103,10 +103,6 @@ class AlertView:
     request: str | None
     requester: str | None
     data: dict[str, Any]
-
-
-#: Who reads alerts and starts the oversight jobs by hand (the `oversight:run` permission).
-OVERSIGHT_ROLES = tuple(sorted(PERMISSIONS[Action.OVERSIGHT_RUN]))
 
 
 def check_alerts_as(ctx: Context, *, actor: StaffPrincipal) -> list[oversight.Alert]:

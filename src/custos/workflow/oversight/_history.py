@@ -19,13 +19,13 @@ from custos.store.report_tables import PrivacyBudgetSpend, PublishedReportRow
 _PG_REPORT_LOCK = 0x637573746F7372
 
 
-def lock(session: Session) -> None:
+def lock_publications(session: Session) -> None:
     """Serialise publications (PostgreSQL; SQLite writers are serialised already)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_REPORT_LOCK})
 
 
-def protection(settings: Settings) -> oversight.Protection:
+def protection_of(settings: Settings) -> oversight.Protection:
     """The protection range the settings ask for."""
     if settings.report_protection == "width":
         return oversight.Protection(band=False, width=settings.report_protection_width)
@@ -51,7 +51,7 @@ def exact_history(session: Session) -> list[oversight.Publication]:
     ]
 
 
-def coverage(session: Session) -> dict[str, bool]:
+def coverage_of(session: Session) -> dict[str, bool]:
     """Quarter → whether the reports covering it are noisy."""
     out: dict[str, bool] = {}
     for quarters, noisy in session.execute(
@@ -62,7 +62,7 @@ def coverage(session: Session) -> dict[str, bool]:
     return out
 
 
-def budget(session: Session, settings: Settings) -> oversight.Budget:
+def budget_of(session: Session, settings: Settings) -> oversight.Budget:
     """The limit and what noisy reports have spent, by quarter and population."""
     spent: dict[tuple[str, str], float] = {}
     for q, population, epsilon in session.execute(
@@ -74,7 +74,7 @@ def budget(session: Session, settings: Settings) -> oversight.Budget:
     return oversight.Budget(limit=settings.report_epsilon_budget, spent=spent)
 
 
-def store(
+def store_publication(
     session: Session,
     *,
     report: oversight.Report,

@@ -32,7 +32,14 @@ from custos.store import tables as t
 from custos.workflow import journal
 from custos.workflow import ledger as ledger_workflow
 from custos.workflow.context import Context
-from custos.workflow.oversight import _history
+from custos.workflow.oversight._history import (
+    budget_of,
+    coverage_of,
+    exact_history,
+    lock_publications,
+    protection_of,
+    store_publication,
+)
 from custos.workflow.oversight._log import catalogue_classes, frames_from_store
 
 #: Files of a published report, by name: (media type, public).
@@ -86,9 +93,7 @@ def _compute(
     the publication history (exact) or the budget (noisy)."""
     noisy = epsilon is not None
     with ctx.reading() as s:
-        oversight.check_exclusive(
-            quarters=parsed.quarters, noisy=noisy, published=_history.coverage(s)
-        )
+        oversight.check_exclusive(quarters=parsed.quarters, noisy=noisy, published=coverage_of(s))
     checkpoint = ledger_workflow.publish_checkpoint(ctx)
     if checkpoint.size == 0:
         raise NotFoundError("the log is empty; there is nothing to report")
@@ -100,8 +105,8 @@ def _compute(
     frames = frames_from_store(ctx, checkpoint.size)
     secret = secrets.token_bytes(32) if noisy else None
     with ctx.reading() as s:
-        history = None if noisy else _history.exact_history(s)
-        budget = _history.budget(s, ctx.settings) if noisy else None
+        history = None if noisy else exact_history(s)
+        budget = budget_of(s, ctx.settings) if noisy else None
     report = oversight.build(
         frames,
         period=parsed,
@@ -112,7 +117,7 @@ def _compute(
         epsilon=epsilon,
         secret=secret,
         history=history,
-        protection=_history.protection(ctx.settings),
+        protection=protection_of(ctx.settings),
         budget=budget,
     )
     return report, ref, secret
@@ -220,15 +225,13 @@ def _announce(ctx: Context, report: oversight.Report, sha: str, actor: str) -> N
     """Step 5."""
     noisy = report.noise is not None
     with ctx.transaction() as s:
-        _history.lock(s)
+        lock_publications(s)
         oversight.check_exclusive(
-            quarters=report.period.quarters, noisy=noisy, published=_history.coverage(s)
+            quarters=report.period.quarters, noisy=noisy, published=coverage_of(s)
         )
         if report.noise is not None:
-            _history.budget(s, ctx.settings).statement(
-                report.period.quarters, report.noise.populations
-            )
-        elif len(_history.exact_history(s)) != report.history_checked:
+            budget_of(s, ctx.settings).statement(report.period.quarters, report.noise.populations)
+        elif len(exact_history(s)) != report.history_checked:
             raise ConflictError("another report was published meanwhile; publish this one again")
         index = journal.record(
             ctx,
@@ -237,7 +240,7 @@ def _announce(ctx: Context, report: oversight.Report, sha: str, actor: str) -> N
             actor,
             **publication_data(ctx, report, sha),
         )
-        _history.store(s, report=report, sha256=sha, ledger_index=index, actor=actor)
+        store_publication(s, report=report, sha256=sha, ledger_index=index, actor=actor)
 
 
 def transparency_report_as(
