@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
@@ -81,6 +81,14 @@ class Settings(BaseSettings):
     token_lifetime_days: int = Field(default=90, ge=1, le=3650)
     #: Largest legal document accepted on upload, in bytes.
     max_document_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    #: Privacy-loss budget (epsilon) of each calendar quarter and population for noisy reports.
+    report_epsilon_budget: float = Field(default=2.0, gt=0, le=100)
+    #: Protection range of a withheld count from 1 to 10 across all published reports:
+    #: "width" (its interval is at least the width below) or "band" (it spans the whole 1–10
+    #: band: the strongest, at the cost of more withheld cells in sparse tables).
+    report_protection: Literal["band", "width"] = "width"
+    #: Least width of a withheld count's interval when `report_protection` is "width".
+    report_protection_width: int = Field(default=2, ge=1, le=1000)
 
     @model_validator(mode="before")
     @classmethod

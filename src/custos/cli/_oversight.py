@@ -36,7 +36,7 @@ def register(app: typer.Typer) -> None:
 
 @report_app.command("transparency")
 def transparency(
-    period: Annotated[str, typer.Option(help="2026, 2026-H1, 2026-Q2 or 2026-05.")],
+    period: Annotated[str, typer.Option(help="A year, half or quarter: 2026, 2026-H1, 2026-Q2.")],
     epsilon: Annotated[
         float | None,
         typer.Option(help="Add differentially private noise with this total epsilon (OpenDP)."),
@@ -72,10 +72,14 @@ def verify(
         Path | None,
         typer.Option(help="exact-digest.key of a noisy report, to check its exact counts."),
     ] = None,
+    packs: Annotated[
+        Path,
+        typer.Option(help="Policy packs; the one the log records classes the fields."),
+    ] = oversight.DEFAULT_PACKS,
 ) -> None:
     """Recompute a report from a ledger export and check it matches. Non-zero on failure."""
     secret = bytes.fromhex(digest_key.read_text(encoding="utf-8").strip()) if digest_key else None
-    result = oversight.verify_report(report, log, keys=key or [], secret=secret)
+    result = oversight.verify_report(report, log, keys=key or [], secret=secret, packs=packs)
     if result.keys_from_export:
         console.print(
             "[yellow]note:[/yellow] trusting the keys in the export's keys.txt; "
@@ -85,8 +89,8 @@ def verify(
         "every figure recomputed and equal"
         if result.exact_checked
         else (
-            "signature and suppression checked; exact counts not checked "
-            "(a noisy report, and no --digest-key)"
+            "structure, totals, noise parameters and budget checked against the log; exact "
+            "counts not checked (a noisy report, and no --digest-key)"
         )
     )
     console.print(

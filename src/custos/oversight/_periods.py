@@ -1,4 +1,12 @@
-"""Reporting periods: a year, a half, a quarter or a month, written as people say them."""
+"""Reporting periods: a year, a half, a quarter or a month, written as people say them.
+
+One calendar. Reports are published for years, halves and quarters only: each is a whole
+number of calendar quarters, so any two published periods are either disjoint or one holds the
+other, and every published figure is a sum of per-quarter figures. That is what lets the
+history check (`custos.oversight._history`) write every report ever published as equations in
+the same per-quarter unknowns, and the privacy-loss budget be kept per quarter. Months parse
+(for reading) but are not a publication period.
+"""
 
 from __future__ import annotations
 
@@ -42,6 +50,22 @@ class Period:
         last = first + months
         end = dt.date(year + (last - 1) // 12, (last - 1) % 12 + 1, 1)
         return cls(label=text.strip(), start=start, end=end)
+
+    @property
+    def quarters(self) -> tuple[str, ...]:
+        """The calendar quarters the period covers (`2026-H1` → `2026-Q1`, `2026-Q2`)."""
+        months = (self.end.year - self.start.year) * 12 + self.end.month - self.start.month
+        first = (self.start.year * 12 + self.start.month - 1) // 3
+        return tuple(f"{q // 4}-Q{q % 4 + 1}" for q in range(first, first + max(1, months // 3)))
+
+    @property
+    def publishable(self) -> bool:
+        """A year, a half or a quarter: a period of the publication calendar."""
+        return "-" not in self.label or self.label[5] in "HQ"
+
+    def covers(self, other: Period) -> bool:
+        """Whether `other` lies within this period."""
+        return self.start <= other.start and other.end <= self.end
 
     @property
     def start_at(self) -> dt.datetime:

@@ -18,9 +18,12 @@ from typing import Any
 import rfc8785
 
 from custos.oversight._aggregate import ExactFigures, compute
+from custos.oversight._budget import Budget
 from custos.oversight._events import EventFrames
+from custos.oversight._history import protect_history
 from custos.oversight._noise import NoiseMethod, add_noise
 from custos.oversight._periods import Period
+from custos.oversight._publication import Protection, Publication, quarter_atoms
 from custos.oversight._suppress import SMALL_MAX, SMALL_MIN, ProtectedTable, protect_all
 
 FORMAT = "custos-transparency-report/1"
@@ -32,6 +35,21 @@ SUPPRESSION_METHOD = (
     "from the published totals: for every withheld cell, the row and column equations of its "
     "table leave its value undetermined. Tables that share totals withhold the same totals. "
     "Zero is shown. A withheld cell is shown as a dash."
+)
+
+
+CALENDAR_METHOD = (
+    "Reports cover a year, a half or a quarter of the calendar, so every published figure is a "
+    "sum of per-quarter figures, and two published periods are disjoint or one holds the other."
+)
+HISTORY_METHOD = (
+    "Before publication, every withheld count from 1 to 10 of this report and of every exact "
+    "report published before it is bounded by integer programming over all their published "
+    "cells, margins and totals together, with the relations between tables (programs, "
+    "emergency and bulk rows and sensitivity classes never above the totals they fall in; "
+    "the requester and legal-process tables count the same requests). More cells of this "
+    "report are withheld until each such count keeps its protection range (tau-ARGUS "
+    "protection levels; Hundepool et al., Statistical Disclosure Control, 2012, ch. 4)."
 )
 
 
@@ -61,6 +79,14 @@ class Report:
     noise: NoiseMethod | None
     #: HMAC-SHA-256 of the exact counts under a kept secret, when noise hides them.
     exact_digest: str | None
+    #: What the publication history keeps of an exact report checked against it (not
+    #: published: it holds the exact per-quarter counts).
+    publication: Publication | None = None
+    #: How many earlier reports the suppression was checked against, and the rule.
+    history_checked: int | None = None
+    protection: Protection | None = None
+    #: A noisy report's budget statement (`Budget.statement`).
+    budget: Mapping[str, Any] | None = None
 
     def data(self) -> dict[str, Any]:
         """The JSON data file's content."""
@@ -78,7 +104,12 @@ class Report:
                 "root": self.checkpoint.root,
             },
             "generated_at": self.generated_at.astimezone(dt.UTC).isoformat(timespec="seconds"),
-            "method": method(self.noise),
+            "method": method(
+                self.noise,
+                budget=self.budget,
+                protection=self.protection,
+                history_checked=self.history_checked,
+            ),
             "catalogue": dict(sorted(self.catalogue.items())),
             "alert_rules": list(self.alert_kinds),
             "figures": {
@@ -96,7 +127,14 @@ class Report:
         return bytes(rfc8785.dumps(self.data()))
 
 
-def method(noise: NoiseMethod | None) -> dict[str, Any]:
+def method(
+    noise: NoiseMethod | None,
+    *,
+    budget: Mapping[str, Any] | None = None,
+    protection: Protection | None = None,
+    history_checked: int | None = None,
+) -> dict[str, Any]:
+    """The report's method section: where the figures come from and how they are protected."""
     out: dict[str, Any] = {
         "source": (
             "Computed only from the ledger's entries up to the named checkpoint; recompute "
@@ -104,8 +142,16 @@ def method(noise: NoiseMethod | None) -> dict[str, Any]:
         ),
         "suppression": SUPPRESSION_METHOD,
         "small_cell_range": [SMALL_MIN, SMALL_MAX],
+        "calendar": CALENDAR_METHOD,
+        "history": None,
         "noise": None,
     }
+    if protection is not None and history_checked is not None:
+        out["history"] = {
+            "method": HISTORY_METHOD,
+            "protection": protection.describe(),
+            "earlier_reports_checked": history_checked,
+        }
     if noise is not None:
         out["noise"] = {
             "mechanism": noise.mechanism,
@@ -113,7 +159,12 @@ def method(noise: NoiseMethod | None) -> dict[str, Any]:
             "epsilon": noise.epsilon,
             "per_table_epsilon": noise.per_table_epsilon,
             "tables": noise.tables,
-            "order": "noise first, then suppression (post-processing)",
+            "populations": dict(sorted(noise.populations.items())),
+            "budget": None if budget is None else dict(budget),
+            "order": (
+                "noise first, then consistency across linked tables, then suppression "
+                "(all post-processing: no further privacy loss)"
+            ),
             "privacy_unit": (
                 "one request, one person named in a request, or one person-disclosure; "
                 "the median is exact and not covered by epsilon"
@@ -136,7 +187,8 @@ def table_data(p: ProtectedTable) -> dict[str, Any]:
     }
 
 
-def _digest(secret: bytes, figures: ExactFigures) -> str:
+def digest(secret: bytes, figures: ExactFigures) -> str:
+    """HMAC-SHA-256 of the exact counts under `secret`."""
     values = {t.key: [list(r) for r in t.values] for t in figures.tables}
     return hmac.new(secret, bytes(rfc8785.dumps(values)), hashlib.sha256).hexdigest()
 
@@ -151,24 +203,46 @@ def build(
     generated_at: dt.datetime,
     epsilon: float | None = None,
     secret: bytes | None = None,
+    history: Sequence[Publication] | None = None,
+    protection: Protection | None = None,
+    budget: Budget | None = None,
 ) -> Report:
     """Aggregate, add noise if asked (before suppression), suppress: the report.
 
     With noise, `secret` keys a digest of the exact counts, so an auditor given the secret can
-    still check the report against the log.
+    still check the report against the log. An exact report given its publication `history`
+    is suppressed so that no withheld cell of it or of any earlier report breaks `protection`
+    (`custos.oversight._history`).
     """
     figures = compute(frames, period, catalogue, alert_kinds)
     tables = list(figures.tables)
     noise = None
-    digest = None
+    keyed = None
+    kind = "dp-" if epsilon is not None else ""
+    report_id = f"transparency-{period.label}-{kind}{checkpoint.size}"
+    publication = None
+    statement = None
     if epsilon is not None:
         tables, noise = add_noise(tables, epsilon=epsilon, sensitivity=figures.sensitivity)
+        if budget is not None:
+            statement = budget.statement(period.quarters, noise.populations)
         if secret is not None:
-            digest = _digest(secret, figures)
-    protected = protect_all(tables)
-    kind = "dp-" if noise is not None else ""
+            keyed = digest(secret, figures)
+    if epsilon is None and history is not None:
+        rule = protection or Protection()
+        protected, publication = protect_history(
+            tables,
+            report_id=report_id,
+            period=period,
+            checkpoint=checkpoint.size,
+            atoms=quarter_atoms(frames, period, catalogue, alert_kinds),
+            history=history,
+            protection=rule,
+        )
+    else:
+        protected = protect_all(tables)
     return Report(
-        id=f"transparency-{period.label}-{kind}{checkpoint.size}",
+        id=report_id,
         period=period,
         checkpoint=checkpoint,
         generated_at=generated_at,
@@ -178,7 +252,11 @@ def build(
         median_days_to_decision=figures.median_days_to_decision,
         decisions=figures.decisions,
         noise=noise,
-        exact_digest=digest,
+        exact_digest=keyed,
+        publication=publication,
+        history_checked=None if publication is None else len(history or ()),
+        protection=(protection or Protection()) if publication is not None else None,
+        budget=statement,
     )
 
 
@@ -188,62 +266,3 @@ def signed_text(*, report_id: str, sha256: str, checkpoint: CheckpointRef) -> st
         f"{NOTE_HEADER}\n{checkpoint.origin}\n{report_id}\nsha256 {sha256}\n"
         f"checkpoint {checkpoint.size} {checkpoint.root}\n"
     )
-
-
-def differences(
-    published: Mapping[str, Any], frames: EventFrames, *, secret: bytes | None = None
-) -> list[str]:
-    """Recompute a published report's figures from `frames` and list every mismatch.
-
-    Without noise every published cell and figure is compared exactly. With noise the exact
-    counts are compared through the keyed digest when `secret` is given; the published cells
-    are then only checked never to show a count from 1 to 10.
-    """
-    period = Period.parse(published["period"]["label"])
-    catalogue = published["catalogue"]
-    figures = compute(frames, period, catalogue, published["alert_rules"])
-    out: list[str] = []
-    noise = published["method"].get("noise")
-    tables = {t["key"]: t for t in published["tables"]}
-    if noise is None:
-        if published["figures"]["median_days_to_decision"] != figures.median_days_to_decision:
-            out.append(
-                f"median days to decision: published "
-                f"{published['figures']['median_days_to_decision']}, "
-                f"recomputed {figures.median_days_to_decision}"
-            )
-        for p in protect_all(figures.tables):
-            mine = table_data(p)
-            theirs = tables.pop(p.table.key, None)
-            if theirs is None:
-                out.append(f"table {p.table.key} is missing")
-                continue
-            out.extend(_table_differences(theirs, mine))
-        out.extend(f"table {key} is not one the log gives" for key in tables)
-        return out
-    for t in published["tables"]:
-        for i, row in enumerate(t["cells"]):
-            for j, v in enumerate(row):
-                if v is not None and SMALL_MIN <= v <= SMALL_MAX:
-                    out.append(f"table {t['key']} publishes a small count at {i},{j}")
-    if secret is not None and _digest(secret, figures) != published.get("exact_digest"):
-        out.append("the exact counts under the noise do not match the log")
-    return out
-
-
-def _table_differences(theirs: Mapping[str, Any], mine: Mapping[str, Any]) -> list[str]:
-    key = mine["key"]
-    for part in ("rows", "columns"):
-        if theirs.get(part) != mine[part]:
-            return [f"table {key}: the {part} differ"]
-    out = []
-    for i, (a, b) in enumerate(zip(theirs.get("cells", []), mine["cells"], strict=False)):
-        for j, (x, y) in enumerate(zip(a, b, strict=False)):
-            if x != y:
-                out.append(
-                    f"table {key}, {mine['rows'][i]} × {mine['columns'][j]}: published "
-                    f"{'—' if x is None else x}, the log gives {'—' if y is None else y}"
-                )
-    if len(theirs.get("cells", [])) != len(mine["cells"]):
-        out.append(f"table {key}: the number of rows differs")
-    return out

@@ -36,7 +36,7 @@ Each round withholds one more cell, so this ends; withholding everything is alwa
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -255,12 +255,17 @@ def protect(table: CountTable, forced: frozenset[Cell] = frozenset()) -> Protect
     )
 
 
-def protect_all(tables: Sequence[CountTable]) -> list[ProtectedTable]:
+def protect_all(
+    tables: Sequence[CountTable], withheld: Mapping[str, Iterable[Cell]] | None = None
+) -> list[ProtectedTable]:
     """Protect every table, sharing the suppression of linked totals, until linked tables
-    together determine no withheld cell (see the module docstring)."""
+    together determine no withheld cell (see the module docstring).
+
+    `withheld`: cells to withhold whatever their value, by table key (the history check's).
+    """
     forced_by_link: dict[str, set[str]] = {}
     #: Cells withheld, table by table, to break a derivation across linked tables.
-    extra: list[set[Cell]] = [set() for _ in tables]
+    extra: list[set[Cell]] = [set((withheld or {}).get(t.key, ())) for t in tables]
     while True:
         out = []
         for t, more in zip(tables, extra, strict=True):
@@ -271,12 +276,12 @@ def protect_all(tables: Sequence[CountTable]) -> list[ProtectedTable]:
         for p in out:
             if p.table.link is None:
                 continue
-            withheld = {
+            hidden = {
                 label for label, c in p.table.total_row_cells().items() if c in p.suppressed
             }
             known = forced_by_link.setdefault(p.table.link, set())
-            if not withheld <= known:
-                known |= withheld
+            if not hidden <= known:
+                known |= hidden
                 changed = True
         if changed:
             continue

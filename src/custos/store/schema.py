@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 
 import custos.store.release_tables  # noqa: F401  (registers the release tables)
-from custos.store import rights_tables, tables  # noqa: F401  (registers tables)
+from custos.store import report_tables, rights_tables, tables  # noqa: F401  (registers tables)
 from custos.store.base import Base
 
 with contextlib.suppress(ImportError):  # the ledger's own tables (being written)

@@ -151,6 +151,50 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("key", name=op.f("pk_person_signin_throttle")),
     )
     op.create_table(
+        "privacy_budget_spends",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("report_id", sa.String(length=80), nullable=False),
+        sa.Column("quarter", sa.String(length=8), nullable=False),
+        sa.Column("population", sa.String(length=40), nullable=False),
+        sa.Column("epsilon", sa.Float(), nullable=False),
+        sa.Column("spent_at", custos.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_privacy_budget_spends")),
+    )
+    with op.batch_alter_table("privacy_budget_spends", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_privacy_budget_spends_quarter"), ["quarter"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_privacy_budget_spends_report_id"), ["report_id"], unique=False
+        )
+
+    op.create_table(
+        "published_reports",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("report_id", sa.String(length=80), nullable=False),
+        sa.Column("period", sa.String(length=10), nullable=False),
+        sa.Column("quarters", sa.JSON(), nullable=False),
+        sa.Column(
+            "checkpoint_size", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("noisy", sa.Boolean(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("cells", sa.JSON(), nullable=False),
+        sa.Column("exact_counts", sa.JSON(), nullable=True),
+        sa.Column(
+            "ledger_index", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("published_by", sa.String(length=60), nullable=False),
+        sa.Column("published_at", custos.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_published_reports")),
+    )
+    with op.batch_alter_table("published_reports", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_published_reports_period"), ["period"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_published_reports_report_id"), ["report_id"], unique=False
+        )
+
+    op.create_table(
         "staff",
         sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("username", sa.String(length=80), nullable=False),
@@ -894,6 +938,16 @@ def downgrade() -> None:
 
     op.drop_table("witness_alarms")
     op.drop_table("staff")
+    with op.batch_alter_table("published_reports", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_published_reports_report_id"))
+        batch_op.drop_index(batch_op.f("ix_published_reports_period"))
+
+    op.drop_table("published_reports")
+    with op.batch_alter_table("privacy_budget_spends", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_privacy_budget_spends_report_id"))
+        batch_op.drop_index(batch_op.f("ix_privacy_budget_spends_quarter"))
+
+    op.drop_table("privacy_budget_spends")
     op.drop_table("person_signin_throttle")
     op.drop_table("pack_activations")
     op.drop_table("ledger_witnesses")
