@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     token_lifetime_days: int = Field(default=90, ge=1, le=3650)
     #: Largest legal document accepted on upload, in bytes.
     max_document_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    #: Largest JSON (or form) request body accepted, in bytes; larger ones get 413 unparsed.
+    #: Room for a challenge with its attached documents (base64).
+    max_json_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
 
     @model_validator(mode="after")
     def _secret_rules(self) -> Settings:

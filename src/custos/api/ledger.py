@@ -9,11 +9,13 @@ from __future__ import annotations
 import base64
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
-from custos.api.deps import Ctx, StaffAuth
-from custos.domain.roles import Role
+from custos.api.deps import MAX_INT, Ctx, StaffAuth
+from custos.domain.errors import InvalidInputError, NotFoundError
+from custos.domain.permissions import Action, require
 from custos.workflow import ledger
 
 router = APIRouter(prefix="/v1/ledger", tags=["ledger"])
@@ -53,9 +55,17 @@ class CheckpointOut(BaseModel):
     root: str
 
 
-@router.get("/checkpoint", summary="Latest checkpoint (C2SP signed note, with cosignatures)")
-def get_checkpoint(ctx: Ctx) -> Response:
-    return Response(ledger.latest_checkpoint(ctx).note, media_type=_NOTE)
+#: A tree size or an entry's index: never negative, and far below what SQL integers hold.
+Size = Annotated[int, Query(ge=0, le=MAX_INT)]
+
+
+@router.get(
+    "/checkpoint",
+    summary="Latest checkpoint (C2SP signed note, with cosignatures)",
+    response_class=PlainTextResponse,
+)
+def get_checkpoint(ctx: Ctx) -> PlainTextResponse:
+    return PlainTextResponse(ledger.latest_checkpoint(ctx).note, media_type=_NOTE)
 
 
 @router.post(
@@ -64,15 +74,13 @@ def get_checkpoint(ctx: Ctx) -> Response:
     status_code=status.HTTP_201_CREATED,
 )
 def post_checkpoint(ctx: Ctx, actor: StaffAuth) -> CheckpointOut:
-    actor.require(Role.AUDITOR, Role.ADMIN)
+    require(actor, Action.CHECKPOINT_PUBLISH)
     published = ledger.publish_checkpoint(ctx)
     return CheckpointOut(size=published.size, root=_b64(published.root))
 
 
 @router.get("/proofs/consistency", summary="Consistency proof between two tree sizes")
-def get_consistency(
-    ctx: Ctx, first: Annotated[int, Query(ge=0)], second: Annotated[int, Query(ge=0)]
-) -> ProofOut:
+def get_consistency(ctx: Ctx, first: Size, second: Size) -> ProofOut:
     proof = ledger.consistency(ctx, first, second)
     return ProofOut(first=first, second=second, proof=[_b64(p) for p in proof])
 
@@ -80,7 +88,7 @@ def get_consistency(
 @router.get("/leaves", summary="Leaf hashes (no entry content)")
 def get_leaves(
     ctx: Ctx,
-    start: Annotated[int, Query(ge=0)] = 0,
+    start: Size = 0,
     count: Annotated[int, Query(ge=1, le=ledger.MAX_PAGE)] = 100,
 ) -> LeavesOut:
     return LeavesOut(
@@ -92,14 +100,18 @@ def get_leaves(
     "/cosignatures",
     summary="A witness hands in its cosignature",
     status_code=status.HTTP_204_NO_CONTENT,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"text/plain": {"schema": {"type": "string", "maxLength": _MAX_NOTE_BYTES}}},
+        }
+    },
 )
 async def post_cosignature(ctx: Ctx, request: Request) -> Response:
     body = b""
     async for chunk in request.stream():
         body += chunk
         if len(body) > _MAX_NOTE_BYTES:
-            from custos.domain.errors import InvalidInputError
-
             raise InvalidInputError("cosigned checkpoint too large")
     ledger.add_cosignature(ctx, body.decode("utf-8", errors="replace"))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -120,11 +132,11 @@ def _entry_out(e: ledger.ProvenEntry) -> EntryOut:
 def get_entries(
     ctx: Ctx,
     actor: StaffAuth,
-    start: Annotated[int, Query(ge=0)] = 0,
+    start: Size = 0,
     count: Annotated[int, Query(ge=1, le=ledger.MAX_PAGE)] = 100,
-    tree_size: Annotated[int | None, Query(ge=1)] = None,
+    tree_size: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
 ) -> list[EntryOut]:
-    actor.require(Role.AUDITOR)
+    require(actor, Action.AUDIT_READ)
     return [_entry_out(e) for e in ledger.entries(ctx, start, count, tree_size)]
 
 
@@ -132,13 +144,11 @@ def get_entries(
 def get_entry(
     ctx: Ctx,
     actor: StaffAuth,
-    index: int,
-    tree_size: Annotated[int | None, Query(ge=1)] = None,
+    index: Annotated[int, Path(ge=-MAX_INT, le=MAX_INT)],
+    tree_size: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
 ) -> EntryOut:
-    actor.require(Role.AUDITOR)
+    require(actor, Action.AUDIT_READ)
     found = ledger.entries(ctx, index, 1, tree_size) if index >= 0 else []
     if not found:
-        from custos.domain.errors import NotFoundError
-
         raise NotFoundError("no such entry in that tree")
     return _entry_out(found[0])
