@@ -118,7 +118,7 @@ def document(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any]:
     for route in routes(app):
         if not isinstance(route, APIRoute) or not route.include_in_schema:
             continue
-        for method in route.methods:
+        for method in route.methods or ():
             operation = schema["paths"][route.path_format][method.lower()]
             responses = operation.setdefault("responses", {})
             responses.pop("422", None)
@@ -161,6 +161,7 @@ UPLOAD: Final[dict[str, Any]] = {
 
 def media(*types: str) -> dict[int | str, dict[str, Any]]:
     """`responses=` for a route whose success is one of these media types (not JSON)."""
+
     def schema(media_type: str) -> dict[str, str]:
         if media_type == "application/json":
             return {"type": "object"}

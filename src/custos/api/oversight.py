@@ -74,9 +74,7 @@ def get_report(report_id: str, ctx: Ctx) -> Response:
     "/v1/public/reports/{report_id}/{name}",
     summary="A report file (html, csv, pdf, sig)",
     response_class=Response,
-    responses=media(
-        "application/json", "text/html", "text/csv", "text/plain", "application/pdf"
-    ),
+    responses=media("application/json", "text/html", "text/csv", "text/plain", "application/pdf"),
 )
 def get_report_file(report_id: str, name: str, ctx: Ctx) -> Response:
     content, media = oversight.report_file(ctx, report_id, name)

@@ -79,9 +79,7 @@ class AgreementIn(_In):
     title: str = Field(min_length=1, max_length=200)
     parties: list[str] = Field(min_length=2)
     programs: list[Program] = Field(min_length=1)
-    fields: list[Annotated[str, Field(pattern=_FIELD, max_length=80)]] = Field(
-        default_factory=list
-    )
+    fields: list[Annotated[str, Field(pattern=_FIELD, max_length=80)]] = Field(default_factory=list)
     purposes: list[Purpose] = Field(min_length=1)
     retention_days: int = Field(ge=1, le=36500)
     valid_from: dt.date
