@@ -19,12 +19,15 @@ from typing import Annotated, Any, Final
 
 import typer
 from pydantic import TypeAdapter
+from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
 
 from custos.cli._common import console, safe
 
 _C1: Final = re.compile(r"[\x80-\x9f]")
+#: The narrowest a text column folds to in a table wider than the terminal.
+_FOLD: Final = 20
 
 #: The `--json` option of every list and show command.
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON (the API's fields, ids in full).")]
@@ -38,8 +41,20 @@ def dump(value: Any) -> None:
 
 def show(table: Table) -> None:
     """Print a table whole: wider than the terminal rather than with an id cut."""
-    needed = Measurement.get(console, console.options, table).minimum
-    console.print(table, width=max(console.width, needed), crop=False)
+    measured = Measurement.get(console, console.options, table).minimum
+    # Each column: its narrowest width, a space each side and a border; one border more.
+    columns = sum((c.min_width or 0) + 3 for c in table.columns) + 1
+    width = max(console.width, measured, columns)
+    if width == console.width:
+        console.print(table)
+        return
+    wide = Console(
+        file=console.file,
+        width=width,
+        color_system=console.color_system,  # type: ignore[arg-type]  # the same names
+        force_terminal=console.is_terminal,
+    )
+    wide.print(table, crop=False)
 
 
 @dataclass(frozen=True)
@@ -72,11 +87,18 @@ def listing(
     if as_json:
         dump(rows)
         return
+    cells = [[_cell(c.read(item)) for c in columns] for item in rows]
     table = Table(title=title)
-    for column in columns:
-        table.add_column(column.heading, no_wrap=column.is_id, overflow="fold")
-    for item in rows:
-        table.add_row(*(_cell(c.read(item)) for c in columns))
+    for i, column in enumerate(columns):
+        widest = max((len(row[i]) for row in cells), default=0)
+        table.add_column(
+            column.heading,
+            no_wrap=column.is_id,
+            min_width=max(widest, len(column.heading)) if column.is_id else min(widest, _FOLD),
+            overflow="fold",
+        )
+    for row in cells:
+        table.add_row(*row)
     show(table)
 
 
