@@ -3,6 +3,7 @@
 The public surface is this module; everything under `_`-prefixed modules is internal.
 """
 
+from custos.records._columns import RecordColumns, record_columns
 from custos.records._demo import DEMO_PEOPLE, DemoPerson, demo_people, demo_records
 from custos.records._frames import IMMIGRATION_STATUSES, RELATIONSHIPS, RecordSet
 from custos.records._generate import AS_OF, MAX_PEOPLE, generate
@@ -44,6 +45,7 @@ __all__ = [
     "DemoPerson",
     "ImportSummary",
     "LoadCounts",
+    "RecordColumns",
     "RecordSet",
     "canonical_county",
     "demo_people",
@@ -53,6 +55,7 @@ __all__ = [
     "load",
     "load_file",
     "match",
+    "record_columns",
     "resolve_counties",
     "select_bulk",
     "select_bulk_chunks",

@@ -17,6 +17,7 @@ import functools
 import itertools
 import math
 import random
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -86,7 +87,26 @@ def _pool(values: list[str]) -> pl.Expr:
     return pl.lit(pl.Series(values, dtype=pl.String))
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Affine:
+    """An affine permutation `a·i + b mod modulus`, shifted by `base`: unique identifiers."""
+
+    a: int
+    b: int
+    modulus: int
+    base: int
+
+    @classmethod
+    def draw(cls, d: _Draws, modulus: int, base: int) -> _Affine:
+        a = d.coprime(modulus)
+        return cls(a=a, b=d.rng.randrange(modulus), modulus=modulus, base=base)
+
+    def of(self, i: pl.Expr) -> pl.Expr:
+        return ((i * self.a + self.b) % self.modulus + self.base).cast(pl.String)
+
+
 def _synthetic(n: int, rng: random.Random) -> RecordSet:
+    """`n` synthetic people; each step draws its columns from `rng` in a fixed order."""
     d = _Draws(rng)
     if n == 0:
         empty = demo_records()
@@ -95,8 +115,14 @@ def _synthetic(n: int, rng: random.Random) -> RecordSet:
             people=empty.people.clear(),
             enrolments=empty.enrolments.clear(),
         )
+    hh = _households(_household_sizes(n, rng), d)
+    people = _avoid_demo_names(_people(hh, d, n))
+    enrolments = _enrolments(people, d)
+    return RecordSet(households=hh, people=people, enrolments=enrolments).conformed()
 
-    # 1. Household sizes until they hold n people; the last household is cut to fit.
+
+def _household_sizes(n: int, rng: random.Random) -> list[int]:
+    """1. Household sizes until they hold n people; the last household is cut to fit."""
     sizes: list[int] = []
     total = 0
     for size in rng.choices(_HOUSEHOLD_SIZES, weights=_HOUSEHOLD_SIZE_WEIGHTS, k=n):
@@ -104,13 +130,11 @@ def _synthetic(n: int, rng: random.Random) -> RecordSet:
         total += sizes[-1]
         if total == n:
             break
-    h = len(sizes)
+    return sizes
 
-    # 2. Households: county by population, a name group, an address, a phone, programs.
-    county_idx = d.pick(h, [c.population for c in COUNTIES])
-    group_idx = d.pick(h, [g.weight for g in GROUPS])
-    case_a, case_b = d.coprime(_CASE_RANGE), rng.randrange(_CASE_RANGE)
-    counties = pl.DataFrame(
+
+def _county_frame() -> pl.DataFrame:
+    return pl.DataFrame(
         {
             "county_idx": pl.Series(range(len(COUNTIES)), dtype=pl.Int64),
             "county": [c.name for c in COUNTIES],
@@ -120,56 +144,82 @@ def _synthetic(n: int, rng: random.Random) -> RecordSet:
             "cities": [list(c.cities) for c in COUNTIES],
         }
     )
-    hh = (
-        pl.DataFrame(
-            {
-                "h": pl.Series(range(h), dtype=pl.Int64),
-                "size": pl.Series(sizes, dtype=pl.Int64),
-                "county_idx": county_idx,
-                "group": group_idx,
-                "u_city": d.uniform(h),
-                "number": pl.Series([rng.randrange(100, 9900) for _ in range(h)], dtype=pl.Int64),
-                "street_i": d.pick(h, [1.0] * len(STREETS)),
-                "suffix_i": d.pick(h, [1.0] * len(STREET_SUFFIXES)),
-                "zip5": pl.Series([rng.randrange(1, 100) for _ in range(h)], dtype=pl.Int64),
-                "phone": pl.Series([rng.randrange(0, 100) for _ in range(h)], dtype=pl.Int64),
-                "last_hh": d.uniform(h),
-                "u_snap": d.uniform(h),
-                "u_tanf": d.uniform(h),
-                "u_housing": d.uniform(h),
-            }
-        )
-        .join(counties, on="county_idx", how="left")
-        .with_columns(
-            id=pl.format("hh_{}", pl.col("h").cast(pl.String).str.zfill(8)),
-            case_number=pl.col("fips")
-            + ((pl.col("h") * case_a + case_b) % _CASE_RANGE + _CASE_BASE).cast(pl.String),
-            city=pl.col("cities").list.get(
-                (pl.col("u_city") * pl.col("cities").list.len()).floor().cast(pl.Int64)
-            ),
-            street=pl.format(
-                "{} {} {}",
-                pl.col("number"),
-                _pool(list(STREETS)).gather(pl.col("street_i")),
-                _pool(list(STREET_SUFFIXES)).gather(pl.col("suffix_i")),
-            ),
-            zip=pl.col("zip3") + pl.col("zip5").cast(pl.String).str.zfill(2),
-            hh_phone=pl.format(
-                "{}-555-01{}", pl.col("area"), pl.col("phone").cast(pl.String).str.zfill(2)
-            ),
-            snap_hh=pl.col("u_snap") < 0.72,  # noqa: PLR2004 - share of households on SNAP
-            tanf_hh=(pl.col("u_tanf") < 0.14) & (pl.col("size") > 1),  # noqa: PLR2004
-            housing_hh=pl.col("u_housing") < 0.15,  # noqa: PLR2004
-        )
+
+
+def _household_draws(sizes: list[int], d: _Draws) -> tuple[pl.DataFrame, _Affine]:
+    """2a. Each household's random columns, and the permutation of its case number."""
+    h, rng = len(sizes), d.rng
+    county_idx = d.pick(h, [c.population for c in COUNTIES])
+    group_idx = d.pick(h, [g.weight for g in GROUPS])
+    case = _Affine.draw(d, _CASE_RANGE, _CASE_BASE)
+    frame = pl.DataFrame(
+        {
+            "h": pl.Series(range(h), dtype=pl.Int64),
+            "size": pl.Series(sizes, dtype=pl.Int64),
+            "county_idx": county_idx,
+            "group": group_idx,
+            "u_city": d.uniform(h),
+            "number": pl.Series([rng.randrange(100, 9900) for _ in range(h)], dtype=pl.Int64),
+            "street_i": d.pick(h, [1.0] * len(STREETS)),
+            "suffix_i": d.pick(h, [1.0] * len(STREET_SUFFIXES)),
+            "zip5": pl.Series([rng.randrange(1, 100) for _ in range(h)], dtype=pl.Int64),
+            "phone": pl.Series([rng.randrange(0, 100) for _ in range(h)], dtype=pl.Int64),
+            "last_hh": d.uniform(h),
+            "u_snap": d.uniform(h),
+            "u_tanf": d.uniform(h),
+            "u_housing": d.uniform(h),
+        }
+    )
+    return frame, case
+
+
+def _households(sizes: list[int], d: _Draws) -> pl.DataFrame:
+    """2. Households: county by population, a name group, an address, a phone, programs."""
+    draws, case = _household_draws(sizes, d)
+    return draws.join(_county_frame(), on="county_idx", how="left").with_columns(
+        id=pl.format("hh_{}", pl.col("h").cast(pl.String).str.zfill(8)),
+        case_number=pl.col("fips") + case.of(pl.col("h")),
+        city=pl.col("cities").list.get(
+            (pl.col("u_city") * pl.col("cities").list.len()).floor().cast(pl.Int64)
+        ),
+        street=pl.format(
+            "{} {} {}",
+            pl.col("number"),
+            _pool(list(STREETS)).gather(pl.col("street_i")),
+            _pool(list(STREET_SUFFIXES)).gather(pl.col("suffix_i")),
+        ),
+        zip=pl.col("zip3") + pl.col("zip5").cast(pl.String).str.zfill(2),
+        hh_phone=pl.format(
+            "{}-555-01{}", pl.col("area"), pl.col("phone").cast(pl.String).str.zfill(2)
+        ),
+        snap_hh=pl.col("u_snap") < 0.72,  # noqa: PLR2004 - share of households on SNAP
+        tanf_hh=(pl.col("u_tanf") < 0.14) & (pl.col("size") > 1),  # noqa: PLR2004
+        housing_hh=pl.col("u_housing") < 0.15,  # noqa: PLR2004
     )
 
-    # 3. Members: relationship, age, name, status, SSN, phone and employer.
-    firsts, lasts, first_off, last_off = _name_pools()
-    first_norms = _pool([normalize_name(x) for x in firsts])
-    last_norms = _pool([normalize_name(x) for x in lasts])
-    ssn_a, ssn_b = d.coprime(_SSN_RANGE), rng.randrange(_SSN_RANGE)
-    dcn_a, dcn_b = d.coprime(_DCN_RANGE), rng.randrange(_DCN_RANGE)
-    group_meta = pl.DataFrame(
+
+#: The uniform draws of each member, in the order they are drawn.
+_MEMBER_DRAWS = (
+    "rel",
+    "age1",
+    "age2",
+    "day",
+    "first",
+    "last",
+    "keep_last",
+    "status",
+    "status2",
+    "det",
+    "opt",
+    "ssn",
+    "job",
+    "job_i",
+    "medicaid",
+)
+
+
+def _group_frame(first_off: dict[str, int], last_off: dict[str, int]) -> pl.DataFrame:
+    return pl.DataFrame(
         {
             "group": pl.Series(range(len(GROUPS)), dtype=pl.Int64),
             "first_off": [first_off[g.key] for g in GROUPS],
@@ -179,6 +229,10 @@ def _synthetic(n: int, rng: random.Random) -> RecordSet:
             "nc_factor": [g.noncitizen_factor for g in GROUPS],
         }
     )
+
+
+def _members(hh: pl.DataFrame, d: _Draws, n: int, groups: pl.DataFrame) -> pl.DataFrame:
+    """3a. One row per household member, with the member's uniform draws."""
     members = (
         hh.select(
             "h", "id", "size", "group", "last_hh", "hh_phone", "snap_hh", "tanf_hh", "housing_hh"
@@ -188,29 +242,14 @@ def _synthetic(n: int, rng: random.Random) -> RecordSet:
         .explode("pos")
         .with_columns(i=pl.int_range(0, pl.len(), dtype=pl.Int64))
     )
-    u = {
-        name: d.uniform(n)
-        for name in (
-            "rel",
-            "age1",
-            "age2",
-            "day",
-            "first",
-            "last",
-            "keep_last",
-            "status",
-            "status2",
-            "det",
-            "opt",
-            "ssn",
-            "job",
-            "job_i",
-            "medicaid",
-        )
-    }
-    members = members.with_columns(**{f"u_{k}": v for k, v in u.items()}).join(
-        group_meta, on="group", how="left"
+    u = {name: d.uniform(n) for name in _MEMBER_DRAWS}
+    return members.with_columns(**{f"u_{k}": v for k, v in u.items()}).join(
+        groups, on="group", how="left"
     )
+
+
+def _ages(members: pl.DataFrame) -> pl.DataFrame:
+    """3b. Relationship to the head of household, and age."""
     head_age = (19 + ((pl.col("u_age1") + pl.col("u_age2")) / 2 * 60).floor()).cast(pl.Int64)
     members = members.with_columns(
         relationship=pl.when(pl.col("pos") == 0)
@@ -233,9 +272,15 @@ def _synthetic(n: int, rng: random.Random) -> RecordSet:
         .otherwise((pl.col("u_age1") * 91).floor())
         .cast(pl.Int64)
     )
-    members = members.with_columns(age=age)
-    adult = pl.col("age") >= 18  # noqa: PLR2004
-    p_nc = pl.col("nc_factor") * pl.when(adult).then(0.4).otherwise(0.08)
+    return members.with_columns(age=age)
+
+
+_ADULT = pl.col("age") >= 18  # noqa: PLR2004
+
+
+def _immigration_status(members: pl.DataFrame) -> pl.DataFrame:
+    """3c. Citizen, or a non-citizen status by the group's and the age's shares."""
+    p_nc = pl.col("nc_factor") * pl.when(_ADULT).then(0.4).otherwise(0.08)
     upper_bounds = itertools.accumulate(share for _, share in _NONCITIZEN)
     status_expr: pl.Expr = pl.lit("unknown")
     for (name, _), upper in reversed(list(zip(_NONCITIZEN, upper_bounds, strict=True))):
@@ -247,7 +292,14 @@ def _synthetic(n: int, rng: random.Random) -> RecordSet:
         .then(pl.lit("unknown"))
         .otherwise(status_expr)
     )
-    members = members.with_columns(immigration_status=status_expr)
+    return members.with_columns(immigration_status=status_expr)
+
+
+def _names_and_births(members: pl.DataFrame) -> pl.DataFrame:
+    """3d. Names (most members keep the household's last name), SSN or not, birth day."""
+    firsts, lasts, _, _ = _name_pools()
+    first_norms = _pool([normalize_name(x) for x in firsts])
+    last_norms = _pool([normalize_name(x) for x in lasts])
     status = pl.col("immigration_status")
     p_ssn = (
         pl.when(status == "citizen")
@@ -272,40 +324,42 @@ def _synthetic(n: int, rng: random.Random) -> RecordSet:
         .then(pl.col("u_keep_last") < 0.9)  # noqa: PLR2004
         .otherwise(pl.col("u_keep_last") < 0.3)  # noqa: PLR2004
     )
-    members = members.with_columns(
+    return members.with_columns(
         first_i=first_i,
         last_i=pl.when(keeps).then(shared_last).otherwise(own_last),
         has_ssn=pl.col("u_ssn") < p_ssn,
         birth_day=(_AS_OF_DAY - pl.col("age") * 365.25 - (pl.col("u_day") * 365).floor()).cast(
             pl.Int32
         ),
-    )
-    members = members.with_columns(
+    ).with_columns(
         first_name=_pool(firsts).gather(pl.col("first_i")),
         last_name=_pool(lasts).gather(pl.col("last_i")),
         name_norm=first_norms.gather(pl.col("first_i")) + " " + last_norms.gather(pl.col("last_i")),
         ssn_k=pl.col("has_ssn").cast(pl.Int64).cum_sum() - 1,
     )
-    people = members.with_columns(
+
+
+def _people(hh: pl.DataFrame, d: _Draws, n: int) -> pl.DataFrame:
+    """3. Members: relationship, age, name, status, SSN, phone and employer."""
+    _, _, first_off, last_off = _name_pools()
+    ssn = _Affine.draw(d, _SSN_RANGE, _SSN_BASE)
+    dcn = _Affine.draw(d, _DCN_RANGE, _DCN_BASE)
+    members = _members(hh, d, n, _group_frame(first_off, last_off))
+    members = _names_and_births(_immigration_status(_ages(members)))
+    status = pl.col("immigration_status")
+    return members.with_columns(
         id=pl.format("per_{}", pl.col("i").cast(pl.String).str.zfill(9)),
-        dcn=((pl.col("i") * dcn_a + dcn_b) % _DCN_RANGE + _DCN_BASE).cast(pl.String),
+        dcn=dcn.of(pl.col("i")),
         birth_date=pl.col("birth_day").cast(pl.Date),
-        ssn=pl.when(pl.col("has_ssn")).then(
-            ((pl.col("ssn_k") * ssn_a + ssn_b) % _SSN_RANGE + _SSN_BASE).cast(pl.String)
-        ),
-        phone=pl.when(adult).then(pl.col("hh_phone")).otherwise(pl.lit("")),
-        employer=pl.when(adult & (pl.col("age") < 67) & (pl.col("u_job") < 0.55))  # noqa: PLR2004
+        ssn=pl.when(pl.col("has_ssn")).then(ssn.of(pl.col("ssn_k"))),
+        phone=pl.when(_ADULT).then(pl.col("hh_phone")).otherwise(pl.lit("")),
+        employer=pl.when(_ADULT & (pl.col("age") < 67) & (pl.col("u_job") < 0.55))  # noqa: PLR2004
         .then(_pool(list(EMPLOYERS)).gather((pl.col("u_job_i") * len(EMPLOYERS)).cast(pl.Int64)))
         .otherwise(pl.lit("")),
         determination_on_file=(status == "not_qualified") & (pl.col("u_det") < 0.08),  # noqa: PLR2004
         opted_out=pl.col("u_opt") < 0.005,  # noqa: PLR2004
         photo_ref=pl.lit(""),
     )
-    people = _avoid_demo_names(people)
-
-    # 4. Enrolments by program, with amounts in cents and start dates.
-    enrolments = _enrolments(people, d)
-    return RecordSet(households=hh, people=people, enrolments=enrolments).conformed()
 
 
 def _name_pools() -> tuple[list[str], list[str], dict[str, int], dict[str, int]]:
@@ -345,10 +399,10 @@ def _shifted(column: str, *, offset: int) -> pl.Expr:
     return (pl.col(column) + offset * 0.618_034) % 1.0
 
 
-def _enrolments(people: pl.DataFrame, d: _Draws) -> pl.DataFrame:
+def _enrolment_base(people: pl.DataFrame, d: _Draws) -> pl.DataFrame:
+    """4a. What enrolment depends on, with each person's uniform draws for it."""
     n = people.height
-    eligible = pl.col("immigration_status") != "not_qualified"
-    base = people.select(
+    return people.select(
         "id",
         "snap_hh",
         "tanf_hh",
@@ -364,6 +418,11 @@ def _enrolments(people: pl.DataFrame, d: _Draws) -> pl.DataFrame:
         u_end=d.uniform(n),
         u_end_at=d.uniform(n),
     )
+
+
+def _programs() -> list[tuple[str, pl.Expr, int, int]]:
+    """4b. Each program: who is enrolled, and the monthly amount's range in cents."""
+    eligible = pl.col("immigration_status") != "not_qualified"
     p_medicaid = (
         pl.when(pl.col("age") < 19)  # noqa: PLR2004
         .then(0.85)
@@ -371,7 +430,7 @@ def _enrolments(people: pl.DataFrame, d: _Draws) -> pl.DataFrame:
         .then(0.7)
         .otherwise(0.4)
     )
-    programs: list[tuple[str, pl.Expr, int, int]] = [
+    return [
         ("snap", pl.col("snap_hh") & eligible, 5_000, 29_100),
         (
             "tanf",
@@ -389,27 +448,40 @@ def _enrolments(people: pl.DataFrame, d: _Draws) -> pl.DataFrame:
         ),
         ("housing", pl.col("housing_hh") & (pl.col("relationship") == "head"), 30_000, 110_000),
     ]
-    parts = []
-    for offset, (program, enrolled, low, high) in enumerate(programs):
-        shift = functools.partial(_shifted, offset=offset)
-        start_day = pl.max_horizontal(
-            pl.col("birth_day"), _AS_OF_DAY - (shift("u_start") * 3650).floor()
-        ).cast(pl.Int32)
-        ended = shift("u_end") < 0.12  # noqa: PLR2004
-        end_day = (
-            pl.col("start_day") + (shift("u_end_at") * (_AS_OF_DAY - pl.col("start_day"))).floor()
-        ).cast(pl.Int32)
-        parts.append(
-            base.filter(enrolled)
-            .with_columns(start_day=start_day)
-            .select(
-                person_id=pl.col("id"),
-                program=pl.lit(program),
-                monthly_amount_cents=(low + shift("u_amount") * (high - low))
-                .round()
-                .cast(pl.Int64),
-                start_date=pl.col("start_day").cast(pl.Date),
-                end_date=pl.when(ended).then(end_day.cast(pl.Date)),
-            )
+
+
+def _enrolled(
+    base: pl.DataFrame, offset: int, program: str, enrolled: pl.Expr, cents: tuple[int, int]
+) -> pl.DataFrame:
+    """4c. One program's enrolments: start within ten years, some ended since."""
+    low, high = cents
+    shift = functools.partial(_shifted, offset=offset)
+    start_day = pl.max_horizontal(
+        pl.col("birth_day"), _AS_OF_DAY - (shift("u_start") * 3650).floor()
+    ).cast(pl.Int32)
+    ended = shift("u_end") < 0.12  # noqa: PLR2004
+    end_day = (
+        pl.col("start_day") + (shift("u_end_at") * (_AS_OF_DAY - pl.col("start_day"))).floor()
+    ).cast(pl.Int32)
+    return (
+        base.filter(enrolled)
+        .with_columns(start_day=start_day)
+        .select(
+            person_id=pl.col("id"),
+            program=pl.lit(program),
+            monthly_amount_cents=(low + shift("u_amount") * (high - low)).round().cast(pl.Int64),
+            start_date=pl.col("start_day").cast(pl.Date),
+            end_date=pl.when(ended).then(end_day.cast(pl.Date)),
         )
-    return pl.concat(parts)
+    )
+
+
+def _enrolments(people: pl.DataFrame, d: _Draws) -> pl.DataFrame:
+    """4. Enrolments by program, with amounts in cents and start dates."""
+    base = _enrolment_base(people, d)
+    return pl.concat(
+        [
+            _enrolled(base, offset, program, enrolled, (low, high))
+            for offset, (program, enrolled, low, high) in enumerate(_programs())
+        ]
+    )

@@ -6,11 +6,13 @@ transactions that also write the release's ledger entries.
 - `plan_release` folds the stored per-class decisions into what each class may receive;
 - `minimize` turns record columns into exactly those fields (Polars, whole columns at once);
 - `serialize` + `seal` stream the payload through age (`pyrage`) to disk as ciphertext only;
+- `build_manifest` says what a manifest holds, from facts the service gathered;
 - `_manifest` signs the manifest as a C2SP signed note with the agency key;
 - `stream_package` / `verify_package` are the package the recipient downloads and checks.
 """
 
 from custos.release import _manifest as manifest
+from custos.release._describe import Contents, Disclosure, LedgerAnchor, build_manifest
 from custos.release._errors import ReleaseError, ReleaseVerificationError
 from custos.release._minimize import (
     SOURCES,
@@ -48,7 +50,10 @@ __all__ = [
     "SIGNATURE",
     "SOURCES",
     "ClassPlan",
+    "Contents",
+    "Disclosure",
     "FieldSource",
+    "LedgerAnchor",
     "Member",
     "Minimized",
     "PayloadFormat",
@@ -60,6 +65,7 @@ __all__ = [
     "VerifiedPackage",
     "benefit_column",
     "bind_fields",
+    "build_manifest",
     "manifest",
     "minimize",
     "needed_columns",

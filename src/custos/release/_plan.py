@@ -81,6 +81,34 @@ class ReleasePlan:
         }
 
 
+def _class_plan(key: str, rows: list[StoredDecision]) -> ClassPlan:
+    """One class's plan from its disclosing decisions (already in requested-field order)."""
+    days = [
+        int(d.obligations["retention_days"]) for d in rows if d.obligations.get("retention_days")
+    ]
+    return ClassPlan(
+        class_key=key,
+        treatment={
+            d.field: (
+                str(d.obligations["generalize_to"]) if d.effect is Effect.GENERALIZE else None
+            )
+            for d in rows
+        },
+        rule_ids=tuple(sorted({r for d in rows for r in d.rule_ids})),
+        citations=tuple(sorted({c for d in rows for c in d.citations})),
+        compelled=all(d.compelled for d in rows),
+        notify=max(
+            (Notify(d.obligations.get("notify", "none")) for d in rows),
+            key=_NOTIFY_ORDER.__getitem__,
+        ),
+        notice_delay_allowed=any(
+            bool(d.obligations.get("notice_delay_requires_statement")) for d in rows
+        ),
+        retention_days=min(days) if days else None,
+        no_onward_sharing=any(bool(d.obligations.get("no_onward_sharing", True)) for d in rows),
+    )
+
+
 def plan_release(
     decisions: Iterable[StoredDecision],
     *,
@@ -101,44 +129,14 @@ def plan_release(
                 continue
             by_class.setdefault(d.class_key, []).append(d)
     classes: dict[str, ClassPlan] = {}
-    retention: list[int] = []
-    onward = False
     for key, rows in sorted(by_class.items()):
         rows.sort(key=lambda d: asked.index(d.field))
-        treatment = {
-            d.field: (
-                str(d.obligations["generalize_to"]) if d.effect is Effect.GENERALIZE else None
-            )
-            for d in rows
-        }
-        days = [
-            int(d.obligations["retention_days"])
-            for d in rows
-            if d.obligations.get("retention_days")
-        ]
-        retention += days
-        no_onward = any(bool(d.obligations.get("no_onward_sharing", True)) for d in rows)
-        onward = onward or no_onward
-        classes[key] = ClassPlan(
-            class_key=key,
-            treatment=treatment,
-            rule_ids=tuple(sorted({r for d in rows for r in d.rule_ids})),
-            citations=tuple(sorted({c for d in rows for c in d.citations})),
-            compelled=all(d.compelled for d in rows),
-            notify=max(
-                (Notify(d.obligations.get("notify", "none")) for d in rows),
-                key=_NOTIFY_ORDER.__getitem__,
-            ),
-            notice_delay_allowed=any(
-                bool(d.obligations.get("notice_delay_requires_statement")) for d in rows
-            ),
-            retention_days=min(days) if days else None,
-            no_onward_sharing=no_onward,
-        )
+        classes[key] = _class_plan(key, rows)
+    retention = [c.retention_days for c in classes.values() if c.retention_days is not None]
     used = {f for c in classes.values() for f in c.treatment}
     return ReleasePlan(
         fields=tuple(f for f in asked if f in used),
         classes=classes,
         retention_days=min(retention) if retention else default_retention_days,
-        no_onward_sharing=onward or not classes,
+        no_onward_sharing=any(c.no_onward_sharing for c in classes.values()) or not classes,
     )

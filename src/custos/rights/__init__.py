@@ -1,25 +1,73 @@
 """People's rights: accounting of disclosures, challenges, opt-outs, notices, representatives.
 
-The pure parts live here — the accounting built from ledger entries (`_accounting`), its
-offline proof check (`_proofs`), access codes (`_codes`), letters from templates
-(`_render`), and the OpenID Connect verifier (`_oidc`). The services that read and change
-the store are in `custos.workflow.rights`.
+The pure parts live here, with no database session:
+
+- `_accounting`: the accounting built from ledger entries, and the views a person sees;
+- `_document`: the downloadable accounting document, its writer and its offline verifier;
+- `_challenges`: what a challenge may carry, and the challenge window releases wait out;
+- `_consent`: what a consent to a representative may cover and how long it lives;
+- `_lockout`: the sign-in lockout policy;
+- `_letters`: which letters are due to a person;
+- `_codes` (access codes), `_render` (letters from templates), `_oidc` (the OpenID Connect
+  verifier) and `_principal` (who acts in a person's rights).
+
+The services that read and change the store are in `custos.workflow.rights`.
 """
 
 from custos.rights._accounting import (
+    Accounting,
     AccountingEntry,
     DisclosureStatus,
+    DisclosureView,
+    InclusionProof,
+    PendingView,
     Withheld,
     disclosure_status,
     parse_entry,
     split_visible,
+    withheld_message,
+)
+from custos.rights._challenges import (
+    CHALLENGE_DOCUMENT_TYPES,
+    CHALLENGE_WINDOW_DAYS,
+    MAX_CHALLENGE_DOCUMENT_BYTES,
+    MAX_CHALLENGE_DOCUMENTS,
+    MAX_REASON_CHARS,
+    RECALL_DAYS,
+    ChallengeDocument,
+    ChallengeOutcome,
+    ChallengeView,
+    challenge_deadline,
+    check_challenge,
+    document_problems,
+    earliest_release,
+    last_challenge_day,
+    recall_deadline,
 )
 from custos.rights._codes import generate as generate_code
 from custos.rights._codes import normalize as normalize_code
 from custos.rights._codes import normalize_case_number
+from custos.rights._consent import MAX_CONSENT_DAYS, check_consent, consent_expiry, consent_live
+from custos.rights._document import FORMAT, VerifiedAccounting, accounting_json, verify_accounting
+from custos.rights._letters import (
+    made_key,
+    made_letter,
+    noticed_classes,
+    notify_before,
+    pending_key,
+    pending_letter,
+)
+from custos.rights._lockout import (
+    LOCKOUT_MINUTES,
+    MAX_SIGNIN_FAILURES,
+    SIGNIN_FAILED,
+    SignInLockedError,
+    lock_until,
+    locked_message,
+    still_locked,
+)
 from custos.rights._oidc import OidcConfig, OidcIdentity, OidcVerifier
 from custos.rights._principal import ALL_SCOPES, PersonPrincipal, PersonScope
-from custos.rights._proofs import FORMAT, VerifiedAccounting, verify_accounting
 from custos.rights._render import (
     LANGUAGES,
     NoticeKind,
@@ -31,27 +79,65 @@ from custos.rights._render import (
 
 __all__ = [
     "ALL_SCOPES",
+    "CHALLENGE_DOCUMENT_TYPES",
+    "CHALLENGE_WINDOW_DAYS",
     "FORMAT",
     "LANGUAGES",
+    "LOCKOUT_MINUTES",
+    "MAX_CHALLENGE_DOCUMENTS",
+    "MAX_CHALLENGE_DOCUMENT_BYTES",
+    "MAX_CONSENT_DAYS",
+    "MAX_REASON_CHARS",
+    "MAX_SIGNIN_FAILURES",
+    "RECALL_DAYS",
+    "SIGNIN_FAILED",
+    "Accounting",
     "AccountingEntry",
+    "ChallengeDocument",
+    "ChallengeOutcome",
+    "ChallengeView",
     "DisclosureStatus",
+    "DisclosureView",
+    "InclusionProof",
     "NoticeKind",
     "OidcConfig",
     "OidcIdentity",
     "OidcVerifier",
+    "PendingView",
     "PersonPrincipal",
     "PersonScope",
+    "SignInLockedError",
     "VerifiedAccounting",
     "Withheld",
+    "accounting_json",
+    "challenge_deadline",
+    "check_challenge",
+    "check_consent",
     "check_language",
+    "consent_expiry",
+    "consent_live",
     "disclosure_status",
+    "document_problems",
+    "earliest_release",
     "generate_code",
     "html_to_pdf",
+    "last_challenge_day",
+    "lock_until",
+    "locked_message",
+    "made_key",
+    "made_letter",
     "normalize_case_number",
     "normalize_code",
+    "noticed_classes",
+    "notify_before",
     "parse_entry",
+    "pending_key",
+    "pending_letter",
+    "recall_deadline",
     "render_html",
     "render_pdf",
     "split_visible",
+    "still_locked",
     "verify_accounting",
+    "withheld_message",
 ]

@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from custos.domain.events import EventTag
+from custos.rights._challenges import ChallengeView
 
 
 class DisclosureStatus(StrEnum):
@@ -153,3 +154,57 @@ def split_visible(
         if not e.visible_on(today) and e.notice_delayed_until is not None
     )
     return visible, [Withheld(count=n, until=d) for d, n in sorted(counts.items())]
+
+
+@dataclass(frozen=True, kw_only=True)
+class InclusionProof:
+    """An RFC 9162 inclusion proof of one entry against the document's checkpoint."""
+
+    index: int
+    tree_size: int
+    entry: bytes
+    inclusion: tuple[bytes, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class DisclosureView:
+    entry: AccountingEntry
+    status: str
+    proof: InclusionProof | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PendingView:
+    """A request about the person that the pack says they must hear of before disclosure."""
+
+    request_id: str
+    requester_name: str
+    fields: tuple[str, ...]
+    purpose: str
+    legal_process: str
+    received_on: dt.date
+    challenge_by: dt.date
+    status: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Accounting:
+    """Everything the person may know about disclosures of their data, as of `generated_at`."""
+
+    subject_ref: str
+    name: str
+    generated_at: dt.datetime
+    opted_out: bool
+    language: str
+    disclosures: tuple[DisclosureView, ...]
+    withheld: tuple[Withheld, ...]
+    pending: tuple[PendingView, ...]
+    challenges: tuple[ChallengeView, ...]
+    #: The signed checkpoint the proofs are against; None before the first checkpoint.
+    checkpoint: str | None
+
+
+def withheld_message(w: Withheld) -> str:
+    """How the person is told of entries withheld under delayed notice."""
+    noun = "disclosure is" if w.count == 1 else "disclosures are"
+    return f"{w.count} {noun} temporarily withheld until {w.until.isoformat()}"

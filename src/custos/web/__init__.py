@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from custos.domain.errors import AuthenticationError, CustosError
 from custos.web import portal, public, staff
+from custos.web._i18n import LANGUAGES, language_of
 from custos.web._render import redirect, render
 from custos.web._security import SecurityHeaders, is_web_path
 
@@ -53,17 +54,13 @@ _TITLES_ES = {
 }
 
 
-def _lang(path: str) -> str:
-    return "es" if path == "/es" or path.startswith("/es/") else "en"
-
-
 def sign_in_page(path: str) -> str:
     """Where an unauthenticated visitor of `path` signs in."""
     if path.startswith("/staff"):
         return "/staff/sign-in"
     if path.startswith("/portal"):
         return "/portal/sign-in"
-    base = "/es" if _lang(path) == "es" else ""
+    base = LANGUAGES[language_of(path)]
     if path.removeprefix(base).startswith("/representative"):
         return f"{base}/representative/sign-in"
     return f"{base}/sign-in"
@@ -78,7 +75,7 @@ def _layout(path: str) -> str:
 
 
 def error_page(request: Request, status: int, message: str) -> Response:
-    lang = _lang(request.url.path)
+    lang = language_of(request.url.path)
     titles = _TITLES_ES if lang == "es" else _TITLES
     return render(
         request,
@@ -89,7 +86,7 @@ def error_page(request: Request, status: int, message: str) -> Response:
         message=message,
         status=status,
         layout=_layout(request.url.path),
-        base="/es" if lang == "es" else "",
+        base=LANGUAGES[lang],
         home=sign_in_page(request.url.path).removesuffix("sign-in") or "/",
     )
 

@@ -357,3 +357,12 @@ def translator(lang: str) -> Callable[[str], str]:
     if lang == "es":
         return lambda text: SPANISH.get(text, ENGLISH.get(text, text).replace("_", " "))
     return lambda text: ENGLISH.get(text, text.replace("_", " "))
+
+
+#: The public portal's languages, each with the URL prefix its pages are served under.
+LANGUAGES: dict[str, str] = {"en": "", "es": "/es"}
+
+
+def language_of(path: str) -> str:
+    """The language of a public URL: `/es` and `/es/…` are Spanish, every other path English."""
+    return "es" if path == "/es" or path.startswith("/es/") else "en"

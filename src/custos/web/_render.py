@@ -9,8 +9,11 @@ from typing import Annotated, Any
 from fastapi import Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, ConfigDict
 
 from custos.domain.errors import FieldProblem, InvalidInputError
+from custos.domain.permissions import Action, allowed
+from custos.domain.principals import StaffPrincipal
 from custos.web import _i18n
 from custos.web._security import CSRF_COOKIE, csrf_seed, csrf_token, set_cookie
 from custos.workflow import documents
@@ -21,6 +24,27 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 #: A form field as the routers declare it: one value, or every value of a repeated field.
 FormStr = Annotated[str, Form()]
 FormList = Annotated[list[str] | None, Form()]
+
+
+class FormData(BaseModel):
+    """A page's form as one route parameter (`Annotated[SomeForm, Form()]`).
+
+    Every field is optional text (a repeated field a list, an upload an `UploadFile`), so a
+    half-filled form is still read and the service says what is missing; `echo` fills the
+    page in again when it comes back with errors. Other form fields (the CSRF token) are
+    ignored.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    def echo(self) -> dict[str, Any]:
+        """The submitted values by field name, uploads left out (a browser cannot refill them)."""
+        values = {name: getattr(self, name) for name in type(self).model_fields}
+        return {
+            name: list(value) if isinstance(value, list) else value
+            for name, value in values.items()
+            if not isinstance(value, UploadFile) and value is not None
+        }
 
 
 def upload(
@@ -66,8 +90,15 @@ def _date(value: dt.datetime | dt.date | None) -> str:
     return value.isoformat()
 
 
+def _can(actor: StaffPrincipal | None, action: str) -> bool:
+    """`can(me, "request:approve")` in a template: whether to show the button. The service
+    checks again (`permissions.require`); an unknown action name is an error, not a no."""
+    return actor is not None and allowed(actor, Action(action))
+
+
 _env.filters["label"] = _label
 _env.filters["when"] = _date
+_env.globals["can"] = _can
 
 
 def ctx_of(request: Request) -> Context:

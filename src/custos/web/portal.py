@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from custos.domain.disclosure import Purpose
 from custos.domain.errors import (
@@ -30,7 +30,7 @@ from custos.web._auth import (
     Requester,
 )
 from custos.web._render import (
-    FormList,
+    FormData,
     FormStr,
     ctx_of,
     field_errors,
@@ -138,102 +138,90 @@ def _optional(value: str) -> str | None:
     return value.strip() or None
 
 
+class RequestForm(FormData):
+    """The request form: who and what is asked for, why, under which legal process."""
+
+    document: UploadFile | None = None
+    purpose: str = ""
+    purpose_text: str = ""
+    kind: str = ""
+    issuer: str = ""
+    docket_number: str = ""
+    signer: str = ""
+    issued_on: str = ""
+    expires_on: str = ""
+    full_name: str = ""
+    birth_date: str = ""
+    case_number: str = ""
+    ssn: str = ""
+    fields: list[str] = Field(default_factory=list)
+    fleeing_or_violating: str = ""
+    locating_is_official_duty: str = ""
+    proper_exercise_of_duty: str = ""
+    emergency_statement: str = ""
+
+    def request_input(self, document_sha256: str | None) -> dict[str, Any]:
+        """The form as the requester API's request body (`RequestInput`) has it."""
+        subject = {
+            "full_name": _optional(self.full_name),
+            "birth_date": _optional(self.birth_date),
+            "case_number": _optional(self.case_number),
+            "ssn": _optional(self.ssn),
+        }
+        return {
+            "subjects": [subject] if any(subject.values()) else [],
+            "fields": self.fields,
+            "purpose": self.purpose,
+            "purpose_text": self.purpose_text,
+            "legal_process": {
+                "kind": self.kind,
+                "issuer": self.issuer,
+                "docket_number": self.docket_number,
+                "signer": self.signer,
+                "issued_on": _optional(self.issued_on),
+                "expires_on": _optional(self.expires_on),
+                "document_sha256": document_sha256,
+            },
+            "statements": {
+                "fleeing_or_violating": bool(self.fleeing_or_violating),
+                "locating_is_official_duty": bool(self.locating_is_official_duty),
+                "proper_exercise_of_duty": bool(self.proper_exercise_of_duty),
+            },
+            "emergency_statement": _optional(self.emergency_statement),
+        }
+
+
 @router.post("/requests")
-def submit(
-    request: Request,
-    actor: Requester,
-    document: Annotated[UploadFile | None, File()] = None,
-    purpose: FormStr = "",
-    purpose_text: FormStr = "",
-    kind: FormStr = "",
-    issuer: FormStr = "",
-    docket_number: FormStr = "",
-    signer: FormStr = "",
-    issued_on: FormStr = "",
-    expires_on: FormStr = "",
-    full_name: FormStr = "",
-    birth_date: FormStr = "",
-    case_number: FormStr = "",
-    ssn: FormStr = "",
-    fields: FormList = None,
-    fleeing_or_violating: FormStr = "",
-    locating_is_official_duty: FormStr = "",
-    proper_exercise_of_duty: FormStr = "",
-    emergency_statement: FormStr = "",
-) -> Response:
-    ctx = ctx_of(request)
-    form: dict[str, Any] = {
-        "purpose": purpose,
-        "purpose_text": purpose_text,
-        "kind": kind,
-        "issuer": issuer,
-        "docket_number": docket_number,
-        "signer": signer,
-        "issued_on": issued_on,
-        "expires_on": expires_on,
-        "full_name": full_name,
-        "birth_date": birth_date,
-        "case_number": case_number,
-        "ssn": ssn,
-        "fields": fields or [],
-        "fleeing_or_violating": bool(fleeing_or_violating),
-        "locating_is_official_duty": bool(locating_is_official_duty),
-        "proper_exercise_of_duty": bool(proper_exercise_of_duty),
-        "emergency_statement": emergency_statement,
-    }
+def submit(request: Request, actor: Requester, form: Annotated[RequestForm, Form()]) -> Response:
     errors: dict[str, str] = {}
-    sha = upload(request, actor, document, errors)
-    subject = {
-        "full_name": _optional(full_name),
-        "birth_date": _optional(birth_date),
-        "case_number": _optional(case_number),
-        "ssn": _optional(ssn),
-    }
-    raw: dict[str, Any] = {
-        "subjects": [subject] if any(subject.values()) else [],
-        "fields": fields or [],
-        "purpose": purpose,
-        "purpose_text": purpose_text,
-        "legal_process": {
-            "kind": kind,
-            "issuer": issuer,
-            "docket_number": docket_number,
-            "signer": signer,
-            "issued_on": _optional(issued_on),
-            "expires_on": _optional(expires_on),
-            "document_sha256": sha,
-        },
-        "statements": {
-            "fleeing_or_violating": bool(fleeing_or_violating),
-            "locating_is_official_duty": bool(locating_is_official_duty),
-            "proper_exercise_of_duty": bool(proper_exercise_of_duty),
-        },
-        "emergency_statement": _optional(emergency_statement),
-    }
+    sha = upload(request, actor, form.document, errors)
     try:
-        data = RequestInput.model_validate(raw)
+        data = RequestInput.model_validate(form.request_input(sha))
     except ValidationError as exc:
-        problems = [
-            FieldProblem(
-                path=".".join(str(p) for p in e["loc"] if not isinstance(p, int)),
-                message=_plain(e["msg"]),
-            )
-            for e in exc.errors()
-        ]
-        errors = {**field_errors(problems, _ALIASES), **errors}
-        return _new_form(request, actor, status_code=422, errors=errors, form=form)
+        errors = {**field_errors(_problems(exc), _ALIASES), **errors}
+        return _new_form(request, actor, status_code=422, errors=errors, form=form.echo())
     if errors:
-        return _new_form(request, actor, status_code=422, errors=errors, form=form)
+        return _new_form(request, actor, status_code=422, errors=errors, form=form.echo())
     try:
-        request_id = requests.submit(ctx, actor=actor, data=data)
+        request_id = requests.submit(ctx_of(request), actor=actor, data=data)
     except InvalidInputError as exc:
-        errors = field_errors(
-            exc.problems or [FieldProblem(path="form", message=str(exc))], _ALIASES
-        )
-        return _new_form(request, actor, status_code=422, errors=errors, form=form)
+        problems = exc.problems or [FieldProblem(path="form", message=str(exc))]
+        errors = field_errors(problems, _ALIASES)
+        return _new_form(request, actor, status_code=422, errors=errors, form=form.echo())
     except ConflictError as exc:
-        return _new_form(request, actor, status_code=409, errors={"form": str(exc)}, form=form)
+        errors = {"form": str(exc)}
+        return _new_form(request, actor, status_code=409, errors=errors, form=form.echo())
     return redirect(f"/portal/requests/{request_id}")
+
+
+def _problems(exc: ValidationError) -> list[FieldProblem]:
+    return [
+        FieldProblem(
+            path=".".join(str(p) for p in e["loc"] if not isinstance(p, int)),
+            message=_plain(e["msg"]),
+        )
+        for e in exc.errors()
+    ]
 
 
 def _plain(message: str) -> str:

@@ -1,7 +1,7 @@
 """Staff accounts and sessions, requester agencies and their tokens, and agreements.
 
 Every change here is logged in the ledger in the same transaction. Passwords are hashed with
-Argon2id; tokens and sessions are bearer secrets stored as SHA-256 (see `_secrets`).
+Argon2id; tokens and sessions are bearer secrets stored as SHA-256 (see `custos.workflow.bearer`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from pyrage import x25519
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from custos import ledger
 from custos.domain.disclosure import Purpose, RequesterKind
 from custos.domain.errors import (
     AuthenticationError,
@@ -24,12 +23,13 @@ from custos.domain.errors import (
     InvalidInputError,
     NotFoundError,
 )
-from custos.domain.events import Event, EventTag
+from custos.domain.events import EventTag
+from custos.domain.permissions import Action, require
 from custos.domain.principals import SYSTEM_ACTOR, RequesterPrincipal, Scope, StaffPrincipal
 from custos.domain.programs import FieldRef, Program
 from custos.domain.roles import Role
 from custos.store import tables as t
-from custos.workflow import _secrets
+from custos.workflow import bearer, journal
 from custos.workflow._ids import new_id
 from custos.workflow.context import Context
 
@@ -41,10 +41,6 @@ _DUMMY_HASH = _hasher.hash("custos-dummy-password-for-timing")
 MIN_PASSWORD_LENGTH = 12
 MAX_USERNAME_LENGTH = 80
 STAFF_SESSION_HOURS = 8
-
-
-def _event(ctx: Context, tag: EventTag, actor: str, **data: object) -> Event:
-    return Event(tag=tag, at=ctx.now(), actor=actor, data=dict(data))
 
 
 # --- staff ----------------------------------------------------------------------------------
@@ -61,7 +57,7 @@ def create_staff(
 ) -> StaffPrincipal:
     """Create a staff account. `actor` None means the bootstrap operator on the server's CLI."""
     if actor is not None:
-        actor.require(Role.ADMIN)
+        require(actor, Action.STAFF_CREATE)
     problems = []
     if not username.strip() or len(username) > MAX_USERNAME_LENGTH:
         problems.append(FieldProblem(path="username", message="1 to 80 characters"))
@@ -87,17 +83,13 @@ def create_staff(
         )
         s.add(staff)
         s.flush()
-        ledger.append(
+        journal.record(
+            ctx,
             s,
-            [
-                _event(
-                    ctx,
-                    EventTag.STAFF_ACCOUNT_CREATE,
-                    actor.actor if actor else SYSTEM_ACTOR,
-                    staff=staff.id,
-                    roles=staff.roles,
-                )
-            ],
+            EventTag.STAFF_ACCOUNT_CREATE,
+            actor.actor if actor else SYSTEM_ACTOR,
+            staff=staff.id,
+            roles=staff.roles,
         )
     return _staff_principal(staff)
 
@@ -128,7 +120,7 @@ def sign_in(ctx: Context, *, username: str, password: str) -> tuple[str, StaffPr
         if row is None or not row.active:
             raise AuthenticationError("wrong username or password")
         session_id = new_id("ses")
-        token, secret_hash = _secrets.mint(session_id)
+        token, secret_hash = bearer.mint(session_id)
         s.add(
             t.StaffSession(
                 id=session_id,
@@ -142,10 +134,10 @@ def sign_in(ctx: Context, *, username: str, password: str) -> tuple[str, StaffPr
 
 
 def staff_from_session(ctx: Context, token: str) -> StaffPrincipal:
-    row_id, secret = _secrets.split(token)
+    row_id, secret = bearer.split(token)
     with ctx.reading() as s:
         sess = s.get(t.StaffSession, row_id)
-        if sess is None or not _secrets.matches(secret, sess.secret_hash):
+        if sess is None or not bearer.matches(secret, sess.secret_hash):
             raise AuthenticationError("the session is not valid")
         if sess.revoked_at is not None or sess.expires_at <= ctx.now():
             raise AuthenticationError("the session has expired; sign in again")
@@ -156,10 +148,10 @@ def staff_from_session(ctx: Context, token: str) -> StaffPrincipal:
 
 
 def sign_out(ctx: Context, token: str) -> None:
-    row_id, secret = _secrets.split(token)
+    row_id, secret = bearer.split(token)
     with ctx.transaction() as s:
         sess = s.get(t.StaffSession, row_id)
-        if sess is not None and _secrets.matches(secret, sess.secret_hash):
+        if sess is not None and bearer.matches(secret, sess.secret_hash):
             sess.revoked_at = ctx.now()
 
 
@@ -212,7 +204,7 @@ def register_requester(
     age_recipients: list[str],
     contact: str = "",
 ) -> RequesterView:
-    actor.require(Role.ADMIN, Role.INTAKE)
+    require(actor, Action.REQUESTER_REGISTER)
     problems = _check_age_recipients(age_recipients)
     if not name.strip():
         problems.append(FieldProblem(path="name", message="required"))
@@ -231,18 +223,14 @@ def register_requester(
         )
         s.add(row)
         s.flush()
-        ledger.append(
+        journal.record(
+            ctx,
             s,
-            [
-                _event(
-                    ctx,
-                    EventTag.REQUESTER_ACCOUNT_REGISTER,
-                    actor.actor,
-                    requester=row.id,
-                    kind=kind.value,
-                    name=row.name,
-                )
-            ],
+            EventTag.REQUESTER_ACCOUNT_REGISTER,
+            actor.actor,
+            requester=row.id,
+            kind=kind.value,
+            name=row.name,
         )
         return _requester_view(row)
 
@@ -260,7 +248,7 @@ def requester_view(ctx: Context, requester_id: str) -> RequesterView:
 
 
 def list_requesters(ctx: Context, *, actor: StaffPrincipal) -> list[RequesterView]:
-    actor.require(Role.ADMIN, Role.INTAKE, Role.LEGAL_REVIEWER, Role.APPROVER, Role.AUDITOR)
+    require(actor, Action.REQUESTER_LIST)
     with ctx.reading() as s:
         return [
             _requester_view(r) for r in s.scalars(select(t.Requester).order_by(t.Requester.name))
@@ -283,7 +271,7 @@ def issue_token(
     scopes: list[str] | None = None,
     lifetime_days: int | None = None,
 ) -> IssuedToken:
-    actor.require(Role.ADMIN)
+    require(actor, Action.TOKEN_ISSUE)
     chosen = list(scopes) if scopes else list(Scope.ALL)
     bad = [sc for sc in chosen if sc not in Scope.ALL]
     if bad:
@@ -296,7 +284,7 @@ def issue_token(
         if not requester.active:
             raise ConflictError("the requester is deactivated")
         token_id = new_id("tok")
-        token, secret_hash = _secrets.mint(token_id)
+        token, secret_hash = bearer.mint(token_id)
         expires = ctx.now() + dt.timedelta(days=days)
         s.add(
             t.RequesterToken(
@@ -310,25 +298,21 @@ def issue_token(
             )
         )
         s.flush()
-        ledger.append(
+        journal.record(
+            ctx,
             s,
-            [
-                _event(
-                    ctx,
-                    EventTag.REQUESTER_TOKEN_ISSUE,
-                    actor.actor,
-                    requester=requester.id,
-                    token=token_id,
-                    scopes=chosen,
-                    expires=expires.isoformat(),
-                )
-            ],
+            EventTag.REQUESTER_TOKEN_ISSUE,
+            actor.actor,
+            requester=requester.id,
+            token=token_id,
+            scopes=chosen,
+            expires=expires.isoformat(),
         )
     return IssuedToken(token=token, token_id=token_id, expires_at=expires, scopes=tuple(chosen))
 
 
 def revoke_token(ctx: Context, *, actor: StaffPrincipal, token_id: str) -> None:
-    actor.require(Role.ADMIN)
+    require(actor, Action.TOKEN_REVOKE)
     with ctx.transaction() as s:
         row = s.get(t.RequesterToken, token_id)
         if row is None:
@@ -336,26 +320,22 @@ def revoke_token(ctx: Context, *, actor: StaffPrincipal, token_id: str) -> None:
         if row.revoked_at is not None:
             return
         row.revoked_at = ctx.now()
-        ledger.append(
+        journal.record(
+            ctx,
             s,
-            [
-                _event(
-                    ctx,
-                    EventTag.REQUESTER_TOKEN_REVOKE,
-                    actor.actor,
-                    requester=row.requester_id,
-                    token=row.id,
-                )
-            ],
+            EventTag.REQUESTER_TOKEN_REVOKE,
+            actor.actor,
+            requester=row.requester_id,
+            token=row.id,
         )
 
 
 def requester_from_token(ctx: Context, token: str) -> RequesterPrincipal:
     """Authenticate a requester's bearer token. Every failure reads the same."""
-    row_id, secret = _secrets.split(token)
+    row_id, secret = bearer.split(token)
     with ctx.reading() as s:
         row = s.get(t.RequesterToken, row_id)
-        if row is None or not _secrets.matches(secret, row.secret_hash):
+        if row is None or not bearer.matches(secret, row.secret_hash):
             raise AuthenticationError("the token is not valid")
         if row.revoked_at is not None:
             raise AuthenticationError("the token has been revoked")
@@ -406,6 +386,43 @@ def agreement_view(row: t.Agreement) -> AgreementView:
     )
 
 
+def _agreement_problems(
+    *,
+    title: str,
+    programs: list[Program],
+    retention_days: int,
+    valid_from: dt.date,
+    valid_until: dt.date,
+) -> list[FieldProblem]:
+    problems = []
+    if not title.strip():
+        problems.append(FieldProblem(path="title", message="required"))
+    if valid_until < valid_from:
+        problems.append(FieldProblem(path="valid_until", message="before valid_from"))
+    if retention_days < 1:
+        problems.append(FieldProblem(path="retention_days", message="at least one day"))
+    if not programs:
+        problems.append(FieldProblem(path="programs", message="at least one program"))
+    return problems
+
+
+def _record_agreement(ctx: Context, session: Session, row: t.Agreement, *, actor: str) -> None:
+    journal.record(
+        ctx,
+        session,
+        EventTag.AGREEMENT_RECORD_REGISTER,
+        actor,
+        agreement=row.id,
+        requester=row.requester_id,
+        programs=row.programs,
+        fields=row.fields,
+        purposes=row.purposes,
+        valid_from=row.valid_from.isoformat(),
+        valid_until=row.valid_until.isoformat(),
+        document_sha256=row.document_sha256,
+    )
+
+
 def register_agreement(
     ctx: Context,
     *,
@@ -422,16 +439,14 @@ def register_agreement(
     document_sha256: str,
 ) -> AgreementView:
     """Record an MOU or data-sharing agreement. The document's hash is what binds it."""
-    actor.require(Role.ADMIN, Role.LEGAL_REVIEWER)
-    problems = []
-    if not title.strip():
-        problems.append(FieldProblem(path="title", message="required"))
-    if valid_until < valid_from:
-        problems.append(FieldProblem(path="valid_until", message="before valid_from"))
-    if retention_days < 1:
-        problems.append(FieldProblem(path="retention_days", message="at least one day"))
-    if not programs:
-        problems.append(FieldProblem(path="programs", message="at least one program"))
+    require(actor, Action.AGREEMENT_REGISTER)
+    problems = _agreement_problems(
+        title=title,
+        programs=programs,
+        retention_days=retention_days,
+        valid_from=valid_from,
+        valid_until=valid_until,
+    )
     if problems:
         raise InvalidInputError("the agreement is invalid", problems)
     sha = document_sha256
@@ -459,31 +474,14 @@ def register_agreement(
         )
         s.add(row)
         s.flush()
-        ledger.append(
-            s,
-            [
-                _event(
-                    ctx,
-                    EventTag.AGREEMENT_RECORD_REGISTER,
-                    actor.actor,
-                    agreement=row.id,
-                    requester=requester.id,
-                    programs=row.programs,
-                    fields=row.fields,
-                    purposes=row.purposes,
-                    valid_from=valid_from.isoformat(),
-                    valid_until=valid_until.isoformat(),
-                    document_sha256=sha,
-                )
-            ],
-        )
+        _record_agreement(ctx, s, row, actor=actor.actor)
         return agreement_view(row)
 
 
 def list_agreements(
     ctx: Context, *, actor: StaffPrincipal, requester_id: str | None = None
 ) -> list[AgreementView]:
-    actor.require(Role.ADMIN, Role.INTAKE, Role.LEGAL_REVIEWER, Role.APPROVER, Role.AUDITOR)
+    require(actor, Action.AGREEMENT_LIST)
     with ctx.reading() as s:
         q = select(t.Agreement).order_by(t.Agreement.created_at)
         if requester_id is not None:

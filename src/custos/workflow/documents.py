@@ -14,8 +14,8 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from custos.domain.errors import InvalidInputError, NotFoundError
+from custos.domain.permissions import Action, require
 from custos.domain.principals import RequesterPrincipal, Scope, StaffPrincipal
-from custos.domain.roles import Role
 from custos.store import tables as t
 from custos.workflow.context import Context
 
@@ -94,14 +94,14 @@ def upload(
     if isinstance(actor, RequesterPrincipal):
         actor.require(Scope.REQUESTS_WRITE)
     else:
-        actor.require(Role.INTAKE, Role.LEGAL_REVIEWER, Role.ADMIN)
+        require(actor, Action.DOCUMENT_UPLOAD)
     with ctx.transaction() as s:
         return store(ctx, s, content=content, filename=filename, content_type=content_type)
 
 
 def describe_for_staff(ctx: Context, *, actor: StaffPrincipal, sha256: str) -> tuple[str, str, int]:
     """(filename, content type, size) of a stored legal document, for the request page."""
-    actor.require(Role.INTAKE, Role.LEGAL_REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN)
+    require(actor, Action.DOCUMENT_READ)
     with ctx.reading() as s:
         row = s.get(t.Document, sha256)
         if row is None:
@@ -111,7 +111,7 @@ def describe_for_staff(ctx: Context, *, actor: StaffPrincipal, sha256: str) -> t
 
 def read_for_staff(ctx: Context, *, actor: StaffPrincipal, sha256: str) -> tuple[str, str, bytes]:
     """(filename, content type, bytes) of a stored legal document, for staff to read it."""
-    actor.require(Role.INTAKE, Role.LEGAL_REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN)
+    require(actor, Action.DOCUMENT_READ)
     with ctx.reading() as s:
         row, content = read(ctx, s, sha256)
         return row.filename, row.content_type, content

@@ -86,9 +86,7 @@ class RequestInput(_Input):
     emergency_statement: Text | None = None
     preservation: bool = False
 
-    def to_domain(self, requester_id: str) -> DisclosureRequest:
-        """Build the domain request, or raise InvalidInputError naming every bad field."""
-        problems: list[FieldProblem] = []
+    def _subject_identifiers(self, problems: list[FieldProblem]) -> list[SubjectIdentifier]:
         subjects: list[SubjectIdentifier] = []
         for i, s in enumerate(self.subjects):
             try:
@@ -102,6 +100,9 @@ class RequestInput(_Input):
                 )
             except ValueError as exc:
                 problems.append(FieldProblem(path=f"subjects[{i}]", message=str(exc)))
+        return subjects
+
+    def _field_refs(self, problems: list[FieldProblem]) -> list[FieldRef]:
         fields: list[FieldRef] = []
         for i, f in enumerate(self.fields):
             try:
@@ -112,6 +113,10 @@ class RequestInput(_Input):
                         path=f"fields[{i}]", message="expected program/field, e.g. snap/address"
                     )
                 )
+        return fields
+
+    def _process_problems(self) -> list[FieldProblem]:
+        problems: list[FieldProblem] = []
         lp = self.legal_process
         if lp.issued_on and lp.expires_on and lp.expires_on < lp.issued_on:
             problems.append(
@@ -124,6 +129,14 @@ class RequestInput(_Input):
                     message="upload the legal document first and give its SHA-256",
                 )
             )
+        return problems
+
+    def to_domain(self, requester_id: str) -> DisclosureRequest:
+        """Build the domain request, or raise InvalidInputError naming every bad field."""
+        problems: list[FieldProblem] = []
+        subjects = self._subject_identifiers(problems)
+        fields = self._field_refs(problems)
+        problems.extend(self._process_problems())
         bulk = None
         if self.bulk is not None:
             bulk = BulkCriterion(
@@ -138,7 +151,7 @@ class RequestInput(_Input):
                 requester_id=requester_id,
                 purpose=self.purpose,
                 purpose_text=self.purpose_text,
-                legal_process=lp.to_domain(),
+                legal_process=self.legal_process.to_domain(),
                 fields=tuple(fields),
                 subjects=tuple(subjects),
                 bulk=bulk,

@@ -12,23 +12,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from custos import ledger, policy, records
+from custos import policy, records
 from custos.domain.decisions import Effect, FieldDecision, Notify, Obligations
-from custos.domain.disclosure import RequesterKind
 from custos.domain.errors import NotFoundError, PolicyError
 from custos.domain.events import Event, EventTag
+from custos.domain.permissions import Action, require
 from custos.domain.principals import StaffPrincipal
 from custos.domain.programs import FieldRef
-from custos.domain.roles import Role
 from custos.domain.subjects import NO_MATCH_KEY, SubjectFacts
 from custos.store import tables as t
-from custos.workflow.accounts import get_requester
+from custos.workflow import journal
 from custos.workflow.context import Context
-from custos.workflow.requests import _decision_context, _domain_request, _load
+from custos.workflow.requests.decision import stored_context
+from custos.workflow.requests.state import load
 
-_READERS = (Role.LEGAL_REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN)
 #: Named requests list each subject; larger ones are explained per class of equal facts.
 _MAX_LISTED = 50
 
@@ -53,22 +51,11 @@ def _field_decision(row: t.DecisionRow) -> FieldDecision:
     )
 
 
-def _context_of(ctx: Context, session: Session, row: t.Request) -> policy.DecisionContext:
-    subjects = session.scalars(
-        select(t.RequestSubject)
-        .where(t.RequestSubject.request_id == row.id)
-        .order_by(t.RequestSubject.position)
-    ).all()
-    req = _domain_request(row, subjects)
-    requester = get_requester(session, row.requester_id)
-    return _decision_context(ctx, session, req, RequesterKind(requester.kind))
-
-
 def explain_request(ctx: Context, *, actor: StaffPrincipal, request_id: str) -> policy.Explanation:
     """Explain a decided request per person (or per class of equal facts) and field."""
-    actor.require(*_READERS)
+    require(actor, Action.POLICY_READ)
     with ctx.reading() as session:
-        row = _load(session, request_id)
+        row = load(session, request_id)
         if row.pack_name is None:
             raise NotFoundError("this request has not been decided yet")
         pack = ctx.pack(row.pack_name)
@@ -77,7 +64,7 @@ def explain_request(ctx: Context, *, actor: StaffPrincipal, request_id: str) -> 
                 "the pack that decided this request has changed since; its stored reasons stand, "
                 "but an explanation needs the same pack version"
             )
-        context = _context_of(ctx, session, row)
+        context = stored_context(ctx, session, row)
         decisions: dict[str, list[FieldDecision]] = defaultdict(list)
         for d in session.scalars(
             select(t.DecisionRow)
@@ -108,7 +95,7 @@ def replay_since(
     ctx: Context, *, actor: StaffPrincipal, pack_name: str, since: dt.date
 ) -> policy.ReplayReport:
     """Re-decide every request decided since `since` under another pack and count changes."""
-    actor.require(*_READERS)
+    require(actor, Action.POLICY_READ)
     pack = ctx.pack(pack_name)
     start = dt.datetime.combine(since, dt.time.min, tzinfo=dt.UTC)
     items: list[policy.ReplayItem] = []
@@ -147,7 +134,7 @@ def replay_since(
             )
             items.append(
                 policy.ReplayItem(
-                    request_id=row.id, context=_context_of(ctx, session, row), classes=classes
+                    request_id=row.id, context=stored_context(ctx, session, row), classes=classes
                 )
             )
     return policy.replay(pack, items)
@@ -158,7 +145,7 @@ def activate_pack(ctx: Context, *, actor: StaffPrincipal, name: str) -> dict[str
 
     The pack must pass `policy check` first; a broken or failing pack is never activated.
     """
-    actor.require(Role.ADMIN)
+    require(actor, Action.POLICY_ACTIVATE)
     report = policy.check(ctx.settings.policies_dir / name)
     if not report.passed:
         raise PolicyError(
@@ -176,7 +163,8 @@ def activate_pack(ctx: Context, *, actor: StaffPrincipal, name: str) -> dict[str
                 activated_at=now,
             )
         )
-        ledger.append(
+        # One timestamp for the row and its entry: the activation is one instant.
+        journal.record_all(
             session,
             [
                 Event(
@@ -234,7 +222,7 @@ _DIFFS: dict[tuple[str, str], policy.DiffReport] = {}
 
 def pack_summary(ctx: Context, *, actor: StaffPrincipal) -> PackSummary:
     """The active pack with its check and test results (read-only)."""
-    actor.require(*_READERS)
+    require(actor, Action.POLICY_READ)
     pack = active_pack(ctx)
     key = (pack.name, pack.content_hash)
     if key not in _CHECKS:
@@ -249,7 +237,7 @@ def pack_summary(ctx: Context, *, actor: StaffPrincipal) -> PackSummary:
 
 def diff_with(ctx: Context, *, actor: StaffPrincipal, other: str) -> policy.DiffReport:
     """How the active pack and another decide the same scenarios (read-only)."""
-    actor.require(*_READERS)
+    require(actor, Action.POLICY_READ)
     if other not in pack_names(ctx):
         raise NotFoundError("no such policy pack")
     a, b = active_pack(ctx), ctx.pack(other)

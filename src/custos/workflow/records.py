@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy.exc
 from sqlalchemy import inspect
 
-from custos import ledger, records
+from custos import records
 from custos.domain.errors import ConflictError, InvalidInputError
-from custos.domain.events import Event, EventTag
+from custos.domain.events import EventTag
 from custos.records import ImportSummary, LoadCounts
 from custos.store.tables import Person
+from custos.workflow import journal
 from custos.workflow.context import Context
 
 #: (phase, rows done since the last call): phases are "generate", "validate", "load".
@@ -56,25 +58,14 @@ def generate_demo(
         progress("generate", people)
     with ctx.transaction() as session:
         if not records.store_is_empty(session):
-            raise ConflictError(
-                "the store already holds people; demo data goes into an empty store"
-            )
+            raise ConflictError(_NOT_EMPTY)
         counts = records.load(
             session,
             generated,
             progress=(lambda n: progress("load", n)) if progress is not None else None,
         )
-        ledger.append(
-            session,
-            [
-                Event(
-                    tag=EventTag.RECORDS_IMPORT_COMPLETE,
-                    at=ctx.now(),
-                    actor=actor,
-                    data={"source": "demo", "seed": seed, **counts.as_dict()},
-                )
-            ],
-        )
+        data: dict[str, Any] = {"source": "demo", "seed": seed, **counts.as_dict()}
+        journal.record(ctx, session, EventTag.RECORDS_IMPORT_COMPLETE, actor, **data)
     return counts
 
 
@@ -103,23 +94,14 @@ def import_file(
             summary = records.load_file(
                 session, path, today=ctx.today(), max_bytes=max_bytes, progress=progress
             )
-            ledger.append(
-                session,
-                [
-                    Event(
-                        tag=EventTag.RECORDS_IMPORT_COMPLETE,
-                        at=ctx.now(),
-                        actor=actor,
-                        data={
-                            "source": "file",
-                            "format": summary.file_format,
-                            "sha256": summary.sha256,
-                            "bytes": summary.size_bytes,
-                            **summary.counts.as_dict(),
-                        },
-                    )
-                ],
-            )
+            data: dict[str, Any] = {
+                "source": "file",
+                "format": summary.file_format,
+                "sha256": summary.sha256,
+                "bytes": summary.size_bytes,
+                **summary.counts.as_dict(),
+            }
+            journal.record(ctx, session, EventTag.RECORDS_IMPORT_COMPLETE, actor, **data)
     except sqlalchemy.exc.IntegrityError:
         raise ConflictError(
             "another change added a clashing DCN, SSN or case number during the import; "

@@ -1,4 +1,7 @@
-"""Offline verification of a person's accounting document.
+"""A person's accounting document (format `custos-accounting/1`): its writer and its verifier.
+
+One format, one module: `accounting_json` writes the document a person downloads, and
+`verify_accounting` checks it offline (`custos person verify`), so the two cannot drift.
 
 An accounting downloaded as JSON carries, for each entry, the entry's exact ledger bytes,
 its index and an RFC 9162 inclusion proof against a signed checkpoint (C2SP signed note) that
@@ -27,9 +30,95 @@ from custos.ledger import (
     open_note,
     verify_inclusion,
 )
-from custos.rights._accounting import parse_entry
+from custos.rights._accounting import (
+    Accounting,
+    DisclosureView,
+    PendingView,
+    Withheld,
+    parse_entry,
+    withheld_message,
+)
+from custos.rights._challenges import ChallengeView
 
 FORMAT = "custos-accounting/1"
+
+
+def accounting_json(acc: Accounting) -> dict[str, Any]:
+    """The downloadable document (format `custos-accounting/1`), checkable offline with
+    `custos person verify` and the log's verifier key."""
+    return {
+        "format": FORMAT,
+        "person": acc.subject_ref,
+        "generated_at": acc.generated_at.isoformat(),
+        "opted_out": acc.opted_out,
+        "disclosures": [_disclosure_json(d) for d in acc.disclosures],
+        "withheld": [_withheld_json(w) for w in acc.withheld],
+        "pending": [_pending_json(p) for p in acc.pending],
+        "challenges": [_challenge_json(c) for c in acc.challenges],
+        "proof": {"checkpoint": acc.checkpoint},
+    }
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _disclosure_json(d: DisclosureView) -> dict[str, Any]:
+    e = d.entry
+    return {
+        "date": e.disclosed_at.date().isoformat(),
+        "request_id": e.request_id,
+        "release_id": e.release_id,
+        "recipient": e.requester_name,
+        "recipient_kind": e.requester_kind,
+        "fields": list(e.fields),
+        "generalized": list(e.generalized),
+        "legal_process": e.legal_process,
+        "purpose": e.purpose,
+        "rule_ids": list(e.rule_ids),
+        "citations": list(e.citations),
+        "compelled": e.compelled,
+        "basis": "required by law" if e.compelled else "discretionary",
+        "retention_until": e.retention_until.isoformat() if e.retention_until else None,
+        "status": d.status,
+        "proof": {
+            "index": d.proof.index,
+            "tree_size": d.proof.tree_size,
+            "entry": _b64(d.proof.entry),
+            "inclusion": [_b64(h) for h in d.proof.inclusion],
+        }
+        if d.proof
+        else None,
+    }
+
+
+def _withheld_json(w: Withheld) -> dict[str, Any]:
+    return {"count": w.count, "until": w.until.isoformat(), "message": withheld_message(w)}
+
+
+def _pending_json(p: PendingView) -> dict[str, Any]:
+    return {
+        "request_id": p.request_id,
+        "requester": p.requester_name,
+        "fields": list(p.fields),
+        "purpose": p.purpose,
+        "legal_process": p.legal_process,
+        "received_on": p.received_on.isoformat(),
+        "challenge_by": p.challenge_by.isoformat(),
+        "status": p.status,
+    }
+
+
+def _challenge_json(c: ChallengeView) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "request_id": c.request_id,
+        "target": c.target,
+        "status": c.status,
+        "filed_at": c.filed_at.isoformat(),
+        "resolution": c.resolution,
+        "resolved_at": c.resolved_at.isoformat() if c.resolved_at else None,
+    }
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,0 +1,92 @@
+"""The life of a disclosure request: intake, decision, review, approval, denial, withdrawal.
+
+Each public function is one unit of work. Every status change goes through
+`custos.domain.lifecycle.check_transition` and records its ledger event inside the same
+transaction, so a change and its entry commit together or not at all.
+
+Neither confirm nor deny: an identifier that matches nobody is decided exactly like a person
+whom no rule lets us disclose, and everything a requester sees of a request — its status, its
+wording, its HTTP status — is the same in both cases.
+
+The modules, by what they hold:
+
+- `state`: loading a request, its checked transitions, the legal process it rests on, and the
+  release steps `custos.workflow.releases` moves it through.
+- `intake`: `submit`, checking a request against the store before anything is kept.
+- `decision`: matching subjects, the Cedar decision per class of equal facts, storing it, and
+  deciding again (a corrected classification, an opt-out).
+- `review`: classification, the two approvals, denial, withdrawal, lapse, holds.
+- `reading`: what a requester is told, what staff review, the queue and a request's events.
+"""
+
+from __future__ import annotations
+
+from custos.workflow.requests.decision import redecide_for_person
+from custos.workflow.requests.intake import submit
+from custos.workflow.requests.reading import (
+    MAX_SUBJECT_ROWS,
+    OUTWARD_MESSAGES,
+    ApprovalView,
+    DecisionClassView,
+    FieldDecisionView,
+    QueueItem,
+    RequesterRequestView,
+    StaffRequestView,
+    SubjectView,
+    events_for,
+    get_for_requester,
+    get_for_staff,
+    list_for_requester,
+    outward_status,
+    queue,
+)
+from custos.workflow.requests.review import (
+    approve,
+    classify,
+    deny,
+    hold,
+    lapse_expired,
+    lapse_expired_as,
+    resume,
+    withdraw,
+)
+from custos.workflow.requests.state import (
+    RELEASE_STEPS,
+    REQUIRED_APPROVALS,
+    advance_release,
+    effective_process,
+    load_for_release,
+)
+
+__all__ = [
+    "MAX_SUBJECT_ROWS",
+    "OUTWARD_MESSAGES",
+    "RELEASE_STEPS",
+    "REQUIRED_APPROVALS",
+    "ApprovalView",
+    "DecisionClassView",
+    "FieldDecisionView",
+    "QueueItem",
+    "RequesterRequestView",
+    "StaffRequestView",
+    "SubjectView",
+    "advance_release",
+    "approve",
+    "classify",
+    "deny",
+    "effective_process",
+    "events_for",
+    "get_for_requester",
+    "get_for_staff",
+    "hold",
+    "lapse_expired",
+    "lapse_expired_as",
+    "list_for_requester",
+    "load_for_release",
+    "outward_status",
+    "queue",
+    "redecide_for_person",
+    "resume",
+    "submit",
+    "withdraw",
+]

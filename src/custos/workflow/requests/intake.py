@@ -1,0 +1,179 @@
+"""Taking in a request: check it against the store, record it, decide it, queue it for review.
+
+A requester submits for itself; intake staff enter a paper request on a requester's behalf.
+Invalid input raises InvalidInputError and stores nothing.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from custos import policy
+from custos.domain.disclosure import DisclosureRequest
+from custos.domain.errors import ConflictError, FieldProblem, InvalidInputError
+from custos.domain.events import EventTag
+from custos.domain.lifecycle import RequestStatus
+from custos.domain.permissions import Action, require
+from custos.domain.principals import RequesterPrincipal, Scope, StaffPrincipal
+from custos.store import tables as t
+from custos.workflow import documents
+from custos.workflow._ids import new_id
+from custos.workflow.accounts import get_requester
+from custos.workflow.context import Context
+from custos.workflow.intake import RequestInput
+from custos.workflow.requests.decision import DECISION_TAGS, decide_and_store
+from custos.workflow.requests.state import log, transition
+
+
+def validate_against_store(
+    ctx: Context, session: Session, req: DisclosureRequest, pack: policy.Pack
+) -> None:
+    """Raise InvalidInputError naming every field the store or the pack cannot accept."""
+    problems: list[FieldProblem] = [
+        FieldProblem(path=f"fields[{i}]", message=f"{f} is not in the field catalogue")
+        for i, f in enumerate(req.fields)
+        if f not in pack.catalogue
+    ]
+    sha = req.legal_process.document_sha256
+    if sha and not documents.exists(session, sha):
+        problems.append(
+            FieldProblem(
+                path="legal_process.document_sha256", message="no uploaded document has this hash"
+            )
+        )
+    if req.agreement_id is not None:
+        agreement = session.get(t.Agreement, req.agreement_id)
+        if agreement is None or agreement.requester_id != req.requester_id:
+            problems.append(
+                FieldProblem(path="agreement_id", message="no such agreement for this requester")
+            )
+    lp = req.legal_process
+    if lp.expires_on is not None and lp.expires_on < ctx.today():
+        problems.append(
+            FieldProblem(path="legal_process.expires_on", message="the legal process has expired")
+        )
+    if problems:
+        raise InvalidInputError("the request is invalid", problems)
+
+
+def _on_behalf_of(
+    actor: RequesterPrincipal | StaffPrincipal, requester_id: str | None
+) -> tuple[str, str | None]:
+    """(requester the request is for, staff member who entered it or None)."""
+    if isinstance(actor, RequesterPrincipal):
+        actor.require(Scope.REQUESTS_WRITE)
+        return actor.id, None
+    require(actor, Action.REQUEST_SUBMIT)
+    if requester_id is None:
+        raise InvalidInputError(
+            "the request is invalid", [FieldProblem(path="requester_id", message="required")]
+        )
+    return requester_id, actor.id
+
+
+def _new_row(
+    ctx: Context, data: RequestInput, req: DisclosureRequest, entered_by: str | None
+) -> t.Request:
+    now = ctx.now()
+    return t.Request(
+        id=new_id("req"),
+        requester_id=req.requester_id,
+        status=RequestStatus.RECEIVED.value,
+        purpose=req.purpose.value,
+        purpose_text=req.purpose_text,
+        legal_process=data.legal_process.model_dump(mode="json"),
+        classified_process=None,
+        statements=data.statements.model_dump(mode="json"),
+        fields=[str(f) for f in req.fields],
+        bulk=data.bulk.model_dump(mode="json") if data.bulk else None,
+        agreement_id=req.agreement_id,
+        emergency_statement=req.emergency_statement,
+        preservation=req.preservation,
+        entered_by=entered_by,
+        decision_version=1,
+        submitted_at=now,
+        updated_at=now,
+    )
+
+
+def _log_receipt(
+    ctx: Context,
+    session: Session,
+    row: t.Request,
+    req: DisclosureRequest,
+    *,
+    actor: str,
+    requester_kind: str,
+) -> None:
+    log(
+        ctx,
+        session,
+        row,
+        EventTag.REQUEST_INTAKE_RECEIVE,
+        actor,
+        requester=row.requester_id,
+        requester_kind=requester_kind,
+        purpose=req.purpose.value,
+        legal_process=req.legal_process.kind.value,
+        document_sha256=req.legal_process.document_sha256 or None,
+        fields=row.fields,
+        named_subjects=len(req.subjects),
+        bulk=row.bulk,
+        agreement=req.agreement_id,
+        emergency=req.emergency,
+        preservation=req.preservation,
+        status=RequestStatus.RECEIVED.value,
+    )
+
+
+def _decide_and_queue(
+    ctx: Context, session: Session, row: t.Request, req: DisclosureRequest, pack: policy.Pack
+) -> None:
+    """Decide the received request, then put it in the review queue (two transitions)."""
+    outcome, summary = decide_and_store(ctx, session, row, req, pack)
+    transition(
+        ctx,
+        session,
+        row,
+        to=RequestStatus.DECIDED,
+        tag=DECISION_TAGS[outcome],
+        actor="system",
+        **summary,
+    )
+    transition(
+        ctx,
+        session,
+        row,
+        to=RequestStatus.IN_REVIEW,
+        tag=EventTag.REQUEST_REVIEW_START,
+        actor="system",
+        priority="emergency" if req.emergency else "routine",
+    )
+
+
+def submit(
+    ctx: Context,
+    *,
+    actor: RequesterPrincipal | StaffPrincipal,
+    data: RequestInput,
+    requester_id: str | None = None,
+) -> str:
+    """Take in a request, decide it and put it in the review queue; returns its id.
+
+    A requester submits for itself; intake staff enter a paper request for `requester_id`.
+    Invalid input raises InvalidInputError and stores nothing.
+    """
+    rid, entered_by = _on_behalf_of(actor, requester_id)
+    req = data.to_domain(rid)
+    pack = ctx.active_pack()
+    with ctx.transaction() as s:
+        requester = get_requester(s, rid)
+        if not requester.active:
+            raise ConflictError("the requester is deactivated")
+        validate_against_store(ctx, s, req, pack)
+        row = _new_row(ctx, data, req, entered_by)
+        s.add(row)
+        s.flush()
+        _log_receipt(ctx, s, row, req, actor=actor.actor, requester_kind=requester.kind)
+        _decide_and_queue(ctx, s, row, req, pack)
+        return row.id

@@ -1,0 +1,165 @@
+"""A person's accounting of disclosures: every disclosure of their data, with proof.
+
+The pattern is the Privacy Act's accounting (5 U.S.C. 552a(c)). *Delayed notice* (45 CFR
+164.528(a)(2)) hides an entry only while its written non-disclosure requirement runs, and
+the person is told how many are withheld and until when; the date is compared with today
+on every read. The document a person downloads is written and verified in
+`custos.rights._document`; this service gathers what it shows.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from custos.domain.errors import NotFoundError
+from custos.domain.events import EventTag
+from custos.domain.permissions import Action, require
+from custos.domain.principals import StaffPrincipal
+from custos.rights import (
+    Accounting,
+    DisclosureView,
+    InclusionProof,
+    NoticeKind,
+    PersonPrincipal,
+    PersonScope,
+    Withheld,
+    disclosure_status,
+    parse_entry,
+    render_html,
+    render_pdf,
+    split_visible,
+)
+from custos.store import rights_tables as r
+from custos.store import tables as t
+from custos.workflow import ledger as ledger_service
+from custos.workflow import releases
+from custos.workflow.context import Context
+from custos.workflow.rights.challenges import challenge_view
+from custos.workflow.rights.disclosures import accounting_entries, pending
+from custos.workflow.rights.people import language_of, load_person, subject_ref
+
+
+def _release_statuses(s: Session, release_ids: list[str]) -> dict[str, str]:
+    """Each release's status, as the release service records it."""
+    return releases.status_of(s, release_ids) if release_ids else {}
+
+
+def _proofs(ctx: Context, ref: str) -> tuple[str | None, dict[int, InclusionProof]]:
+    try:
+        checkpoint = ledger_service.latest_checkpoint(ctx)
+    except NotFoundError:
+        return None, {}
+    proven = ledger_service.entries_for_subject(ctx, ref, tree_size=checkpoint.size)
+    return checkpoint.note, {
+        p.index: InclusionProof(
+            index=p.index, tree_size=p.tree_size, entry=p.body, inclusion=tuple(p.proof)
+        )
+        for p in proven
+    }
+
+
+def _build_accounting(ctx: Context, person_id: str) -> Accounting:
+    today = ctx.today()
+    ref = subject_ref(ctx, person_id)
+    with ctx.reading() as s:
+        person = load_person(s, person_id)
+        visible, withheld = split_visible(accounting_entries(s, ref), today)
+        statuses = _release_statuses(s, sorted({e.release_id for e in visible}))
+        waiting = pending(s, person_id)
+        challenges = s.scalars(
+            select(r.Challenge)
+            .where(r.Challenge.person_id == person_id)
+            .order_by(r.Challenge.filed_at)
+        ).all()
+        name = f"{person.first_name} {person.last_name}"
+        opted_out = person.opted_out
+        language = language_of(s, person_id)
+        challenge_views = tuple(challenge_view(c) for c in challenges)
+    checkpoint, proofs = _proofs(ctx, ref) if visible else (None, {})
+    return Accounting(
+        subject_ref=ref,
+        name=name,
+        generated_at=ctx.now(),
+        opted_out=opted_out,
+        language=language,
+        disclosures=tuple(
+            DisclosureView(
+                entry=e,
+                status=disclosure_status(
+                    statuses.get(e.release_id), e.retention_until, today
+                ).value,
+                proof=proofs.get(e.index),
+            )
+            for e in visible
+        ),
+        withheld=tuple(withheld),
+        pending=tuple(waiting),
+        challenges=challenge_views,
+        checkpoint=checkpoint,
+    )
+
+
+def accounting(ctx: Context, *, principal: PersonPrincipal) -> Accounting:
+    """The signed-in person's own accounting of disclosures."""
+    principal.require(PersonScope.VIEW)
+    return _build_accounting(ctx, principal.person_id)
+
+
+def accounting_for_staff(ctx: Context, *, actor: StaffPrincipal, person_id: str) -> Accounting:
+    """Staff print a person's accounting for them (at a counter, by mail). The same view the
+    person gets: entries under a running non-disclosure requirement stay withheld."""
+    require(actor, Action.PERSON_ACCOUNTING)
+    return _build_accounting(ctx, person_id)
+
+
+def accounting_letter(acc: Accounting, *, pdf: bool = False) -> str | bytes:
+    """The accounting as a printable letter (HTML with print CSS, or PDF)."""
+    data = {
+        "name": acc.name,
+        "today": acc.generated_at.date().isoformat(),
+        "since": None,
+        "withheld": [{"count": w.count, "until": w.until.isoformat()} for w in acc.withheld],
+        "disclosures": [
+            {
+                "date": d.entry.disclosed_at.date().isoformat(),
+                "requester_name": d.entry.requester_name,
+                "fields": d.entry.fields,
+                "legal_process": d.entry.legal_process,
+                "purpose": d.entry.purpose,
+                "compelled": d.entry.compelled,
+                "citations": d.entry.citations,
+                "retention_until": d.entry.retention_until.isoformat()
+                if d.entry.retention_until
+                else None,
+                "status": d.status,
+            }
+            for d in acc.disclosures
+        ],
+        "pending": [
+            {
+                "requester_name": p.requester_name,
+                "fields": p.fields,
+                "challenge_by": p.challenge_by.isoformat(),
+                "status": p.status,
+            }
+            for p in acc.pending
+        ],
+    }
+    if pdf:
+        return render_pdf(NoticeKind.ACCOUNTING, acc.language, data)
+    return render_html(NoticeKind.ACCOUNTING, acc.language, data)
+
+
+def withheld_summary(ctx: Context) -> list[Withheld]:
+    """Counts of entries withheld today under delayed notice, by end date, across everyone:
+    for the public transparency report (no person is named)."""
+    today = ctx.today()
+    with ctx.reading() as s:
+        rows = s.execute(
+            select(t.LedgerEntry.idx, t.LedgerEntry.body).where(
+                t.LedgerEntry.tag == EventTag.RELEASE_ACCOUNTING_ENTRY.value
+            )
+        ).all()
+    _, withheld = split_visible([parse_entry(i, bytes(b)) for i, b in rows], today)
+    return withheld

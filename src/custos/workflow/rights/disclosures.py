@@ -1,0 +1,92 @@
+"""What has been disclosed about a person, and what is pending: the reads the accounting,
+the challenges and the letter sweep share.
+
+*Own data only*: every read is keyed by the person's pseudonym or person id, never by an id
+the caller supplies; a request that covered a whole household shows each member only their
+own entry.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from custos.domain.events import EventTag
+from custos.domain.lifecycle import UNRELEASED, RequestStatus
+from custos.rights import (
+    AccountingEntry,
+    PendingView,
+    challenge_deadline,
+    notify_before,
+    parse_entry,
+)
+from custos.store import tables as t
+
+
+def accounting_entries(s: Session, subject_ref: str) -> list[AccountingEntry]:
+    """Every accounting entry the ledger holds for the person, in log order."""
+    rows = s.execute(
+        select(t.LedgerEntry.idx, t.LedgerEntry.body)
+        .where(
+            t.LedgerEntry.subject_ref == subject_ref,
+            t.LedgerEntry.tag == EventTag.RELEASE_ACCOUNTING_ENTRY.value,
+        )
+        .order_by(t.LedgerEntry.idx)
+    ).all()
+    return [parse_entry(idx, bytes(body)) for idx, body in rows]
+
+
+def pending(s: Session, person_id: str) -> list[PendingView]:
+    """Requests in pre-release statuses naming the person with a notice-before obligation."""
+    rows = s.execute(
+        select(t.RequestSubject, t.Request, t.Requester.name)
+        .join(t.Request, t.Request.id == t.RequestSubject.request_id)
+        .join(t.Requester, t.Requester.id == t.Request.requester_id)
+        .where(
+            t.RequestSubject.person_id == person_id,
+            t.RequestSubject.excluded.is_(False),
+            t.Request.status.in_([x.value for x in UNRELEASED]),
+        )
+        .order_by(t.Request.submitted_at)
+    ).all()
+    out: list[PendingView] = []
+    for subject, req, requester_name in rows:
+        decisions = s.scalars(
+            select(t.DecisionRow).where(
+                t.DecisionRow.request_id == req.id,
+                t.DecisionRow.class_key == subject.class_key,
+            )
+        ).all()
+        fields = [d.field for d in decisions if notify_before(d.effect, d.obligations)]
+        if not fields:
+            continue
+        status = RequestStatus(req.status)
+        out.append(
+            PendingView(
+                request_id=req.id,
+                requester_name=requester_name,
+                fields=tuple(fields),
+                purpose=req.purpose,
+                legal_process=(req.classified_process or req.legal_process)["kind"],
+                received_on=req.submitted_at.date(),
+                challenge_by=challenge_deadline(req.submitted_at),
+                status="on_hold" if status is RequestStatus.ON_HOLD else "pending",
+            )
+        )
+    return out
+
+
+def open_requests_about(s: Session, person_id: str) -> list[str]:
+    """Ids of the unreleased requests that name the person."""
+    return list(
+        s.scalars(
+            select(t.Request.id)
+            .join(t.RequestSubject, t.RequestSubject.request_id == t.Request.id)
+            .where(
+                t.RequestSubject.person_id == person_id,
+                t.RequestSubject.excluded.is_(False),
+                t.Request.status.in_([x.value for x in UNRELEASED]),
+            )
+            .distinct()
+        )
+    )

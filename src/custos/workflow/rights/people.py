@@ -1,0 +1,95 @@
+"""The person as the rights services read them: their record, pseudonym and language.
+
+Shared by every rights service. `find_person` is how staff acting on a person's behalf
+(at a counter, by phone) find them by case number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from custos.domain.errors import NotFoundError
+from custos.domain.permissions import Action, require
+from custos.domain.principals import StaffPrincipal
+from custos.domain.pseudonyms import pseudonym
+from custos.rights import normalize_case_number
+from custos.store import rights_tables as r
+from custos.store import tables as t
+from custos.workflow.context import Context
+
+
+def subject_ref(ctx: Context, person_id: str) -> str:
+    """The person's keyed pseudonym: how the ledger names them."""
+    return pseudonym(ctx.settings.pseudonym_key, person_id)
+
+
+def load_person(s: Session, person_id: str, *, lock: bool = False) -> t.Person:
+    """The person's record (locked for update when `lock`); NotFoundError if there is none."""
+    q = select(t.Person).where(t.Person.id == person_id)
+    if lock:
+        q = q.with_for_update()
+    row = s.scalar(q)
+    if row is None:
+        raise NotFoundError("no such person")
+    return row
+
+
+def language_of(s: Session, person_id: str) -> str:
+    """The language of the person's letters (English unless they chose another)."""
+    pref = s.get(r.PersonPreference, person_id)
+    return pref.language if pref is not None else "en"
+
+
+def store_language(s: Session, person_id: str, language: str) -> None:
+    """Record the language of the person's letters (checked by the caller)."""
+    pref = s.get(r.PersonPreference, person_id)
+    if pref is None:
+        s.add(r.PersonPreference(person_id=person_id, language=language))
+    else:
+        pref.language = language
+
+
+def letter_data(s: Session, person: t.Person, ctx: Context) -> dict[str, Any]:
+    """What every letter to the person shows: name, postal address, today's date."""
+    household = s.get(t.Household, person.household_id)
+    address = (
+        f"{household.street}\n{household.city}, MO {household.zip}" if household is not None else ""
+    )
+    return {
+        "name": f"{person.first_name} {person.last_name}",
+        "address": address,
+        "today": ctx.today().isoformat(),
+    }
+
+
+def candidates(s: Session, case_number: str, birth_date: dt.date) -> list[str]:
+    """People with this case number (their own or their household's) and birth date."""
+    return list(
+        s.scalars(
+            select(t.Person.id)
+            .join(t.Household, t.Household.id == t.Person.household_id)
+            .where(
+                t.Person.birth_date == birth_date,
+                or_(t.Person.dcn == case_number, t.Household.case_number == case_number),
+            )
+        )
+    )
+
+
+def find_person(ctx: Context, *, actor: StaffPrincipal, case_number: str) -> list[str]:
+    """Person ids with this DCN or household case number (staff acting on a person's behalf)."""
+    require(actor, Action.PERSON_FIND)
+    cn = normalize_case_number(case_number)
+    with ctx.reading() as s:
+        return list(
+            s.scalars(
+                select(t.Person.id)
+                .join(t.Household, t.Household.id == t.Person.household_id)
+                .where(or_(t.Person.dcn == cn, t.Household.case_number == cn))
+                .order_by(t.Person.id)
+            )
+        )
