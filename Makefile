@@ -5,6 +5,9 @@
 SHELL := /bin/bash
 UV := scripts/uv
 PYTEST_WORKERS ?= 2
+# `make demo PORT=8080 HOST=0.0.0.0` serves the demo elsewhere.
+PORT ?= 8000
+HOST ?= 127.0.0.1
 export CUSTOS_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .PHONY: install demo serve test test-fast lint bench bench-smoke screenshots clean
@@ -13,7 +16,7 @@ install:
 	@$(UV) sync --frozen
 
 demo: install
-	$(UV) run custos demo
+	$(UV) run custos demo --host $(HOST) --port $(PORT)
 
 test: install
 	@scripts/services

@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     report_protection: Literal["band", "width"] = "width"
     #: Least width of a withheld count's interval when `report_protection` is "width".
     report_protection_width: int = Field(default=2, ge=1, le=1000)
+    #: Largest JSON (or form) request body accepted, in bytes; larger ones get 413 unparsed.
+    #: Room for a challenge with its attached documents (base64).
+    max_json_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
 
     @model_validator(mode="before")
     @classmethod

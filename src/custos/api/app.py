@@ -4,19 +4,32 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
 
 from custos import __version__, web
-from custos.api import ledger, oversight, people, policy, problems, releases, requesters, staff
+from custos.api import (
+    _openapi,
+    docs,
+    ledger,
+    oversight,
+    people,
+    policy,
+    problems,
+    releases,
+    requesters,
+    staff,
+)
+from custos.api._edges import Edges
 from custos.config import Settings
 from custos.workflow import housekeeping
 from custos.workflow import ledger as ledger_workflow
 from custos.workflow.context import Context
 
 _log = logging.getLogger("custos.api")
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
 def _publish_forever(ctx: Context, stop: threading.Event) -> None:
@@ -27,6 +40,51 @@ def _publish_forever(ctx: Context, stop: threading.Event) -> None:
         except Exception:  # noqa: BLE001  (a background loop must outlive one bad round)
             _log.exception("publishing a checkpoint failed; retrying next interval")
         stop.wait(ctx.settings.checkpoint_interval_seconds)
+
+
+def _lifespan(ctx: Context, *, background: bool) -> Lifespan:
+    """Start the checkpoint and housekeeping loops with the app (when `background`)."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        workers = []
+        if background:
+            workers = [
+                threading.Thread(target=target, args=(ctx, stop), name=name, daemon=True)
+                for target, name in (
+                    (_publish_forever, "checkpoints"),
+                    (housekeeping.run_forever, "housekeeping"),
+                )
+            ]
+            for worker in workers:
+                worker.start()
+        yield
+        stop.set()
+        for worker in workers:
+            worker.join(timeout=5)
+
+    return lifespan
+
+
+#: The API's routers, then the web pages' (their order is the OpenAPI document's); the
+#: ledger's are added under the log's URL prefix by `ledger.include`.
+_ROUTERS = (
+    requesters.router,
+    staff.router,
+    releases.router,
+    policy.router,
+    people.router,
+    oversight.router,
+    web.staff.router,
+    web.portal.router,
+    web.public.router,
+)
+
+
+def healthz() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok", "version": __version__}
 
 
 def create_app(
@@ -42,52 +100,23 @@ def create_app(
         if settings is None:
             raise ValueError("create_app needs settings or a context")
         ctx = Context.from_settings(settings)
-    context = ctx
-
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        stop = threading.Event()
-        workers = []
-        if background:
-            workers = [
-                threading.Thread(target=target, args=(context, stop), name=name, daemon=True)
-                for target, name in (
-                    (_publish_forever, "checkpoints"),
-                    (housekeeping.run_forever, "housekeeping"),
-                )
-            ]
-            for worker in workers:
-                worker.start()
-        yield
-        stop.set()
-        for worker in workers:
-            worker.join(timeout=5)
-
     app = FastAPI(
-        lifespan=lifespan,
+        lifespan=_lifespan(ctx, background=background),
         title="Custos",
         version=__version__,
         summary="Disclosures of benefits recipients' data: controlled, proven, accounted for.",
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,
         redoc_url=None,
     )
     app.state.ctx = ctx
     problems.install(app)
-    app.include_router(requesters.router)
-    app.include_router(staff.router)
+    for router in _ROUTERS:
+        app.include_router(router)
     ledger.include(app, ctx.settings.ledger_path)
-    app.include_router(releases.router)
-    app.include_router(policy.router)
-    app.include_router(people.router)
-    app.include_router(oversight.router)
-    app.include_router(web.staff.router)
-    app.include_router(web.portal.router)
-    app.include_router(web.public.router)
     web.install(app)
-
-    @app.get("/healthz", tags=["public"], summary="Liveness")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
-
+    app.add_api_route("/healthz", healthz, methods=["GET"], tags=["public"], summary="Liveness")
+    docs.install(app, title="Custos")
+    app.add_middleware(Edges, max_json_bytes=ctx.settings.max_json_bytes)
+    _openapi.install(app)
     return app

@@ -18,6 +18,10 @@ from custos.workflow.context import Context
 
 _bearer = HTTPBearer(auto_error=False)
 
+#: The largest integer any parameter takes: far below what a SQL BIGINT holds (2^63 - 1), and
+#: exact in a JSON number (2^53 - 1), so a huge value is a 422, never an overflow.
+MAX_INT = 2**53 - 1
+
 
 def get_ctx(request: Request) -> Context:
     ctx: Context = request.app.state.ctx

@@ -11,10 +11,11 @@ import base64
 import binascii
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Query, Request, Response, status
+from fastapi import APIRouter, FastAPI, Path, Query, Request, Response, status
+from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
-from custos.api.deps import Credentials, Ctx, StaffAuth, current_staff
+from custos.api.deps import MAX_INT, Credentials, Ctx, StaffAuth, current_staff
 from custos.domain.errors import InvalidInputError, NotFoundError
 from custos.ledger import TilePathError, TileRef, parse_tile_path
 from custos.workflow import ledger
@@ -67,16 +68,24 @@ class CheckpointOut(BaseModel):
     root: str
 
 
-def _checkpoint_response(ctx: Ctx) -> Response:
-    return Response(
+#: A tree size or an entry's index: never negative, and far below what SQL integers hold.
+Size = Annotated[int, Query(ge=0, le=MAX_INT)]
+
+
+def _checkpoint_response(ctx: Ctx) -> PlainTextResponse:
+    return PlainTextResponse(
         ledger.latest_checkpoint(ctx).note,
         media_type=_NOTE,
         headers={"Cache-Control": CHECKPOINT_CACHE},
     )
 
 
-@router.get("/checkpoint", summary="Latest checkpoint (C2SP signed note, with cosignatures)")
-def get_checkpoint(ctx: Ctx) -> Response:
+@router.get(
+    "/checkpoint",
+    summary="Latest checkpoint (C2SP signed note, with cosignatures)",
+    response_class=PlainTextResponse,
+)
+def get_checkpoint(ctx: Ctx) -> PlainTextResponse:
     return _checkpoint_response(ctx)
 
 
@@ -92,7 +101,7 @@ def post_checkpoint(ctx: Ctx, actor: StaffAuth) -> CheckpointOut:
 
 @router.get("/proofs/consistency", summary="Consistency proof between two tree sizes")
 def get_consistency(
-    ctx: Ctx, first: Annotated[int, Query(ge=0)], second: Annotated[int, Query(ge=0)]
+    ctx: Ctx, first: Size, second: Size
 ) -> ProofOut:
     proof = ledger.consistency(ctx, first, second)
     return ProofOut(first=first, second=second, proof=[_b64(p) for p in proof])
@@ -104,9 +113,9 @@ def get_consistency(
 )
 def get_inclusion(
     ctx: Ctx,
-    index: Annotated[int | None, Query(ge=0)] = None,
+    index: Annotated[int | None, Query(ge=0, le=MAX_INT)] = None,
     leaf_hash: Annotated[str | None, Query(description="base64 (standard or URL-safe)")] = None,
-    tree_size: Annotated[int | None, Query(ge=1)] = None,
+    tree_size: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
 ) -> InclusionOut:
     wanted = None
     if leaf_hash is not None:
@@ -128,7 +137,7 @@ def get_inclusion(
 @router.get("/leaves", summary="Leaf hashes (no entry content)")
 def get_leaves(
     ctx: Ctx,
-    start: Annotated[int, Query(ge=0)] = 0,
+    start: Size = 0,
     count: Annotated[int, Query(ge=1, le=ledger.MAX_PAGE)] = 100,
 ) -> LeavesOut:
     return LeavesOut(
@@ -140,6 +149,12 @@ def get_leaves(
     "/cosignatures",
     summary="A witness hands in its cosignature (the older pull protocol)",
     status_code=status.HTTP_204_NO_CONTENT,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"text/plain": {"schema": {"type": "string", "maxLength": _MAX_NOTE_BYTES}}},
+        }
+    },
 )
 async def post_cosignature(ctx: Ctx, request: Request) -> Response:
     body = b""
@@ -166,9 +181,9 @@ def _entry_out(e: ledger.ProvenEntry) -> EntryOut:
 def get_entries(
     ctx: Ctx,
     actor: StaffAuth,
-    start: Annotated[int, Query(ge=0)] = 0,
+    start: Size = 0,
     count: Annotated[int, Query(ge=1, le=ledger.MAX_PAGE)] = 100,
-    tree_size: Annotated[int | None, Query(ge=1)] = None,
+    tree_size: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
 ) -> list[EntryOut]:
     found = ledger.entries_as(ctx, actor=actor, start=start, count=count, tree_size=tree_size)
     return [_entry_out(e) for e in found]
@@ -178,8 +193,8 @@ def get_entries(
 def get_entry(
     ctx: Ctx,
     actor: StaffAuth,
-    index: int,
-    tree_size: Annotated[int | None, Query(ge=1)] = None,
+    index: Annotated[int, Path(ge=-MAX_INT, le=MAX_INT)],
+    tree_size: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
 ) -> EntryOut:
     return _entry_out(ledger.entry_as(ctx, actor=actor, index=index, tree_size=tree_size))
 
@@ -197,18 +212,32 @@ def tiles_router(path: str) -> APIRouter:
     """
     tiles = APIRouter(prefix=path, tags=["ledger (C2SP tlog-tiles)"])
 
-    @tiles.get("/checkpoint", summary="Latest checkpoint (C2SP tlog-tiles)")
-    def checkpoint(ctx: Ctx) -> Response:
+    @tiles.get(
+        "/checkpoint",
+        summary="Latest checkpoint (C2SP tlog-tiles)",
+        response_class=PlainTextResponse,
+    )
+    def checkpoint(ctx: Ctx) -> PlainTextResponse:
         return _checkpoint_response(ctx)
 
-    @tiles.get("/tile/entries/{rest:path}", summary="Entry bundle (auditors)")
+    @tiles.get(
+        "/tile/entries/{rest:path}",
+        summary="Entry bundle (auditors)",
+        response_class=Response,
+        responses={200: {"content": {_OCTETS: {}}}},
+    )
     def entry_bundle(ctx: Ctx, credentials: Credentials, rest: str) -> Response:
         actor = current_staff(ctx, credentials)
         ref = _tile_ref(f"tile/entries/{rest}")
         blob = ledger.entry_bundle_as(ctx, actor=actor, ref=ref)
         return Response(blob, media_type=_OCTETS, headers={"Cache-Control": "private, no-store"})
 
-    @tiles.get("/tile/{rest:path}", summary="Hash tile (C2SP tlog-tiles)")
+    @tiles.get(
+        "/tile/{rest:path}",
+        summary="Hash tile (C2SP tlog-tiles)",
+        response_class=Response,
+        responses={200: {"content": {_OCTETS: {}}}},
+    )
     def hash_tile(ctx: Ctx, rest: str) -> Response:
         blob = ledger.hash_tile(ctx, _tile_ref(f"tile/{rest}"))
         return Response(blob, media_type=_OCTETS, headers={"Cache-Control": TILE_CACHE})

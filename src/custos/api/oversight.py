@@ -18,7 +18,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
-from custos.api.deps import Ctx, StaffAuth
+from custos.api._openapi import media
+from custos.api.deps import MAX_INT, Ctx, StaffAuth
 from custos.domain.lifecycle import RequestStatus
 from custos.workflow import ledger, oversight, requests
 
@@ -58,13 +59,23 @@ def list_reports(ctx: Ctx) -> list[ReportOut]:
     ]
 
 
-@router.get("/v1/public/reports/{report_id}", summary="A report's JSON data file")
+@router.get(
+    "/v1/public/reports/{report_id}",
+    summary="A report's JSON data file",
+    response_class=Response,
+    responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}},
+)
 def get_report(report_id: str, ctx: Ctx) -> Response:
     content, media = oversight.report_file(ctx, report_id, "report.json")
     return Response(content, media_type=media)
 
 
-@router.get("/v1/public/reports/{report_id}/{name}", summary="A report file (html, csv, pdf, sig)")
+@router.get(
+    "/v1/public/reports/{report_id}/{name}",
+    summary="A report file (html, csv, pdf, sig)",
+    response_class=Response,
+    responses=media("application/json", "text/html", "text/csv", "text/plain", "application/pdf"),
+)
 def get_report_file(report_id: str, name: str, ctx: Ctx) -> Response:
     content, media = oversight.report_file(ctx, report_id, name)
     return Response(content, media_type=media)
@@ -121,7 +132,7 @@ def audit_manifest(release_id: str, ctx: Ctx, actor: StaffAuth) -> oversight.Man
 def audit_entries(
     ctx: Ctx,
     actor: StaffAuth,
-    start: Annotated[int, Query(ge=0)] = 0,
+    start: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
     count: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditEntryOut]:
     oversight.log_audit_read(ctx, actor=actor, what="ledger_entries", start=start, count=count)

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from custos.api._openapi import media
 from custos.api.deps import Credentials, Ctx, StaffAuth, bearer_token
 from custos.domain.errors import FieldProblem, InvalidInputError, NotFoundError
 from custos.rights import PersonPrincipal, PersonScope
@@ -143,6 +144,7 @@ def _accounting_response(acc: rights.Accounting, fmt: Format) -> Any:
     "/v1/me/disclosures",
     summary="Every disclosure of my data, with proofs; also as a printable letter",
     response_model=None,
+    responses=media("application/json", "text/html", "application/pdf"),
 )
 def my_disclosures(ctx: Ctx, person: PersonAuth, format: Format = "json") -> Any:  # noqa: A002
     return _accounting_response(rights.accounting(ctx, principal=person), format)
@@ -331,6 +333,7 @@ def issue_code(person_id: str, body: CodeIn, ctx: Ctx, actor: StaffAuth) -> Code
     "/v1/staff/people/{person_id}/disclosures",
     summary="A person's accounting, printed for them by staff",
     response_model=None,
+    responses=media("application/json", "text/html", "application/pdf"),
 )
 def person_disclosures(
     person_id: str,
@@ -402,7 +405,12 @@ def sweep(ctx: Ctx, actor: StaffAuth) -> SweepOut:
     return SweepOut(queued=rights.sweep_notices_as(ctx, actor=actor))
 
 
-@router.get("/v1/staff/notices/{notice_id}", summary="A letter, for printing", response_model=None)
+@router.get(
+    "/v1/staff/notices/{notice_id}",
+    summary="A letter, for printing",
+    response_class=Response,
+    responses=media("text/html", "application/pdf"),
+)
 def notice_letter(
     notice_id: str,
     ctx: Ctx,

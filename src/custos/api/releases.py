@@ -14,6 +14,7 @@ from fastapi import APIRouter, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from custos.api._openapi import media
 from custos.api.deps import Ctx, RequesterAuth, StaffAuth
 from custos.release import PayloadFormat
 from custos.workflow import releases
@@ -84,6 +85,7 @@ def get_release(release_id: str, ctx: Ctx, actor: RequesterAuth) -> releases.Rel
     "/v1/releases/{release_id}/package",
     summary="Download the release package (tar: manifest, signature, age ciphertext); logged",
     response_class=StreamingResponse,
+    responses=media("application/x-tar"),
 )
 def download_release(release_id: str, ctx: Ctx, actor: RequesterAuth) -> StreamingResponse:
     return _stream(releases.download(ctx, actor=actor, release_id=release_id))
@@ -126,6 +128,7 @@ def notices(release_id: str, ctx: Ctx, actor: RequesterAuth) -> list[releases.No
     "/v1/releases/{release_id}/notices/{notice_id}/package",
     summary="Download a correction's package; logged",
     response_class=StreamingResponse,
+    responses=media("application/x-tar"),
 )
 def download_correction(
     release_id: str, notice_id: str, ctx: Ctx, actor: RequesterAuth

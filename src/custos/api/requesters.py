@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, status
 from pydantic import BaseModel
 
+from custos.api._openapi import UPLOAD
 from custos.api._upload import read_limited
 from custos.api.deps import Ctx, RequesterAuth
 from custos.workflow import documents, requests
@@ -27,13 +28,14 @@ class DocumentStored(BaseModel):
     "/documents",
     status_code=status.HTTP_201_CREATED,
     summary="Upload a legal document (raw body); cite its SHA-256 in a request",
+    openapi_extra=UPLOAD,
 )
 async def upload_document(
     request: Request,
     ctx: Ctx,
     actor: RequesterAuth,
     content_type: Annotated[str, Header()] = "application/octet-stream",
-    x_filename: Annotated[str, Header()] = "document",
+    x_filename: Annotated[str, Header(max_length=200)] = "document",
 ) -> DocumentStored:
     body = await read_limited(request, ctx.settings.max_document_bytes)
     sha = documents.upload(

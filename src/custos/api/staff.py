@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from custos.api._openapi import UPLOAD
 from custos.api._upload import read_limited
 from custos.api.deps import Credentials, Ctx, StaffAuth, bearer_token
 from custos.domain.disclosure import Purpose, RequesterKind
@@ -18,6 +19,10 @@ from custos.workflow import accounts, documents, requests
 from custos.workflow.intake import LegalProcessInput, RequestInput
 
 router = APIRouter(prefix="/v1/staff", tags=["staff"])
+
+
+#: `program/field`, as a pack's catalogue names a field.
+_FIELD = "^(" + "|".join(p.value for p in Program) + ")/[a-z][a-z0-9_]*$"
 
 
 class _In(BaseModel):
@@ -73,7 +78,7 @@ class AgreementIn(_In):
     title: str = Field(min_length=1, max_length=200)
     parties: list[str] = Field(min_length=2)
     programs: list[Program] = Field(min_length=1)
-    fields: list[str] = Field(default_factory=list)
+    fields: list[Annotated[str, Field(pattern=_FIELD, max_length=80)]] = Field(default_factory=list)
     purposes: list[Purpose] = Field(min_length=1)
     retention_days: int = Field(ge=1, le=36500)
     valid_from: dt.date
@@ -199,14 +204,17 @@ def revoke_token(token_id: str, ctx: Ctx, actor: StaffAuth) -> None:
 
 
 @router.post(
-    "/documents", status_code=status.HTTP_201_CREATED, summary="Upload a document (raw body)"
+    "/documents",
+    status_code=status.HTTP_201_CREATED,
+    summary="Upload a document (raw body)",
+    openapi_extra=UPLOAD,
 )
 async def upload_document(
     request: Request,
     ctx: Ctx,
     actor: StaffAuth,
     content_type: Annotated[str, Header()] = "application/octet-stream",
-    x_filename: Annotated[str, Header()] = "document",
+    x_filename: Annotated[str, Header(max_length=200)] = "document",
 ) -> dict[str, str]:
     body = await read_limited(request, ctx.settings.max_document_bytes)
     sha = documents.upload(

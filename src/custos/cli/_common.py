@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 from custos.config import Settings
 from custos.domain.errors import CustosError
@@ -15,6 +17,21 @@ from custos.workflow.context import Context
 
 console = Console()
 err_console = Console(stderr=True)
+#: C0 controls but newline and tab, DEL, and the C1 controls (ECMA-48 sections 5.2 and 5.3).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL_OR_BREAK = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    return f"\\x{ord(match.group()):02x}"
+
+
+def safe(value: object, *, multiline: bool = False) -> str:
+    """`value` as text a terminal and Rich show but never obey: control characters (ESC, CSI,
+    NUL, BEL...) become visible `\\xNN`, Rich markup is escaped. Line breaks are kept only
+    when `multiline`."""
+    text = (_CONTROL if multiline else _CONTROL_OR_BREAK).sub(_visible, str(value))
+    return escape(text)
 
 
 def load_settings() -> Settings:
@@ -45,5 +62,7 @@ def run_guarded(app: typer.Typer) -> None:
     try:
         app()
     except CustosError as exc:
-        err_console.print(f"[red]error:[/red] {exc.diagnostics()}", highlight=False)
+        err_console.print(
+            f"[red]error:[/red] {safe(exc.diagnostics(), multiline=True)}", highlight=False
+        )
         sys.exit(exc.exit_code)

@@ -13,9 +13,9 @@ from typing import Annotated
 import typer
 from pyrage import x25519
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-from rich.table import Table
 
-from custos.cli._common import console, context
+from custos.cli._common import console, context, safe
+from custos.cli._output import AsJson, Column, line, listing
 from custos.domain.errors import InvalidInputError
 from custos.release import PayloadFormat, verify_package
 from custos.workflow import accounts, releases
@@ -56,7 +56,7 @@ def build(
             bar.update(task, completed=done, total=total)
 
         view = releases.build(ctx, actor=actor, request_id=request_id, fmt=fmt, progress=progress)
-    console.print(
+    line(
         f"release {view.id}: {view.people:,} people, {view.rows:,} rows, {view.format} — "
         f"retain until {view.retention_until}"
     )
@@ -100,15 +100,25 @@ def verify(
         package, verifier_keys=_verifier_keys(agency_key), identities=identities
     )
     m = result.manifest
-    console.print(
-        f"OK release {m['release']} of request {m['request']}: {m['rows']:,} rows, "
-        f"fields {', '.join(m['fields'])}; retain until {m['retention_until']}"
+    line(
+        f"OK release {safe(m['release'])} of request {safe(m['request'])}: {m['rows']:,} rows, "
+        f"fields {safe(', '.join(m['fields']))}; retain until {safe(m['retention_until'])}"
     )
-    console.print(
+    line(
         "payload decrypted and its SHA-256 matches the signed manifest"
         if result.decrypted
         else "ciphertext matches the signed manifest (give --identity to check the payload)"
     )
+
+
+_RETENTION_COLUMNS = (
+    Column("release", lambda i: i.release_id, is_id=True),
+    Column("request", lambda i: i.request_id, is_id=True),
+    Column("requester", lambda i: i.requester_name),
+    Column("status", lambda i: f"{i.status}{' (overdue)' if i.overdue else ''}"),
+    Column("deadline", lambda i: i.deadline.isoformat()),
+    Column("days left", lambda i: i.days_left),
+)
 
 
 @release_app.command("retention")
@@ -117,23 +127,16 @@ def retention(
     sweep: Annotated[
         bool, typer.Option("--sweep", help="First mark releases past their deadline overdue.")
     ] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Releases by destruction deadline; overdue ones are flagged."""
     ctx = context()
     actor = accounts.staff_by_username(ctx, as_user)
     if sweep:
         marked = releases.sweep_retention_as(ctx, actor=actor)
-        console.print(f"{len(marked)} release(s) newly overdue")
-    table = Table("release", "requester", "status", "deadline", "days left")
-    for item in releases.retention_view(ctx, actor=actor):
-        table.add_row(
-            item.release_id,
-            item.requester_name,
-            f"[red]{item.status}[/red]" if item.overdue else str(item.status),
-            item.deadline.isoformat(),
-            str(item.days_left),
-        )
-    console.print(table)
+        if not as_json:
+            line(f"{len(marked)} release(s) newly overdue")
+    listing(releases.retention_view(ctx, actor=actor), _RETENTION_COLUMNS, as_json=as_json)
 
 
 @release_app.command("recall")
@@ -151,7 +154,7 @@ def recall(
     notice = releases.recall(
         ctx, actor=actor, release_id=release_id, reason=reason, destroy_by=destroy_by.date()
     )
-    console.print(f"recall {notice.id}: destroy by {notice.destroy_by}")
+    line(f"recall {notice.id}: destroy by {notice.destroy_by}")
 
 
 @release_app.command("correction")
@@ -164,7 +167,7 @@ def correction(
     ctx = context()
     actor = accounts.staff_by_username(ctx, as_user)
     notice = releases.correct(ctx, actor=actor, release_id=release_id, reason=reason)
-    console.print(f"correction {notice.id}: {notice.rows:,} rows")
+    line(f"correction {notice.id}: {notice.rows:,} rows")
 
 
 @release_app.command("purge")
@@ -179,4 +182,4 @@ def purge(
     ctx = context()
     actor = accounts.staff_by_username(ctx, as_user)
     summary = releases.purge_as(ctx, actor=actor, grace_days=grace_days)
-    console.print(f"purged {len(summary.purged)} release(s), {len(summary.orphans)} orphan(s)")
+    line(f"purged {len(summary.purged)} release(s), {len(summary.orphans)} orphan(s)")

@@ -16,7 +16,8 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from custos.cli._common import console, context
+from custos.cli._common import context, safe
+from custos.cli._output import AsJson, Column, dump, line, listing, show
 from custos.domain.disclosure import Purpose, RequesterKind
 from custos.domain.errors import FieldProblem, InvalidInputError
 from custos.domain.lifecycle import RequestStatus
@@ -55,12 +56,6 @@ def _problems_from(exc: ValidationError) -> InvalidInputError:
     )
 
 
-def _dump(obj: Any) -> None:
-    from pydantic import TypeAdapter
-
-    console.print_json(TypeAdapter(type(obj)).dump_json(obj).decode())
-
-
 # --- staff ----------------------------------------------------------------------------------
 
 
@@ -90,9 +85,7 @@ def staff_create(  # nosec B107  (the password is prompted for; "" is never acce
         password=password,
         roles=set(role),
     )
-    console.print(
-        f"created {staff.username} ({staff.id}) with roles {', '.join(sorted(staff.roles))}"
-    )
+    line(f"created {safe(staff.username)} ({staff.id}) with roles {', '.join(sorted(staff.roles))}")
 
 
 # --- requesters -----------------------------------------------------------------------------
@@ -116,17 +109,23 @@ def requester_register(
         age_recipients=age_recipient,
         contact=contact,
     )
-    console.print(f"registered {view.name} as {view.id}")
+    line(f"registered {safe(view.name)} as {view.id}")
+
+
+_REQUESTER_COLUMNS = (
+    Column("id", lambda r: r.id, is_id=True),
+    Column("name", lambda r: r.name),
+    Column("kind", lambda r: r.kind),
+    Column("active", lambda r: "yes" if r.active else "no"),
+)
 
 
 @requester_app.command("list")
-def requester_list(as_user: AsUser) -> None:
+def requester_list(as_user: AsUser, as_json: AsJson = False) -> None:
     """List requester agencies."""
     ctx = context()
-    table = Table("id", "name", "kind", "active")
-    for r in accounts.list_requesters(ctx, actor=accounts.staff_by_username(ctx, as_user)):
-        table.add_row(r.id, r.name, r.kind.value, "yes" if r.active else "no")
-    console.print(table)
+    found = accounts.list_requesters(ctx, actor=accounts.staff_by_username(ctx, as_user))
+    listing(found, _REQUESTER_COLUMNS, as_json=as_json)
 
 
 @requester_app.command("token")
@@ -145,9 +144,9 @@ def requester_token(
         scopes=scope,
         lifetime_days=days,
     )
-    console.print(
+    line(
         f"token {issued.token_id}, expires {issued.expires_at:%Y-%m-%d}, "
-        f"scopes {', '.join(issued.scopes)}"
+        f"scopes {safe(', '.join(issued.scopes))}"
     )
     typer.echo(issued.token)
 
@@ -157,7 +156,7 @@ def requester_revoke(token_id: str, as_user: AsUser) -> None:
     """Revoke an API token at once."""
     ctx = context()
     accounts.revoke_token(ctx, actor=accounts.staff_by_username(ctx, as_user), token_id=token_id)
-    console.print(f"revoked {token_id}")
+    line(f"revoked {safe(token_id)}")
 
 
 # --- agreements -----------------------------------------------------------------------------
@@ -201,7 +200,7 @@ def agreement_register(
         valid_until=valid_until.date(),
         document_sha256=sha,
     )
-    console.print(f"recorded agreement {view.id}")
+    line(f"recorded agreement {view.id}")
 
 
 # --- requests -------------------------------------------------------------------------------
@@ -252,77 +251,79 @@ def request_submit(
         raise _problems_from(exc) from None
     rid = requests.submit(ctx, actor=actor, data=data, requester_id=requester_id)
     view = requests.get_for_staff(ctx, actor=actor, request_id=rid)
-    console.print(
-        f"request {rid}: {view.status.value}, "
-        f"decision {view.outcome.value if view.outcome else '-'}"
-    )
+    line(f"request {rid}: {view.status.value}, decision {_outcome(view.outcome)}")
+
+
+def _outcome(outcome: Any) -> str:
+    return str(outcome.value) if outcome else "-"
+
+
+def _flags(item: requests.QueueItem) -> str:
+    return " ".join(f for f, on in (("EMERGENCY", item.emergency), ("bulk", item.bulk)) if on)
+
+
+_QUEUE_COLUMNS = (
+    Column("id", lambda i: i.id, is_id=True),
+    Column("requester", lambda i: i.requester_name),
+    Column("status", lambda i: i.status),
+    Column("decision", lambda i: _outcome(i.outcome)),
+    Column("process", lambda i: i.legal_process),
+    Column("flags", _flags),
+    Column("submitted", lambda i: f"{i.submitted_at:%Y-%m-%d %H:%M}"),
+)
 
 
 @request_app.command("list")
 def request_list(
     as_user: AsUser,
     status: Annotated[list[RequestStatus] | None, typer.Option("--status")] = None,
+    as_json: AsJson = False,
 ) -> None:
     """The queue, emergencies first."""
     ctx = context()
-    table = Table("id", "requester", "status", "decision", "process", "flags", "submitted")
-    for item in requests.queue(
-        ctx, actor=accounts.staff_by_username(ctx, as_user), statuses=status
-    ):
-        flags = " ".join(f for f, on in (("EMERGENCY", item.emergency), ("bulk", item.bulk)) if on)
-        table.add_row(
-            item.id,
-            item.requester_name,
-            item.status.value,
-            item.outcome.value if item.outcome else "-",
-            item.legal_process,
-            flags,
-            f"{item.submitted_at:%Y-%m-%d %H:%M}",
-        )
-    console.print(table)
+    items = requests.queue(ctx, actor=accounts.staff_by_username(ctx, as_user), statuses=status)
+    listing(items, _QUEUE_COLUMNS, as_json=as_json)
+
+
+def _print_request(view: requests.StaffRequestView) -> None:
+    line(f"[bold]{view.id}[/bold] from {safe(view.requester_name)} ({view.requester_kind.value})")
+    line(
+        f"status {view.status.value}; decision {_outcome(view.outcome)}; "
+        f"pack {safe(view.pack_name)} {safe(view.pack_hash or '')}"
+    )
+    line(f"purpose {view.purpose.value}: {safe(view.purpose_text, multiline=True)}")
+    process = view.classified_process or view.legal_process
+    line(
+        f"legal process {safe(process['kind'])} "
+        f"({'reviewed' if view.classified_by else 'not yet reviewed'})"
+    )
+    if view.emergency_statement:
+        line(f"[red]EMERGENCY[/red]: {safe(view.emergency_statement, multiline=True)}")
+    for cls in view.classes:
+        table = Table("field", "decision", "rules", "citations", title=f"{cls.people} person(s)")
+        for f in cls.fields:
+            table.add_row(
+                safe(f.field),
+                f.effect.value,
+                safe(", ".join(f.rule_ids) or "(none)"),
+                safe("; ".join(f.citations) or "-"),
+            )
+        show(table)
+    approvals = sum(a.decision_version == view.decision_version for a in view.approvals)
+    line(f"approvals: {approvals} of {view.approvals_needed}")
 
 
 @request_app.command("show")
-def request_show(
-    request_id: str, as_user: AsUser, as_json: Annotated[bool, typer.Option("--json")] = False
-) -> None:
+def request_show(request_id: str, as_user: AsUser, as_json: AsJson = False) -> None:
     """A request with its per-field decision, rules and citations."""
     ctx = context()
     view = requests.get_for_staff(
         ctx, actor=accounts.staff_by_username(ctx, as_user), request_id=request_id
     )
     if as_json:
-        _dump(view)
-        return
-    console.print(
-        f"[bold]{view.id}[/bold] from {view.requester_name} ({view.requester_kind.value})"
-    )
-    console.print(
-        f"status {view.status.value}; decision {view.outcome.value if view.outcome else '-'}; "
-        f"pack {view.pack_name} {view.pack_hash and view.pack_hash[:12]}"
-    )
-    console.print(f"purpose {view.purpose.value}: {view.purpose_text}")
-    process = view.classified_process or view.legal_process
-    console.print(
-        f"legal process {process['kind']} "
-        f"({'reviewed' if view.classified_by else 'not yet reviewed'})"
-    )
-    if view.emergency_statement:
-        console.print(f"[red]EMERGENCY[/red]: {view.emergency_statement}")
-    for cls in view.classes:
-        table = Table("field", "decision", "rules", "citations", title=f"{cls.people} person(s)")
-        for f in cls.fields:
-            table.add_row(
-                f.field,
-                f.effect.value,
-                ", ".join(f.rule_ids) or "(none)",
-                "; ".join(f.citations) or "-",
-            )
-        console.print(table)
-    console.print(
-        f"approvals: {sum(a.decision_version == view.decision_version for a in view.approvals)}"
-        f" of {view.approvals_needed}"
-    )
+        dump(view)
+    else:
+        _print_request(view)
 
 
 @request_app.command("classify")
@@ -347,7 +348,7 @@ def request_classify(
         except ValidationError as exc:
             raise _problems_from(exc) from None
     requests.classify(ctx, actor=actor, request_id=request_id, legal_process=corrected, note=note)
-    console.print("classification " + ("corrected; decision re-run" if corrected else "confirmed"))
+    line("classification " + ("corrected; decision re-run" if corrected else "confirmed"))
 
 
 @request_app.command("approve")
@@ -359,7 +360,7 @@ def request_approve(
     status = requests.approve(
         ctx, actor=accounts.staff_by_username(ctx, as_user), request_id=request_id, note=note
     )
-    console.print(f"request {request_id}: {status.value}")
+    line(f"request {safe(request_id)}: {status.value}")
 
 
 @request_app.command("deny")
@@ -369,11 +370,11 @@ def request_deny(request_id: str, as_user: AsUser, reason: Annotated[str, typer.
     requests.deny(
         ctx, actor=accounts.staff_by_username(ctx, as_user), request_id=request_id, reason=reason
     )
-    console.print(f"request {request_id}: denied")
+    line(f"request {safe(request_id)}: denied")
 
 
 @request_app.command("lapse")
 def request_lapse() -> None:
     """Lapse every open request whose legal process has expired."""
     ctx: Context = context()
-    console.print(f"{requests.lapse_expired(ctx)} request(s) lapsed")
+    line(f"{requests.lapse_expired(ctx)} request(s) lapsed")

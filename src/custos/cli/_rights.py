@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from custos.cli._common import console, context
+from custos.cli._common import context, safe
+from custos.cli._output import AsJson, Column, dump, line, listing
 from custos.domain.errors import IntegrityError
 from custos.rights import html_to_pdf, verify_accounting
 from custos.workflow import accounts, rights
@@ -37,13 +37,17 @@ def register(app: typer.Typer) -> None:
 
 
 @person_app.command("find")
-def find(case_number: str, as_: AsUser) -> None:
+def find(case_number: str, as_: AsUser, as_json: AsJson = False) -> None:
     """Person ids with this DCN or household case number."""
     ctx = context()
-    for pid in rights.find_person(
+    found = rights.find_person(
         ctx, actor=accounts.staff_by_username(ctx, as_), case_number=case_number
-    ):
-        console.print(pid)
+    )
+    if as_json:
+        dump(found)
+        return
+    for pid in found:
+        line(safe(pid))
 
 
 @person_app.command("code")
@@ -65,9 +69,32 @@ def code(
             letter.write_bytes(html_to_pdf(issued.letter_html))
         else:
             letter.write_text(issued.letter_html, encoding="utf-8")
-    console.print(
-        f"code {issued.code} (expires {issued.expires_at:%Y-%m-%d}), notice {issued.notice_id}"
-    )
+    line(f"code {issued.code} (expires {issued.expires_at:%Y-%m-%d}), notice {issued.notice_id}")
+
+
+_DISCLOSURE_COLUMNS = (
+    Column("date", lambda d: d.entry.disclosed_at.date().isoformat()),
+    Column("recipient", lambda d: d.entry.requester_name),
+    Column("fields", lambda d: ", ".join(d.entry.fields)),
+    Column("basis", lambda d: "required by law" if d.entry.compelled else "discretionary"),
+    Column(
+        "destroy by",
+        lambda d: d.entry.retention_until.isoformat() if d.entry.retention_until else "—",
+    ),
+    Column("status", lambda d: d.status),
+    Column("proof", lambda d: "yes" if d.proof else "next checkpoint"),
+)
+
+
+def _write_accounting(acc: rights.Accounting, out: Path) -> None:
+    if out.suffix == ".json":
+        out.write_text(json.dumps(rights.accounting_json(acc), indent=2), encoding="utf-8")
+        return
+    letter = rights.accounting_letter(acc, pdf=out.suffix == ".pdf")
+    if isinstance(letter, bytes):
+        out.write_bytes(letter)
+    else:
+        out.write_text(letter, encoding="utf-8")
 
 
 @person_app.command("disclosures")
@@ -78,6 +105,7 @@ def disclosures(
         Path | None,
         typer.Option(help="Write the accounting here: .json (with proofs), .html or .pdf."),
     ] = None,
+    as_json: AsJson = False,
 ) -> None:
     """A person's accounting of disclosures, for them (the view they would get themselves)."""
     ctx = context()
@@ -85,30 +113,15 @@ def disclosures(
         ctx, actor=accounts.staff_by_username(ctx, as_), person_id=person_id
     )
     if out is not None:
-        if out.suffix == ".json":
-            out.write_text(json.dumps(rights.accounting_json(acc), indent=2), encoding="utf-8")
-        else:
-            letter = rights.accounting_letter(acc, pdf=out.suffix == ".pdf")
-            if isinstance(letter, bytes):
-                out.write_bytes(letter)
-            else:
-                out.write_text(letter, encoding="utf-8")
-    table = Table("date", "recipient", "fields", "basis", "destroy by", "status", "proof")
-    for d in acc.disclosures:
-        table.add_row(
-            d.entry.disclosed_at.date().isoformat(),
-            d.entry.requester_name,
-            ", ".join(d.entry.fields),
-            "required by law" if d.entry.compelled else "discretionary",
-            d.entry.retention_until.isoformat() if d.entry.retention_until else "—",
-            d.status,
-            "yes" if d.proof else "next checkpoint",
-        )
-    console.print(table)
+        _write_accounting(acc, out)
+    if as_json:
+        typer.echo(json.dumps(rights.accounting_json(acc), indent=2))
+        return
+    listing(acc.disclosures, _DISCLOSURE_COLUMNS, as_json=False)
     for w in acc.withheld:
-        console.print(rights.withheld_message(w))
+        line(safe(rights.withheld_message(w), multiline=True))
     for p in acc.pending:
-        console.print(f"pending {p.request_id}: {p.requester_name}, challenge by {p.challenge_by}")
+        line(f"pending {p.request_id}: {safe(p.requester_name)}, challenge by {p.challenge_by}")
 
 
 @person_app.command("verify")
@@ -130,9 +143,9 @@ def verify_accounting_file(accounting: Path, key: list[str]) -> None:
     except (OSError, ValueError):
         raise IntegrityError("the accounting file cannot be read as JSON") from None
     result = verify_accounting(document, verifier_keys=key)
-    console.print(
+    line(
         f"OK: {len(result.indices)} disclosures proven in the log of "
-        f"{result.checkpoint.origin} at size {result.checkpoint.size}"
+        f"{safe(result.checkpoint.origin)} at size {result.checkpoint.size}"
     )
 
 
@@ -141,17 +154,24 @@ def sweep(as_: AsUser) -> None:
     """Queue the letters that are due (disclosures made, requests noticed before release)."""
     ctx = context()
     count = rights.sweep_notices_as(ctx, actor=accounts.staff_by_username(ctx, as_))
-    console.print(f"{count} notices queued")
+    line(f"{count} notices queued")
+
+
+_NOTICE_COLUMNS = (
+    Column("id", lambda n: n.id, is_id=True),
+    Column("person", lambda n: n.person_id, is_id=True),
+    Column("kind", lambda n: n.kind),
+    Column("language", lambda n: n.language),
+    Column("created", lambda n: n.created_at.isoformat(timespec="minutes")),
+)
 
 
 @notice_app.command("list")
-def list_notices(as_: AsUser, status: str = "queued") -> None:
+def list_notices(as_: AsUser, status: str = "queued", as_json: AsJson = False) -> None:
     """Notices by status (queued, sent): the letters to print and mail."""
     ctx = context()
-    table = Table("id", "kind", "language", "created")
-    for n in rights.notice_queue(ctx, actor=accounts.staff_by_username(ctx, as_), status=status):
-        table.add_row(n.id, n.kind.value, n.language, n.created_at.isoformat(timespec="minutes"))
-    console.print(table)
+    found = rights.notice_queue(ctx, actor=accounts.staff_by_username(ctx, as_), status=status)
+    listing(found, _NOTICE_COLUMNS, as_json=as_json)
 
 
 @notice_app.command("print")
@@ -175,23 +195,24 @@ def mark_sent(notice_id: str, as_: AsUser) -> None:
     """Record that a printed notice was mailed (logged in the ledger)."""
     ctx = context()
     rights.mark_notice_sent(ctx, actor=accounts.staff_by_username(ctx, as_), notice_id=notice_id)
-    console.print(f"{notice_id} marked sent")
+    line(f"{safe(notice_id)} marked sent")
+
+
+_CONCERN_COLUMNS = (
+    Column("id", lambda c: c.id, is_id=True),
+    Column("acknowledgement", lambda c: c.acknowledgement, is_id=True),
+    Column("received", lambda c: c.received_at.isoformat(timespec="minutes")),
+    Column("status", lambda c: c.status),
+    Column("description", lambda c: c.description),
+)
 
 
 @concern_app.command("list")
-def list_concerns(as_: AsUser, status: str = "received") -> None:
+def list_concerns(as_: AsUser, status: str = "received", as_json: AsJson = False) -> None:
     """Concerns about unauthorized sharing, by triage status."""
     ctx = context()
-    table = Table("id", "acknowledgement", "received", "status", "description")
-    for c in rights.concern_queue(ctx, actor=accounts.staff_by_username(ctx, as_), status=status):
-        table.add_row(
-            c.id,
-            c.acknowledgement,
-            c.received_at.isoformat(timespec="minutes"),
-            c.status,
-            c.description[:80],
-        )
-    console.print(table)
+    found = rights.concern_queue(ctx, actor=accounts.staff_by_username(ctx, as_), status=status)
+    listing(found, _CONCERN_COLUMNS, as_json=as_json)
 
 
 @concern_app.command("triage")
@@ -212,24 +233,25 @@ def triage(
         note=note,
         close=close,
     )
-    console.print(f"{view.acknowledgement}: {view.status}")
+    line(f"{safe(view.acknowledgement)}: {safe(view.status)}")
+
+
+_CHALLENGE_COLUMNS = (
+    Column("id", lambda c: c.id, is_id=True),
+    Column("request", lambda c: c.request_id, is_id=True),
+    Column("target", lambda c: c.target),
+    Column("filed", lambda c: c.filed_at.isoformat(timespec="minutes")),
+    Column("status", lambda c: c.status),
+    Column("recall needed", lambda c: c.recall_needed),
+)
 
 
 @challenge_app.command("list")
-def list_challenges(as_: AsUser, status: str = "open") -> None:
+def list_challenges(as_: AsUser, status: str = "open", as_json: AsJson = False) -> None:
     """Challenges by status (open, upheld, rejected)."""
     ctx = context()
-    table = Table("id", "request", "target", "filed", "status", "recall needed")
-    for c in rights.challenge_queue(ctx, actor=accounts.staff_by_username(ctx, as_), status=status):
-        table.add_row(
-            c.id,
-            c.request_id,
-            c.target,
-            c.filed_at.isoformat(timespec="minutes"),
-            c.status,
-            "yes" if c.recall_needed else "",
-        )
-    console.print(table)
+    found = rights.challenge_queue(ctx, actor=accounts.staff_by_username(ctx, as_), status=status)
+    listing(found, _CHALLENGE_COLUMNS, as_json=as_json)
 
 
 @challenge_app.command("resolve")
@@ -243,4 +265,4 @@ def resolve(challenge_id: str, as_: AsUser, outcome: rights.ChallengeOutcome, re
         outcome=outcome,
         reason=reason,
     )
-    console.print(f"{view.id}: {view.status}" + (" (recall needed)" if view.recall_needed else ""))
+    line(f"{view.id}: {safe(view.status)}" + (" (recall needed)" if view.recall_needed else ""))

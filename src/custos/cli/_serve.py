@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from custos.cli._common import console, context, load_settings
+from custos.cli._common import console, context, load_settings, safe
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from custos.workflow.demo import DemoCredentials
 
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 
@@ -69,21 +73,30 @@ def demo(
 
     ctx = context()
     creds = demo_workflow.set_up(ctx, people=people, seed=seed)
-    table = Table(
-        "staff user", "password", title="Demo staff (passwords are random per installation)"
-    )
-    for user, password in creds.staff.items():
-        table.add_row(user, password)
-    console.print(table)
-    table = Table("requester id", "name", "API token", title="Demo requesters")
-    for rid, info in creds.requesters.items():
-        table.add_row(rid, info["name"], info["token"])
-    console.print(table)
-    console.print(
-        f"{creds.people} synthetic people in the records; credentials saved in "
-        f"{demo_workflow.credentials_path(ctx)}"
-    )
+    _print_credentials(creds, demo_workflow.credentials_path(ctx), f"http://{host}:{port}")
     if no_serve:
         return
-    console.print(f"serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    typer.echo(f"serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
     serve(host=host, port=port)
+
+
+def _print_credentials(creds: DemoCredentials, path: Path, base: str) -> None:
+    """Every credential whole, one a line (never a table a narrow terminal would cut), and
+    where the file holding them is, first and last."""
+    echo = typer.echo
+    echo(f"Demo credentials, random for this installation, are saved in {path} (mode 0600).")
+    echo("")
+    echo(f"Staff (web: {base}/staff/ ; CLI: --as USERNAME):")
+    width = max(len(u) for u in creds.staff)
+    for user, password in creds.staff.items():
+        echo(f"  {user:<{width}}  password {password}")
+    echo("")
+    echo("Requesting agencies (API: Authorization: Bearer TOKEN):")
+    for rid, info in creds.requesters.items():
+        echo(f"  {safe(info['name'])} ({info['kind']})")
+        echo(f"    requester id  {rid}")
+        echo(f"    API token     {info['token']}")
+        echo(f"    age identity  {info['age_identity_file']}")
+    echo("")
+    echo(f"{creds.people:,} synthetic people in the records.")
+    echo(f"All of the above is in {path}")

@@ -41,6 +41,8 @@ class DemoPerson:
     opted_out: bool = False
     #: Why the demo has this person: the story a walkthrough tells with them.
     story: str
+    #: Their photograph, relative to the data directory (the demo draws a placeholder there).
+    photo_ref: str = ""
 
     @property
     def full_name(self) -> str:
@@ -82,6 +84,7 @@ def _p(  # noqa: PLR0917 - one row of the table below reads best positionally
         determination_on_file=determination,
         opted_out=opted_out,
         story=story,
+        photo_ref=f"demo-photos/per_demo_{n:02d}.svg",
     )
 
 
@@ -287,7 +290,7 @@ def demo_records() -> RecordSet:
                 "immigration_status": p.immigration_status,
                 "determination_on_file": p.determination_on_file,
                 "opted_out": p.opted_out,
-                "photo_ref": "",
+                "photo_ref": p.photo_ref,
             }
         )
         enrolments.extend(

@@ -10,6 +10,7 @@ import json
 import os
 import secrets
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 
 from pyrage import x25519
@@ -18,6 +19,7 @@ from sqlalchemy import func, select
 from custos.domain.disclosure import RequesterKind
 from custos.domain.errors import ConflictError
 from custos.domain.roles import Role
+from custos.records import demo_people
 from custos.store import tables as t
 from custos.store.migrate import upgrade
 from custos.workflow import accounts
@@ -32,11 +34,16 @@ DEMO_STAFF: tuple[tuple[str, str, frozenset[Role]], ...] = (
     ("auditor", "Dana Auditor", frozenset({Role.AUDITOR})),
 )
 
+#: One agency of each kind the policy packs decide for, and the usual local and state askers.
 DEMO_REQUESTERS: tuple[tuple[str, RequesterKind], ...] = (
     ("ICE ERO Kansas City Field Office (demo)", RequesterKind.FEDERAL_IMMIGRATION_ENFORCEMENT),
     ("Columbia Police Department (demo)", RequesterKind.LOCAL_LAW_ENFORCEMENT),
     ("USDA Food and Nutrition Service (demo)", RequesterKind.OTHER_FEDERAL),
     ("Boone County Circuit Court (demo)", RequesterKind.COURT),
+    ("Boone County Sheriff's Office (demo)", RequesterKind.LOCAL_LAW_ENFORCEMENT),
+    ("Boone County Prosecuting Attorney (demo)", RequesterKind.LOCAL_LAW_ENFORCEMENT),
+    ("DHS U.S. Citizenship and Immigration Services, SAVE (demo)", RequesterKind.OTHER_FEDERAL),
+    ("Kansas Department for Children and Families (demo)", RequesterKind.STATE),
 )
 
 
@@ -82,8 +89,35 @@ def set_up(ctx: Context, *, people: int, seed: int) -> DemoCredentials:
 
         records_workflow.generate_demo(ctx, people=people, seed=seed)
         people_count = people
+    write_photos(ctx.settings.data_dir)
     creds.people = people_count
+    _write_private(path, json.dumps(creds.__dict__, indent=2))
     return creds
+
+
+def write_photos(data_dir: Path) -> list[Path]:
+    """The demo people's photographs (drawn placeholders, no real faces), at the paths their
+    records' `photo_ref` names, so an approved photo field refers to a file that exists."""
+    out = []
+    for person in demo_people():
+        if not person.photo_ref:
+            continue
+        path = data_dir / person.photo_ref
+        path.parent.mkdir(parents=True, exist_ok=True)
+        initials = "".join(part[0] for part in person.full_name.split()[:3])
+        path.write_text(_PHOTO.format(initials=escape(initials)), encoding="utf-8")
+        out.append(path)
+    return out
+
+
+_PHOTO = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="240" height="300" viewBox="0 0 240 300">'
+    '<rect width="240" height="300" fill="#dfe6ee"/>'
+    '<circle cx="120" cy="115" r="60" fill="#9fb3c8"/>'
+    '<rect x="45" y="190" width="150" height="110" rx="60" fill="#9fb3c8"/>'
+    '<text x="120" y="128" font-family="sans-serif" font-size="40" text-anchor="middle" '
+    'fill="#243b53">{initials}</text></svg>\n'
+)
 
 
 def _create_accounts(ctx: Context) -> DemoCredentials:

@@ -61,13 +61,22 @@ def test_demo_sets_up_accounts_and_people_with_private_credentials(
         "approver2",
         "auditor",
     }
-    assert len(creds["requesters"]) == 4
+    assert len(creds["requesters"]) == 8
+    assert creds["people"] == 300
+    kinds = {info["kind"] for info in creds["requesters"].values()}
+    assert kinds >= {"federal_immigration_enforcement", "local_law_enforcement", "state", "court"}
     assert (tmp / "var" / "demo-credentials.json").stat().st_mode & 0o077 == 0
     # Running it again reuses the installation rather than creating a second one.
     again = _custos(tmp, "demo", "--people", "300", "--no-serve")
     assert "300" in again.stdout
     listed = _custos(tmp, "requester", "list", "--as", "admin").stdout
-    assert listed.count("(demo)") == 4
+    assert listed.count("(demo)") == 8
+    # Every token is printed whole, and the file that holds them is named.
+    for info in creds["requesters"].values():
+        assert info["token"] in again.stdout
+    assert "demo-credentials.json" in again.stdout
+    # The demo people's photos exist where their records point.
+    assert (tmp / "var" / "demo-photos" / "per_demo_02.svg").read_text().startswith("<svg")
 
 
 def test_a_request_through_the_cli(demo: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
