@@ -100,9 +100,7 @@ def post_checkpoint(ctx: Ctx, actor: StaffAuth) -> CheckpointOut:
 
 
 @router.get("/proofs/consistency", summary="Consistency proof between two tree sizes")
-def get_consistency(
-    ctx: Ctx, first: Size, second: Size
-) -> ProofOut:
+def get_consistency(ctx: Ctx, first: Size, second: Size) -> ProofOut:
     proof = ledger.consistency(ctx, first, second)
     return ProofOut(first=first, second=second, proof=[_b64(p) for p in proof])
 
