@@ -13,13 +13,13 @@ from custos.domain.subjects import SubjectIdentifier
 class RequesterKind(StrEnum):
     FEDERAL_IMMIGRATION_ENFORCEMENT = "federal_immigration_enforcement"
     OTHER_FEDERAL = "other_federal"
-    #: The Comptroller General (GAO), auditing under authority of other law: 7 U.S.C.
-    #: 2020(e)(8)(B) keeps the SNAP safeguards from preventing its audits.
-    COMPTROLLER_GENERAL = "comptroller_general"
     STATE = "state"
     LOCAL_LAW_ENFORCEMENT = "local_law_enforcement"
     COURT = "court"
     OTHER = "other"
+    #: The Comptroller General (GAO), auditing under authority of other law: 7 U.S.C.
+    #: 2020(e)(8)(B) keeps the SNAP safeguards from preventing its audits.
+    COMPTROLLER_GENERAL = "comptroller_general"
 
 
 class Purpose(StrEnum):

@@ -13,7 +13,13 @@ from custos.web import _render
 from custos.workflow import accounts, oversight, releases, requests, rights
 from custos.workflow.intake import RequestInput
 from tests.conftest import Clock
-from tests.integration.conftest import World, fleeing_felon, upload
+from tests.integration.conftest import (
+    World,
+    add_snap_office,
+    fleeing_felon,
+    program_administration,
+    upload,
+)
 from tests.integration.web.conftest import (
     Browser,
     person_browser,
@@ -39,15 +45,22 @@ def rendered(monkeypatch: pytest.MonkeyPatch) -> set[str]:
 
 
 def _released_and_pending(world: World, client: TestClient) -> tuple[str, str, str]:
+    """A released fleeing-felon disclosure (compelled, told after) and a pending
+    program-administration request (discretionary, noticed before) about the same person."""
     ctx = world.ctx
     p = world.person("snap_fleeing_felon")
-    ids = []
-    for content in (b"%PDF-1.4 first\n", b"%PDF-1.4 second\n"):
-        sha = upload(client, world.tokens["police"], content)
-        body = fleeing_felon(sha, {"full_name": p.full_name, "birth_date": str(p.birth_date)})
-        police = accounts.requester_from_token(ctx, world.tokens["police"])
-        ids.append(requests.submit(ctx, actor=police, data=RequestInput.model_validate(body)))
-    first, pending = ids
+    sha = upload(client, world.tokens["police"], b"%PDF-1.4 first\n")
+    body = fleeing_felon(sha, {"full_name": p.full_name, "birth_date": str(p.birth_date)})
+    police = accounts.requester_from_token(ctx, world.tokens["police"])
+    first = requests.submit(ctx, actor=police, data=RequestInput.model_validate(body))
+    add_snap_office(world)
+    sha = upload(client, world.tokens["snap_office"], b"%PDF-1.4 second\n")
+    office = accounts.requester_from_token(ctx, world.tokens["snap_office"])
+    pending = requests.submit(
+        ctx,
+        actor=office,
+        data=RequestInput.model_validate(program_administration(sha, {"case_number": p.dcn})),
+    )
     requests.classify(ctx, actor=world.staff["counsel"], request_id=first)
     requests.approve(ctx, actor=world.staff["approver1"], request_id=first)
     requests.approve(ctx, actor=world.staff["approver2"], request_id=first)
