@@ -216,20 +216,14 @@ def build(
     """
     figures = compute(frames, period, catalogue, alert_kinds)
     tables = list(figures.tables)
-    noise = None
-    keyed = None
+    noise, keyed, statement, publication = None, None, None, None
     kind = "dp-" if epsilon is not None else ""
     report_id = f"transparency-{period.label}-{kind}{checkpoint.size}"
-    publication = None
-    statement = None
     if epsilon is not None:
         tables, noise = add_noise(tables, epsilon=epsilon, sensitivity=figures.sensitivity)
-        if budget is not None:
-            statement = budget.statement(period.quarters, noise.populations)
-        if secret is not None:
-            keyed = digest(secret, figures)
+        statement = None if budget is None else budget.statement(period.quarters, noise.populations)
+        keyed = None if secret is None else digest(secret, figures)
     if epsilon is None and history is not None:
-        rule = protection or Protection()
         protected, publication = protect_history(
             tables,
             report_id=report_id,
@@ -237,7 +231,7 @@ def build(
             checkpoint=checkpoint.size,
             atoms=quarter_atoms(frames, period, catalogue, alert_kinds),
             history=history,
-            protection=rule,
+            protection=protection or Protection(),
         )
     else:
         protected = protect_all(tables)
