@@ -67,3 +67,21 @@ def test_queued_letters_carry_the_case_number_and_the_agency(world: World) -> No
     assert "Número de caso" in text
     assert world.ctx.settings.agency_phone in text
     assert "¿Preguntas? Llame a" in text
+
+
+def test_public_pages_show_the_official_banner_and_the_agency_footer(browser: Browser) -> None:
+    settings = browser.client.app.state.ctx.settings  # type: ignore[attr-defined]  # the app's own
+    for path in ("/", "/es/", "/policy", "/es/reports", "/sign-in"):
+        text = _text(browser.get(path).text)
+        assert settings.agency_name in text, path
+        assert settings.agency_phone in text, path
+    assert "Un sitio web oficial" in _text(browser.get("/es/").text)
+
+
+def test_the_spanish_404_is_in_spanish(browser: Browser) -> None:
+    r = browser.get("/es/no-such-page")
+    assert r.status_code == 404
+    assert "Página no encontrada" in r.text
+    assert "La página que pidió no existe" in r.text
+    assert "Not Found" not in r.text
+    assert "Page not found" in browser.get("/no-such-page").text
