@@ -27,6 +27,20 @@ SPANISH: dict[str, str] = {
     "Sign in": "Iniciar sesión",
     "Sign out": "Cerrar sesión",
     "Official website": "Sitio web oficial",
+    # the field catalogue's labels
+    "Benefit amount": "Monto del beneficio",
+    "Diagnoses and services": "Diagnósticos y servicios",
+    "Employer": "Empleador",
+    "Full name": "Nombre completo",
+    "Home address": "Dirección del hogar",
+    "Household members": "Miembros del hogar",
+    "Immigration status": "Situación migratoria",
+    "Medicaid ID": "Número de Medicaid",
+    "Photograph (if on file)": "Fotografía (si la hay)",
+    "Social Security number": "Número de Seguro Social",
+    "Telephone number": "Número de teléfono",
+    "Recorded in the public log": "Registrado en el registro público",
+    "Read the text": "Leer el texto",
     "An official website of the agency named below.": (
         "Un sitio web oficial de la agencia que se nombra aquí."
     ),
