@@ -102,6 +102,15 @@ class Settings(BaseSettings):
                 data = {**data, "ledger_origin": origin}
         return data
 
+    #: The agency's name, printed on every letter and in the public pages' footer.
+    agency_name: str = "Missouri Department of Social Services (demo)"
+    #: The agency's postal address for letters and the footer (lines separated by ", ").
+    agency_address: str = "P.O. Box 0000, Jefferson City, MO 65102"
+    #: The phone number people call with questions about their letters.
+    agency_phone: str = "1-800-555-0100"
+    #: The public address of this portal, printed on letters so people can find it.
+    public_url: str = "https://privacy.dss.example.gov"
+
     @model_validator(mode="after")
     def _secret_rules(self) -> Settings:
         secret = self.pseudonym_secret.get_secret_value() if self.pseudonym_secret else None

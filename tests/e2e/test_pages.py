@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import Live, axe_violations
-from tests.e2e.tour import TOUR, Stop, seed, walk
+from tests.e2e.tour import PHONE, TOUR, Stop, is_public, seed, walk
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -38,6 +38,27 @@ def test_every_page_is_accessible_and_keeps_to_its_csp(browser: Any, live: Live)
     assert visited == [s.name for s in TOUR]
     assert not problems, "\n".join(problems)
     assert not [c for c in console if "Content Security Policy" in c], console
+
+
+def test_no_public_or_person_page_scrolls_sideways_on_a_phone(browser: Any, live: Live) -> None:
+    """At 390×844 CSS pixels every page for the public, people and representatives fits the
+    width: nothing makes the whole page scroll sideways (tables reflow into cards)."""
+    seeded = seed(live)
+    stops = tuple(s for s in TOUR if is_public(s))
+    wide: list[str] = []
+    problems: list[str] = []
+
+    def visit(page: Any, stop: Stop) -> None:
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > PHONE["width"]:
+            wide.append(f"{stop.name}: {width} px wide")
+        problems.extend(
+            f"{stop.name}: {v['id']} ({v['impact']}) {v['help']}" for v in axe_violations(page)
+        )
+
+    walk(browser, live, seeded, visit, viewport=PHONE, stops=stops)
+    assert not wide, "\n".join(wide)
+    assert not problems, "\n".join(problems)
 
 
 def test_keyboard_alone_reaches_the_main_content(browser: Any, live: Live) -> None:

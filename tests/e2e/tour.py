@@ -225,13 +225,31 @@ TOUR: tuple[Stop, ...] = (
 )
 
 
-def walk(browser: Any, live: Live, seeded: Seeded, visit: Callable[[Any, Stop], None]) -> None:
+#: A desktop browser window, and a phone's (an iPhone 12–14 in CSS pixels).
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def is_public(stop: Stop) -> bool:
+    """Pages for the public, people and their representatives (not staff, not requesters)."""
+    return not stop.path.startswith(("/staff", "/portal"))
+
+
+def walk(
+    browser: Any,
+    live: Live,
+    seeded: Seeded,
+    visit: Callable[[Any, Stop], None],
+    *,
+    viewport: dict[str, int] = DESKTOP,
+    stops: tuple[Stop, ...] = TOUR,
+) -> None:
     """Visit every stop, one browser context per visitor, and call `visit` on each page."""
     contexts: dict[str, Any] = {}
     try:
-        for stop in TOUR:
+        for stop in stops:
             if stop.who not in contexts:
-                contexts[stop.who] = browser.new_context(viewport={"width": 1280, "height": 900})
+                contexts[stop.who] = browser.new_context(viewport=viewport)
                 page = contexts[stop.who].new_page()
                 sign_in(page, live, stop.who, seeded)
             page = contexts[stop.who].pages[0]

@@ -13,7 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from custos.domain.errors import AuthenticationError
 from custos.domain.principals import RequesterPrincipal, StaffPrincipal
-from custos.workflow import accounts
+from custos.workflow import accounts, staff_sessions
 from custos.workflow.context import Context
 
 _bearer = HTTPBearer(auto_error=False)
@@ -43,7 +43,7 @@ def current_requester(ctx: Ctx, credentials: Credentials) -> RequesterPrincipal:
 
 
 def current_staff(ctx: Ctx, credentials: Credentials) -> StaffPrincipal:
-    return accounts.staff_from_session(ctx, bearer_token(credentials))
+    return staff_sessions.staff_from_session(ctx, bearer_token(credentials))
 
 
 RequesterAuth = Annotated[RequesterPrincipal, Depends(current_requester)]

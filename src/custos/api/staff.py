@@ -13,9 +13,10 @@ from custos.api._upload import read_limited
 from custos.api.deps import Credentials, Ctx, StaffAuth, bearer_token
 from custos.domain.disclosure import Purpose, RequesterKind
 from custos.domain.lifecycle import RequestStatus
+from custos.domain.passwords import MIN_PASSWORD_LENGTH
 from custos.domain.programs import FieldRef, Program
 from custos.domain.roles import Role
-from custos.workflow import accounts, documents, requests
+from custos.workflow import accounts, documents, requests, staff_sessions
 from custos.workflow.intake import LegalProcessInput, RequestInput
 
 router = APIRouter(prefix="/v1/staff", tags=["staff"])
@@ -50,7 +51,7 @@ class StaffOut(BaseModel):
 class StaffIn(_In):
     username: str = Field(min_length=1, max_length=80)
     display_name: str = Field(default="", max_length=200)
-    password: str = Field(min_length=accounts.MIN_PASSWORD_LENGTH, max_length=1000)
+    password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=1000)
     roles: list[Role] = Field(min_length=1)
 
 
@@ -122,7 +123,7 @@ class Count(BaseModel):
 
 @router.post("/session", summary="Sign in; returns a bearer session token")
 def sign_in(body: SignIn, ctx: Ctx) -> SessionOut:
-    token, staff = accounts.sign_in(ctx, username=body.username, password=body.password)
+    token, staff = staff_sessions.sign_in(ctx, username=body.username, password=body.password)
     return SessionOut(
         token=token, staff_id=staff.id, username=staff.username, roles=sorted(staff.roles)
     )
@@ -130,7 +131,7 @@ def sign_in(body: SignIn, ctx: Ctx) -> SessionOut:
 
 @router.delete("/session", status_code=status.HTTP_204_NO_CONTENT, summary="Sign out")
 def sign_out(ctx: Ctx, credentials: Credentials) -> None:
-    accounts.sign_out(ctx, bearer_token(credentials))
+    staff_sessions.sign_out(ctx, bearer_token(credentials))
 
 
 @router.get("/me", summary="Who am I")

@@ -43,6 +43,7 @@ class EventTag(StrEnum):
     REQUESTER_TOKEN_REVOKE = "requester:token:revoke"  # noqa: S105  # nosec B105  (a tag)
     AGREEMENT_RECORD_REGISTER = "agreement:record:register"
     STAFF_ACCOUNT_CREATE = "staff:account:create"
+    STAFF_SIGNIN_LOCKOUT = "staff:signin:lockout"
     # records and policy
     RECORDS_IMPORT_COMPLETE = "records:import:complete"
     POLICY_PACK_ACTIVATE = "policy:pack:activate"

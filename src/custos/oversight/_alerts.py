@@ -19,6 +19,9 @@ The rules (thresholds in `AlertRules`):
    attestation (the same alert the retention sweep raises; either raises it once).
 7. `witness_inconsistent_checkpoint` — a witness reported a checkpoint inconsistent with one it
    had seen: the log may have been forked or rewritten.
+
+One alert is raised where it happens rather than by a rule: `staff_signin_lockout`, when
+repeated wrong passwords lock a staff sign-in (`custos.workflow.signin_throttle`).
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ class AlertKind(StrEnum):
     RELEASE_NOT_DOWNLOADED = "release_not_downloaded"
     RELEASE_DESTRUCTION_OVERDUE = "release_destruction_overdue"
     WITNESS_INCONSISTENT_CHECKPOINT = "witness_inconsistent_checkpoint"
+    #: Raised by the staff sign-in itself, not by a rule over the log.
+    STAFF_SIGNIN_LOCKOUT = "staff_signin_lockout"
 
 
 @dataclass(frozen=True, kw_only=True)

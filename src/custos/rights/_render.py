@@ -44,6 +44,9 @@ def check_language(language: str) -> str:
 #: What every letter's layout reads; callers may override any of them.
 _DEFAULTS: dict[str, Any] = {
     "agency": "Department of Social Services",
+    "agency_address": [],
+    "agency_phone": "",
+    "case_number": "",
     "portal": "the agency's privacy portal",
     "reference": "",
     "name": "",
@@ -55,7 +58,13 @@ _DEFAULTS: dict[str, Any] = {
 def render_html(kind: NoticeKind, language: str, data: dict[str, Any]) -> str:
     """The letter as a standalone, printable HTML document."""
     template = _env.get_template(f"{check_language(language)}/{kind.value}.html")
-    return template.render({**_DEFAULTS, **data, "language": language})
+    values = {**_DEFAULTS, **data, "language": language}
+    portal = str(values["portal"])
+    if portal.startswith(("https://", "http://")):
+        values.setdefault("sign_in_url", portal + ("/es" if language == "es" else "") + "/sign-in")
+    else:
+        values.setdefault("sign_in_url", portal)
+    return template.render(values)
 
 
 def render_pdf(kind: NoticeKind, language: str, data: dict[str, Any]) -> bytes:

@@ -271,6 +271,21 @@ class StaffSession(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
+class StaffSignInThrottle(Base):
+    """Failed staff sign-ins per username, keyed by a hash of the folded username.
+
+    Kept for usernames that exist and for those that do not alike, so a lockout never tells
+    anyone whether an account exists.
+    """
+
+    __tablename__ = "staff_signin_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_failure_at: Mapped[utc]
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
 class LedgerEntry(Base):
     """The append-only event log: one row per event, never updated or deleted.
 

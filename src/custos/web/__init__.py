@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Callable
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ _TITLES = {
     400: "The form could not be read",
     401: "Please sign in",
     403: "Not allowed",
-    404: "Not found",
+    404: "Page not found",
     405: "Not allowed",
     409: "That cannot be done now",
     413: "The file is too large",
@@ -44,13 +45,19 @@ _TITLES_ES = {
     400: "No se pudo leer el formulario",
     401: "Inicie sesión",
     403: "No permitido",
-    404: "No encontrado",
+    404: "Página no encontrada",
     405: "No permitido",
     409: "Eso no se puede hacer ahora",
     413: "El archivo es demasiado grande",
     422: "Revise el formulario",
     429: "Demasiados intentos",
     500: "Algo salió mal",
+}
+
+_HTTP_MESSAGES = {
+    404: "The page you asked for does not exist. Check the address, or start again from the "
+    "home page.",
+    405: "This method is not allowed here.",
 }
 
 
@@ -128,7 +135,11 @@ def _validation_error(request: Request, exc: Exception) -> Response:
 def _http_error(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, StarletteHTTPException):
         return _unexpected(request, exc)
-    return error_page(request, exc.status_code, str(exc.detail))
+    # Starlette's own details ("Not Found") are HTTP reason phrases: say it in words instead.
+    message = str(exc.detail)
+    if message == HTTPStatus(exc.status_code).phrase:
+        message = _HTTP_MESSAGES.get(exc.status_code, message)
+    return error_page(request, exc.status_code, message)
 
 
 def _unexpected(request: Request, exc: Exception) -> Response:

@@ -2,7 +2,7 @@
 
 Each audience has its own HttpOnly cookie holding an opaque, server-checked secret:
 
-- staff: the session token of `accounts.sign_in` (server-side, 8 hours, revocable);
+- staff: the session token of `staff_sessions.sign_in` (server-side, 8 hours, revocable);
 - requesters: their API token, entered once, kept in a signed cookie that expires after
   `REQUESTER_COOKIE_SECONDS` whatever the token's own lifetime;
 - people: the session token of the rights sign-in (server-side, 60 minutes);
@@ -25,12 +25,12 @@ from custos.domain.principals import RequesterPrincipal, StaffPrincipal
 from custos.rights import PersonPrincipal
 from custos.web._render import ctx_of
 from custos.web._security import unsign
-from custos.workflow import accounts, rights
+from custos.workflow import accounts, rights, staff_sessions
 
 STAFF_COOKIE: Final = "custos_staff"
 REQUESTER_COOKIE: Final = "custos_requester"
 PERSON_COOKIE: Final = "custos_person"
-STAFF_COOKIE_SECONDS: Final = accounts.STAFF_SESSION_HOURS * 3600
+STAFF_COOKIE_SECONDS: Final = staff_sessions.STAFF_SESSION_HOURS * 3600
 REQUESTER_COOKIE_SECONDS: Final = 8 * 3600
 PERSON_COOKIE_SECONDS: Final = rights.PERSON_SESSION_MINUTES * 60
 REQUESTER_PURPOSE: Final = b"requester-session"
@@ -43,7 +43,7 @@ def current_staff(request: Request) -> StaffPrincipal:
     token = request.cookies.get(STAFF_COOKIE)
     if not token:
         raise AuthenticationError("please sign in")
-    return accounts.staff_from_session(ctx_of(request), token)
+    return staff_sessions.staff_from_session(ctx_of(request), token)
 
 
 def requester_token(request: Request) -> str:

@@ -26,6 +26,34 @@ SPANISH: dict[str, str] = {
     "Report a concern": "Denunciar un problema",
     "Sign in": "Iniciar sesión",
     "Sign out": "Cerrar sesión",
+    "Official website": "Sitio web oficial",
+    # the field catalogue's labels
+    "Benefit amount": "Monto del beneficio",
+    "Diagnoses and services": "Diagnósticos y servicios",
+    "Employer": "Empleador",
+    "Full name": "Nombre completo",
+    "Home address": "Dirección del hogar",
+    "Household members": "Miembros del hogar",
+    "Immigration status": "Situación migratoria",
+    "Medicaid ID": "Número de Medicaid",
+    "Photograph (if on file)": "Fotografía (si la hay)",
+    "Social Security number": "Número de Seguro Social",
+    "Telephone number": "Número de teléfono",
+    "Recorded in the public log": "Registrado en el registro público",
+    "Read the text": "Leer el texto",
+    "An official website of the agency named below.": (
+        "Un sitio web oficial de la agencia que se nombra aquí."
+    ),
+    "Phone": "Teléfono",
+    "Questions about a letter? Call us, or write to the address above.": (
+        "¿Preguntas sobre una carta? Llámenos o escríbanos a la dirección de arriba."
+    ),
+    "The page you asked for does not exist. Check the address, or start again from the home "
+    "page.": (
+        "La página que pidió no existe. Revise la dirección o empiece de nuevo desde la página "
+        "de inicio."
+    ),
+    "This method is not allowed here.": "Este método no está permitido aquí.",
     # home
     "Your benefits information, accounted for": "Su información de beneficios, con cuentas claras",
     "The agency that runs SNAP, TANF, Medicaid and housing assistance shares information about "
@@ -366,3 +394,64 @@ LANGUAGES: dict[str, str] = {"en": "", "es": "/es"}
 def language_of(path: str) -> str:
     """The language of a public URL: `/es` and `/es/…` are Spanish, every other path English."""
     return "es" if path == "/es" or path.startswith("/es/") else "en"
+
+
+_MONTHS = {
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+    "es": [
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ],
+}
+_PARTS = {
+    "en": {"H": ("first half", "second half"), "Q": ("first", "second", "third", "fourth")},
+    "es": {
+        "H": ("primer semestre", "segundo semestre"),
+        "Q": ("primer", "segundo", "tercer", "cuarto"),
+    },
+}
+
+
+def period_in_words(label: object, lang: str = "en") -> str:
+    """A report period as people say it: `2026-H2` → "second half of 2026" / "segundo semestre
+    de 2026", `2026-Q1` → "first quarter of 2026", `2026-03` → "March 2026". Labels of
+    another shape are shown as they are."""
+    text = str(label)
+    year, _, part = text.partition("-")
+    words = _PARTS.get(lang, _PARTS["en"])
+    if not year.isdigit() or len(year) != 4:  # noqa: PLR2004 - a four-digit year
+        return text
+    if not part:
+        return year
+    if part[0] == "H" and part[1:] in ("1", "2"):
+        return f"{words['H'][int(part[1:]) - 1]} {'de' if lang == 'es' else 'of'} {year}"
+    if part[0] == "Q" and part[1:] in ("1", "2", "3", "4"):
+        nth = words["Q"][int(part[1:]) - 1]
+        return f"{nth} trimestre de {year}" if lang == "es" else f"{nth} quarter of {year}"
+    if part.isdigit() and 1 <= int(part) <= 12:  # noqa: PLR2004 - months of the year
+        month = _MONTHS.get(lang, _MONTHS["en"])[int(part) - 1]
+        return f"{month} de {year}" if lang == "es" else f"{month} {year}"
+    return text

@@ -98,6 +98,7 @@ def _can(actor: StaffPrincipal | None, action: str) -> bool:
 
 _env.filters["label"] = _label
 _env.filters["when"] = _date
+_env.filters["period"] = _i18n.period_in_words
 _env.globals["can"] = _can
 
 
@@ -124,6 +125,7 @@ def render(
         "_": _i18n.translator(lang),
         "errors": {},
         "form": {},
+        "agency": ctx.settings,
         **data,
     }
     response = _templates.TemplateResponse(request, template, page, status_code=status_code)

@@ -26,7 +26,7 @@ from custos.domain.errors import (
     NotFoundError,
 )
 from custos.rights import PersonPrincipal, PersonScope
-from custos.web import _reports
+from custos.web import _reports, _words
 from custos.web._auth import (
     PERSON_COOKIE,
     PERSON_COOKIE_SECONDS,
@@ -230,6 +230,8 @@ def _me_page(
         representative=acting_as(ctx, person),
         can_challenge=PersonScope.CHALLENGE in person.scopes,
         can_opt_out=PersonScope.OPT_OUT in person.scopes,
+        field_name=_words.field_namer(policy_service.active_pack(ctx).catalogue, page.lang),
+        cite=_words.citation,
         **extra,
     )
 

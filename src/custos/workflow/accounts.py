@@ -1,7 +1,7 @@
-"""Staff accounts and sessions, requester agencies and their tokens, and agreements.
+"""Staff accounts, requester agencies and their tokens, and agreements.
 
 Every change here is logged in the ledger in the same transaction. Passwords are hashed with
-Argon2id; tokens and sessions are bearer secrets stored as SHA-256 (see `custos.workflow.bearer`).
+Argon2id; tokens are bearer secrets stored as SHA-256 (see `custos.workflow.bearer`).
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from pyrage import x25519
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +23,7 @@ from custos.domain.errors import (
     NotFoundError,
 )
 from custos.domain.events import EventTag
+from custos.domain.passwords import password_problem
 from custos.domain.permissions import Action, require
 from custos.domain.principals import SYSTEM_ACTOR, RequesterPrincipal, Scope, StaffPrincipal
 from custos.domain.programs import FieldRef, Program
@@ -32,15 +32,11 @@ from custos.store import tables as t
 from custos.workflow import bearer, journal
 from custos.workflow._ids import new_id
 from custos.workflow.context import Context
+from custos.workflow.staff_sessions import staff_principal
 
 _hasher = PasswordHasher()
-#: A valid hash of a random password, verified against when the user is unknown, so that
-#: a wrong username costs the same time as a wrong password.
-_DUMMY_HASH = _hasher.hash("custos-dummy-password-for-timing")
 
-MIN_PASSWORD_LENGTH = 12
 MAX_USERNAME_LENGTH = 80
-STAFF_SESSION_HOURS = 8
 
 
 # --- staff ----------------------------------------------------------------------------------
@@ -61,10 +57,8 @@ def create_staff(
     problems = []
     if not username.strip() or len(username) > MAX_USERNAME_LENGTH:
         problems.append(FieldProblem(path="username", message="1 to 80 characters"))
-    if len(password) < MIN_PASSWORD_LENGTH:
-        problems.append(
-            FieldProblem(path="password", message=f"at least {MIN_PASSWORD_LENGTH} characters")
-        )
+    if (weak := password_problem(password)) is not None:
+        problems.append(FieldProblem(path="password", message=weak))
     if not roles:
         problems.append(FieldProblem(path="roles", message="at least one role"))
     if problems:
@@ -91,13 +85,7 @@ def create_staff(
             staff=staff.id,
             roles=staff.roles,
         )
-    return _staff_principal(staff)
-
-
-def _staff_principal(row: t.Staff) -> StaffPrincipal:
-    return StaffPrincipal(
-        id=row.id, username=row.username, roles=frozenset(Role(r) for r in row.roles)
-    )
+    return staff_principal(staff)
 
 
 def staff_by_username(ctx: Context, username: str) -> StaffPrincipal:
@@ -105,54 +93,7 @@ def staff_by_username(ctx: Context, username: str) -> StaffPrincipal:
         row = s.scalar(select(t.Staff).where(t.Staff.username == username))
         if row is None or not row.active:
             raise NotFoundError("no active staff member by that username")
-        return _staff_principal(row)
-
-
-def sign_in(ctx: Context, *, username: str, password: str) -> tuple[str, StaffPrincipal]:
-    """Check a password and open a session; returns (session token, principal)."""
-    with ctx.transaction() as s:
-        row = s.scalar(select(t.Staff).where(t.Staff.username == username))
-        stored = row.password_hash if row is not None and row.active else _DUMMY_HASH
-        try:
-            _hasher.verify(stored, password)
-        except (VerificationError, InvalidHashError):
-            raise AuthenticationError("wrong username or password") from None
-        if row is None or not row.active:
-            raise AuthenticationError("wrong username or password")
-        session_id = new_id("ses")
-        token, secret_hash = bearer.mint(session_id)
-        s.add(
-            t.StaffSession(
-                id=session_id,
-                staff_id=row.id,
-                secret_hash=secret_hash,
-                created_at=ctx.now(),
-                expires_at=ctx.now() + dt.timedelta(hours=STAFF_SESSION_HOURS),
-            )
-        )
-        return token, _staff_principal(row)
-
-
-def staff_from_session(ctx: Context, token: str) -> StaffPrincipal:
-    row_id, secret = bearer.split(token)
-    with ctx.reading() as s:
-        sess = s.get(t.StaffSession, row_id)
-        if sess is None or not bearer.matches(secret, sess.secret_hash):
-            raise AuthenticationError("the session is not valid")
-        if sess.revoked_at is not None or sess.expires_at <= ctx.now():
-            raise AuthenticationError("the session has expired; sign in again")
-        staff = s.get(t.Staff, sess.staff_id)
-        if staff is None or not staff.active:
-            raise AuthenticationError("the session is not valid")
-        return _staff_principal(staff)
-
-
-def sign_out(ctx: Context, token: str) -> None:
-    row_id, secret = bearer.split(token)
-    with ctx.transaction() as s:
-        sess = s.get(t.StaffSession, row_id)
-        if sess is not None and bearer.matches(secret, sess.secret_hash):
-            sess.revoked_at = ctx.now()
+        return staff_principal(row)
 
 
 # --- requesters -----------------------------------------------------------------------------

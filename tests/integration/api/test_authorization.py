@@ -11,7 +11,7 @@ from pyrage import x25519
 from custos.domain.disclosure import RequesterKind
 from custos.domain.errors import PermissionDeniedError
 from custos.domain.roles import Role
-from custos.workflow import accounts, requests
+from custos.workflow import accounts, requests, staff_sessions
 from tests.conftest import Clock
 from tests.integration.conftest import (
     World,
@@ -197,7 +197,7 @@ def test_whoever_registered_the_requester_or_entered_the_request_cannot_approve(
 def test_staff_sessions_expire(world: World, client: TestClient, clock: Clock) -> None:
     headers = staff_token(client, "intake")
     assert client.get("/v1/staff/me", headers=headers).status_code == 200
-    clock.advance(hours=accounts.STAFF_SESSION_HOURS, seconds=1)
+    clock.advance(hours=staff_sessions.STAFF_SESSION_HOURS, seconds=1)
     assert client.get("/v1/staff/me", headers=headers).status_code == 401
 
 

@@ -22,7 +22,7 @@ from custos.web._render import FormStr, ctx_of, redirect, render
 from custos.web._security import check_csrf, clear_cookie, set_cookie
 from custos.web.staff import oversight, people, queue, requesters
 from custos.web.staff.queue import QUEUES
-from custos.workflow import accounts
+from custos.workflow import staff_sessions
 
 router = APIRouter(prefix="/staff", dependencies=[Depends(check_csrf)], include_in_schema=False)
 
@@ -37,7 +37,7 @@ def sign_in(  # nosec B107 - empty form fields by default, not a password
     request: Request, username: FormStr = "", password: FormStr = ""
 ) -> Response:
     try:
-        token, _ = accounts.sign_in(ctx_of(request), username=username, password=password)
+        token, _ = staff_sessions.sign_in(ctx_of(request), username=username, password=password)
     except AuthenticationError as exc:
         return render(
             request,
@@ -56,7 +56,7 @@ def sign_out(request: Request) -> Response:
     token = request.cookies.get(STAFF_COOKIE)
     if token:
         with contextlib.suppress(AuthenticationError):
-            accounts.sign_out(ctx_of(request), token)
+            staff_sessions.sign_out(ctx_of(request), token)
     response = redirect("/staff/sign-in")
     clear_cookie(request, response, STAFF_COOKIE)
     return response

@@ -53,15 +53,30 @@ def store_language(s: Session, person_id: str, language: str) -> None:
         pref.language = language
 
 
+def letterhead(ctx: Context) -> dict[str, Any]:
+    """The agency's part of every letter, from settings: its name, postal address, phone, and
+    the portal's address (where the person signs in with what the letter says)."""
+    settings = ctx.settings
+    return {
+        "agency": settings.agency_name,
+        "agency_address": [line.strip() for line in settings.agency_address.split(",")],
+        "agency_phone": settings.agency_phone,
+        "portal": settings.public_url.rstrip("/"),
+    }
+
+
 def letter_data(s: Session, person: t.Person, ctx: Context) -> dict[str, Any]:
-    """What every letter to the person shows: name, postal address, today's date."""
+    """What every letter to the person shows: the letterhead, their name, postal address and
+    case number (the household's: with their date of birth it is how they sign in), today."""
     household = s.get(t.Household, person.household_id)
     address = (
         f"{household.street}\n{household.city}, MO {household.zip}" if household is not None else ""
     )
     return {
+        **letterhead(ctx),
         "name": f"{person.first_name} {person.last_name}",
         "address": address,
+        "case_number": household.case_number if household is not None else person.dcn,
         "today": ctx.today().isoformat(),
     }
 

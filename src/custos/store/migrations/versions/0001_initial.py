@@ -207,6 +207,14 @@ def upgrade() -> None:
         sa.UniqueConstraint("username", name=op.f("uq_staff_username")),
     )
     op.create_table(
+        "staff_signin_throttle",
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("first_failure_at", custos.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("locked_until", custos.store.base.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_staff_signin_throttle")),
+    )
+    op.create_table(
         "witness_alarms",
         sa.Column(
             "id",
@@ -937,6 +945,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_witness_alarms_origin"))
 
     op.drop_table("witness_alarms")
+    op.drop_table("staff_signin_throttle")
     op.drop_table("staff")
     with op.batch_alter_table("published_reports", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_published_reports_report_id"))

@@ -1,0 +1,205 @@
+"""Staff sign-in and sessions, and the sign-in's throttle.
+
+Sessions are bearer secrets stored as SHA-256 (`custos.workflow.bearer`), 8 hours, revocable.
+Wrong passwords are counted per username, then the username locks.
+
+The policy is the one people's sign-in follows (`custos.rights.lock_until`,
+`custos.rights.still_locked`): after `MAX_SIGNIN_FAILURES` wrong passwords a username is
+locked for `LOCKOUT_MINUTES`, during which even the right password is refused without being
+checked. Unknown usernames are counted like real ones, so a lockout says nothing about which
+accounts exist. Each lockout is logged and raises an oversight alert in the same transaction:
+a run of wrong passwords against a staff account is someone trying to get in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from custos.domain.errors import AuthenticationError
+from custos.domain.events import EventTag
+from custos.domain.principals import SYSTEM_ACTOR, StaffPrincipal
+from custos.domain.roles import Role
+from custos.oversight import AlertKind
+from custos.rights import lock_until, still_locked
+from custos.store import tables as t
+from custos.workflow import bearer, journal
+from custos.workflow._ids import new_id
+from custos.workflow.context import Context
+
+_hasher = PasswordHasher()
+#: A valid hash of a random password, verified against when the user is unknown, so that
+#: a wrong username costs the same time as a wrong password.
+_DUMMY_HASH = _hasher.hash("custos-dummy-password-for-timing")
+
+STAFF_SESSION_HOURS = 8
+
+#: What every failed staff sign-in says, whichever part was wrong.
+SIGNIN_FAILED = "wrong username or password"
+
+
+class StaffSignInLockedError(AuthenticationError):
+    """Too many wrong passwords for this username; reads the same for every username."""
+
+    kind = "sign-in-locked"
+    status = 429
+
+
+def locked_message(until: dt.datetime) -> str:
+    return (
+        "too many wrong passwords for this username; try again after "
+        f"{until.strftime('%Y-%m-%d %H:%M')} UTC or ask an administrator"
+    )
+
+
+def throttle_key(username: str) -> str:
+    """The throttle row's key: a hash of the folded username (never the username itself)."""
+    folded = username.strip().casefold().encode()
+    return hashlib.sha256(b"custos-staff-signin\0" + folded).hexdigest()
+
+
+def check(session: Session, username: str, now: dt.datetime) -> t.StaffSignInThrottle | None:
+    """The username's throttle row, locked for update; raises while the username is locked."""
+    row = session.scalar(
+        select(t.StaffSignInThrottle)
+        .where(t.StaffSignInThrottle.key == throttle_key(username))
+        .with_for_update()
+    )
+    if row is not None and row.locked_until is not None:
+        if still_locked(row.locked_until, now):
+            raise StaffSignInLockedError(locked_message(row.locked_until))
+        row.failures, row.locked_until = 0, None
+    return row
+
+
+def clear(session: Session, row: t.StaffSignInThrottle | None) -> None:
+    """A successful sign-in forgets earlier failures."""
+    if row is not None:
+        session.delete(row)
+
+
+def fail(
+    ctx: Context,
+    session: Session,
+    *,
+    username: str,
+    staff_id: str | None,
+    row: t.StaffSignInThrottle | None,
+) -> AuthenticationError:
+    """Count one wrong password; returns the error to raise once the count is committed."""
+    now = ctx.now()
+    if row is None:
+        row = t.StaffSignInThrottle(key=throttle_key(username), failures=0, first_failure_at=now)
+        session.add(row)
+    row.failures += 1
+    until = lock_until(row.failures, now)
+    if until is None:
+        return AuthenticationError(SIGNIN_FAILED)
+    row.locked_until = until
+    key = row.key[:16]
+    journal.record(
+        ctx,
+        session,
+        EventTag.STAFF_SIGNIN_LOCKOUT,
+        SYSTEM_ACTOR,
+        key=key,
+        staff=staff_id,
+        until=until.isoformat(),
+    )
+    journal.record(
+        ctx,
+        session,
+        EventTag.OVERSIGHT_ALERT_RAISE,
+        SYSTEM_ACTOR,
+        alert=AlertKind.STAFF_SIGNIN_LOCKOUT.value,
+        key=f"{AlertKind.STAFF_SIGNIN_LOCKOUT.value}:{key}:{now.isoformat()}",
+        summary=(
+            f"{row.failures} wrong passwords for "
+            + (f"staff account {staff_id}" if staff_id else "an unknown username")
+            + f"; sign-in locked until {until.strftime('%Y-%m-%d %H:%M')} UTC"
+        ),
+        requester=None,
+        staff=staff_id,
+    )
+    return StaffSignInLockedError(locked_message(until))
+
+
+def staff_principal(row: t.Staff) -> StaffPrincipal:
+    return StaffPrincipal(
+        id=row.id, username=row.username, roles=frozenset(Role(r) for r in row.roles)
+    )
+
+
+def sign_in(ctx: Context, *, username: str, password: str) -> tuple[str, StaffPrincipal]:
+    """Check a password and open a session; returns (session token, principal).
+
+    Throttled : a locked username is refused before its
+    password is looked at, and a wrong password is counted even though the sign-in fails.
+    """
+    failure: AuthenticationError | None = None
+    with ctx.transaction() as s:
+        throttle = check(s, username, ctx.now())
+        row = s.scalar(select(t.Staff).where(t.Staff.username == username))
+        live = row is not None and row.active
+        stored = row.password_hash if row is not None and live else _DUMMY_HASH
+        if not _password_matches(stored, password) or row is None or not live:
+            failure = fail(
+                ctx, s, username=username, staff_id=row.id if row else None, row=throttle
+            )
+        else:
+            clear(s, throttle)
+            token = _open_session(ctx, s, row.id)
+            principal = staff_principal(row)
+    if failure is not None:
+        raise failure
+    return token, principal
+
+
+def _password_matches(stored: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _open_session(ctx: Context, s: Session, staff_id: str) -> str:
+    session_id, now = new_id("ses"), ctx.now()
+    token, secret_hash = bearer.mint(session_id)
+    expires = now + dt.timedelta(hours=STAFF_SESSION_HOURS)
+    s.add(
+        t.StaffSession(
+            id=session_id,
+            staff_id=staff_id,
+            secret_hash=secret_hash,
+            created_at=now,
+            expires_at=expires,
+        )
+    )
+    return token
+
+
+def staff_from_session(ctx: Context, token: str) -> StaffPrincipal:
+    row_id, secret = bearer.split(token)
+    with ctx.reading() as s:
+        sess = s.get(t.StaffSession, row_id)
+        if sess is None or not bearer.matches(secret, sess.secret_hash):
+            raise AuthenticationError("the session is not valid")
+        if sess.revoked_at is not None or sess.expires_at <= ctx.now():
+            raise AuthenticationError("the session has expired; sign in again")
+        staff = s.get(t.Staff, sess.staff_id)
+        if staff is None or not staff.active:
+            raise AuthenticationError("the session is not valid")
+        return staff_principal(staff)
+
+
+def sign_out(ctx: Context, token: str) -> None:
+    row_id, secret = bearer.split(token)
+    with ctx.transaction() as s:
+        sess = s.get(t.StaffSession, row_id)
+        if sess is not None and bearer.matches(secret, sess.secret_hash):
+            sess.revoked_at = ctx.now()
