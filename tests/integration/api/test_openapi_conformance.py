@@ -49,7 +49,7 @@ from schemathesis.specs.openapi.checks import (
 
 from custos.api.app import create_app
 from custos.domain.roles import Role
-from custos.workflow import accounts, rights
+from custos.workflow import accounts, rights, staff_sessions
 from custos.workflow.context import Context
 from tests.conftest import Clock, _settings
 from tests.integration.conftest import PASSWORD, build_world, give_ledger_key
@@ -82,7 +82,7 @@ def _tokens(ctx: Context) -> dict[str, str]:
         password=PASSWORD,
         roles=set(Role),
     )
-    staff, _ = accounts.sign_in(ctx, username="everyone", password=PASSWORD)
+    staff, _ = staff_sessions.sign_in(ctx, username="everyone", password=PASSWORD)
     person = world.person("snap_fleeing_felon")
     code = rights.issue_access_code(ctx, actor=world.staff["intake"], person_id=person.person_id)
     opened = rights.AccessCodeSignIn().sign_in(
