@@ -276,9 +276,7 @@ def protect_all(
         for p in out:
             if p.table.link is None:
                 continue
-            hidden = {
-                label for label, c in p.table.total_row_cells().items() if c in p.suppressed
-            }
+            hidden = {label for label, c in p.table.total_row_cells().items() if c in p.suppressed}
             known = forced_by_link.setdefault(p.table.link, set())
             if not hidden <= known:
                 known |= hidden
