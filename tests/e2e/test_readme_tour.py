@@ -112,7 +112,9 @@ def test_the_readme_tour_is_the_script() -> None:
     tour = README.read_text(encoding="utf-8").split("## A five-minute tour", 1)[1]
     tour = tour.split("\n## ", 1)[0]
     script = re.sub(r"\s+", " ", TOUR.read_text(encoding="utf-8").replace("\\\n", " "))
-    shown = [c for c in _commands(tour) if not c.startswith(("make demo", "scripts/tour"))]
+    # The first lines set the defaults, which the script reads from its environment instead.
+    own = ("export PATH=", "DEMO_URL=", "VAR=")
+    shown = [c for c in _commands(tour) if not c.startswith(own)]
     assert shown
     missing = [c for c in shown if c not in script]
     assert missing == []

@@ -8,18 +8,30 @@ at once, and nothing is stored.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from custos.domain import text
 from custos.domain.disclosure import BulkCriterion, DisclosureRequest, Purpose
 from custos.domain.errors import FieldProblem, InvalidInputError
 from custos.domain.legal import FleeingFelonStatements, LegalProcess, LegalProcessKind
 from custos.domain.programs import FieldRef, Program
 from custos.domain.subjects import SubjectIdentifier
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
-Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+#: Validators for any text field: one line, or several lines (see `custos.domain.text`).
+OneLine = AfterValidator(text.check)
+Lines = AfterValidator(partial(text.check, multiline=True))
+#: Several lines of free text (a purpose, a statement, a reason): no control characters but
+#: line breaks and tabs (`custos.domain.text`).
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=2000),
+    Lines,
+]
+#: One line of text (a name, a docket number, an identifier): no control characters at all.
+Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), OneLine]
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
 #: Named-subject requests are for a handful of people; more is a bulk request in disguise.
