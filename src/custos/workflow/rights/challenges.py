@@ -88,7 +88,12 @@ def file_challenge(
         _refuse_second_open(s, person.id, request_id)
         shas = [
             documents.store(
-                ctx, s, content=f.content, filename=f.filename, content_type=f.content_type
+                ctx,
+                s,
+                content=f.content,
+                filename=f.filename,
+                content_type=f.content_type,
+                uploader=documents.PERSON,
             )
             for f in files
         ]
