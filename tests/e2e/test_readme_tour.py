@@ -68,6 +68,7 @@ def demo(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
         log.close()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("age") is None, reason="the age tool is not installed")
 def test_the_readme_tour_runs_as_written(demo: tuple[str, dict[str, str]], tmp_path: Path) -> None:
     url, env = demo

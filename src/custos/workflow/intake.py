@@ -156,10 +156,14 @@ class RequestInput(_Input):
                 counties=frozenset(self.bulk.counties),
                 description=self.bulk.description,
             )
-        if problems:
+        # The request's own invariants are checked even when some fields were bad, so the
+        # answer names every problem at once; only when every subject and field was read
+        # (otherwise a dropped one could raise a problem that is not there).
+        complete = len(subjects) == len(self.subjects) and len(fields) == len(self.fields)
+        if problems and not complete:
             raise InvalidInputError("the request is invalid", problems)
         try:
-            return DisclosureRequest(
+            built = DisclosureRequest(
                 requester_id=requester_id,
                 purpose=self.purpose,
                 purpose_text=self.purpose_text,
@@ -173,6 +177,7 @@ class RequestInput(_Input):
                 preservation=self.preservation,
             )
         except ValueError as exc:
-            raise InvalidInputError(
-                "the request is invalid", [FieldProblem(path="request", message=str(exc))]
-            ) from None
+            problems.append(FieldProblem(path="request", message=str(exc)))
+        if problems:
+            raise InvalidInputError("the request is invalid", problems)
+        return built
