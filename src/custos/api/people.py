@@ -23,6 +23,7 @@ from custos.api.deps import Credentials, Ctx, StaffAuth, bearer_token
 from custos.domain.errors import FieldProblem, InvalidInputError, NotFoundError
 from custos.rights import PersonPrincipal, PersonScope
 from custos.workflow import rights
+from custos.workflow.intake import Lines, OneLine
 
 router = APIRouter(tags=["people"])
 
@@ -151,14 +152,14 @@ def my_disclosures(ctx: Ctx, person: PersonAuth, format: Format = "json") -> Any
 
 
 class DocumentIn(_In):
-    filename: str = Field(min_length=1, max_length=200)
-    content_type: str = Field(default="application/pdf", max_length=100)
+    filename: Annotated[str, OneLine] = Field(min_length=1, max_length=200)
+    content_type: Annotated[str, OneLine] = Field(default="application/pdf", max_length=100)
     content_base64: str = Field(min_length=1, max_length=8 * 1024 * 1024)
 
 
 class ChallengeIn(_In):
     request_id: str = Field(max_length=40)
-    reason: str = Field(min_length=1, max_length=rights.MAX_REASON_CHARS)
+    reason: Annotated[str, Lines] = Field(min_length=1, max_length=rights.MAX_REASON_CHARS)
     documents: list[DocumentIn] = Field(default_factory=list, max_length=5)
 
 
@@ -261,8 +262,8 @@ def revoke_consent(consent_id: str, ctx: Ctx, person: PersonAuth) -> None:
 
 
 class ConcernIn(_In):
-    description: str = Field(min_length=1, max_length=rights.MAX_CONCERN_CHARS)
-    contact: str = Field(default="", max_length=200)
+    description: Annotated[str, Lines] = Field(min_length=1, max_length=rights.MAX_CONCERN_CHARS)
+    contact: Annotated[str, OneLine] = Field(default="", max_length=200)
 
 
 class ConcernAck(BaseModel):
@@ -347,8 +348,8 @@ def person_disclosures(
 
 
 class RepresentativeIn(_In):
-    name: str = Field(min_length=1, max_length=200)
-    organization: str = Field(min_length=1, max_length=200)
+    name: Annotated[str, OneLine] = Field(min_length=1, max_length=200)
+    organization: Annotated[str, OneLine] = Field(min_length=1, max_length=200)
 
 
 @router.post(
@@ -375,7 +376,7 @@ def challenge_queue(
 
 class ResolveIn(_In):
     outcome: rights.ChallengeOutcome
-    reason: str = Field(min_length=1, max_length=5000)
+    reason: Annotated[str, Lines] = Field(min_length=1, max_length=5000)
 
 
 @router.post("/v1/staff/challenges/{challenge_id}/resolve", summary="Uphold or reject")
@@ -441,7 +442,7 @@ def concern_queue(
 
 class TriageIn(_In):
     priority: rights.ConcernPriority
-    note: str = Field(min_length=1, max_length=5000)
+    note: Annotated[str, Lines] = Field(min_length=1, max_length=5000)
     close: bool = False
 
 

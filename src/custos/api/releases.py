@@ -9,6 +9,7 @@ correction notices. Views hold no rules: each route makes one call into
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from fastapi import APIRouter, status
 from fastapi.responses import StreamingResponse
@@ -18,6 +19,7 @@ from custos.api._openapi import media
 from custos.api.deps import Ctx, RequesterAuth, StaffAuth
 from custos.release import PayloadFormat
 from custos.workflow import releases
+from custos.workflow.intake import Lines, OneLine
 
 router = APIRouter(tags=["releases"])
 
@@ -32,10 +34,10 @@ class ReceiptIn(_In):
 
 
 class AttestationIn(_In):
-    destroyed_by: str = Field(min_length=1, max_length=200)
+    destroyed_by: Annotated[str, OneLine] = Field(min_length=1, max_length=200)
     destroyed_on: dt.date
-    method: str = Field(min_length=1, max_length=200)
-    statement: str = Field(min_length=1, max_length=5000)
+    method: Annotated[str, OneLine] = Field(min_length=1, max_length=200)
+    statement: Annotated[str, Lines] = Field(min_length=1, max_length=5000)
 
 
 class BuildIn(_In):
@@ -44,12 +46,12 @@ class BuildIn(_In):
 
 
 class RecallIn(_In):
-    reason: str = Field(min_length=1, max_length=5000)
+    reason: Annotated[str, Lines] = Field(min_length=1, max_length=5000)
     destroy_by: dt.date
 
 
 class CorrectionIn(_In):
-    reason: str = Field(min_length=1, max_length=5000)
+    reason: Annotated[str, Lines] = Field(min_length=1, max_length=5000)
 
 
 class PurgeIn(_In):

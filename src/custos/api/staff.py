@@ -17,7 +17,7 @@ from custos.domain.passwords import MIN_PASSWORD_LENGTH
 from custos.domain.programs import FieldRef, Program
 from custos.domain.roles import Role
 from custos.workflow import accounts, documents, requests, staff_sessions
-from custos.workflow.intake import LegalProcessInput, RequestInput
+from custos.workflow.intake import LegalProcessInput, Lines, OneLine, RequestInput
 
 router = APIRouter(prefix="/v1/staff", tags=["staff"])
 
@@ -31,35 +31,35 @@ class _In(BaseModel):
 
 
 class SignIn(_In):
-    username: str = Field(max_length=80)
+    username: Annotated[str, OneLine] = Field(max_length=80)
     password: str = Field(max_length=1000)
 
 
 class SessionOut(BaseModel):
     token: str
     staff_id: str
-    username: str
+    username: Annotated[str, OneLine]
     roles: list[Role]
 
 
 class StaffOut(BaseModel):
     id: str
-    username: str
+    username: Annotated[str, OneLine]
     roles: list[Role]
 
 
 class StaffIn(_In):
-    username: str = Field(min_length=1, max_length=80)
-    display_name: str = Field(default="", max_length=200)
+    username: Annotated[str, OneLine] = Field(min_length=1, max_length=80)
+    display_name: Annotated[str, OneLine] = Field(default="", max_length=200)
     password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=1000)
     roles: list[Role] = Field(min_length=1)
 
 
 class RequesterIn(_In):
-    name: str = Field(min_length=1, max_length=200)
+    name: Annotated[str, OneLine] = Field(min_length=1, max_length=200)
     kind: RequesterKind
     age_recipients: list[str] = Field(min_length=1, max_length=10)
-    contact: str = Field(default="", max_length=200)
+    contact: Annotated[str, OneLine] = Field(default="", max_length=200)
 
 
 class TokenIn(_In):
@@ -76,8 +76,8 @@ class TokenOut(BaseModel):
 
 class AgreementIn(_In):
     requester_id: str
-    title: str = Field(min_length=1, max_length=200)
-    parties: list[str] = Field(min_length=2)
+    title: Annotated[str, OneLine] = Field(min_length=1, max_length=200)
+    parties: list[Annotated[str, OneLine]] = Field(min_length=2)
     programs: list[Program] = Field(min_length=1)
     fields: list[Annotated[str, Field(pattern=_FIELD, max_length=80)]] = Field(default_factory=list)
     purposes: list[Purpose] = Field(min_length=1)
@@ -94,15 +94,15 @@ class IntakeIn(_In):
 
 class ClassifyIn(_In):
     legal_process: LegalProcessInput | None = None
-    note: str = Field(default="", max_length=2000)
+    note: Annotated[str, Lines] = Field(default="", max_length=2000)
 
 
 class ApproveIn(_In):
-    note: str = Field(default="", max_length=2000)
+    note: Annotated[str, Lines] = Field(default="", max_length=2000)
 
 
 class DenyIn(_In):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Annotated[str, Lines] = Field(min_length=1, max_length=2000)
 
 
 class Created(BaseModel):

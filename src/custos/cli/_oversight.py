@@ -13,7 +13,8 @@ from typing import Annotated
 
 import typer
 
-from custos.cli._common import console, context
+from custos.cli._common import console, context, safe
+from custos.cli._output import AsJson, dump
 from custos.workflow import accounts, oversight
 
 AsUser = Annotated[str, typer.Option("--as", help="Act as this staff member (username).")]
@@ -104,19 +105,28 @@ def alerts_check() -> None:
     """Run the alert rules over the log; raise each new alert once."""
     found = oversight.check_alerts(context())
     for a in found:
-        console.print(f"[bold]{a.kind.value}[/bold] {a.summary}", highlight=False)
+        console.print(f"[bold]{a.kind.value}[/bold] {safe(a.summary)}", highlight=False)
     console.print(f"{len(found)} new alerts")
 
 
 @alerts_app.command("list")
 def alerts_list(
-    as_user: AsUser, limit: Annotated[int, typer.Option(help="Most alerts to show.")] = 50
+    as_user: AsUser,
+    limit: Annotated[int, typer.Option(help="Most alerts to show.")] = 50,
+    as_json: AsJson = False,
 ) -> None:
     """Alerts in the log, newest first (auditors, admins)."""
     ctx = context()
     actor = accounts.staff_by_username(ctx, as_user)
-    for a in oversight.list_alerts(ctx, actor=actor, limit=limit):
-        console.print(f"{a.index}\t{a.at:%Y-%m-%d %H:%M}\t{a.alert}\t{a.summary}", highlight=False)
+    found = oversight.list_alerts(ctx, actor=actor, limit=limit)
+    if as_json:
+        dump(found)
+        return
+    for a in found:
+        console.print(
+            f"{a.index}\t{a.at:%Y-%m-%d %H:%M}\t{safe(a.alert)}\t{safe(a.summary)}",
+            highlight=False,
+        )
 
 
 @audit_app.command("bundle")

@@ -155,6 +155,18 @@ class Document(Base):
     uploaded_at: Mapped[utc]
 
 
+class DocumentUpload(Base):
+    """Who uploaded a document: a requester's id, or `staff` (paper requests, agreements) or
+    `person` (a challenge's attachments). The same bytes uploaded by two parties belong to
+    both; a requester may cite only a document it uploaded itself."""
+
+    __tablename__ = "document_uploads"
+
+    sha256: Mapped[str] = mapped_column(ForeignKey("documents.sha256"), primary_key=True)
+    uploader: Mapped[str] = mapped_column(String(40), primary_key=True)
+    uploaded_at: Mapped[utc]
+
+
 class Request(Base):
     __tablename__ = "requests"
 

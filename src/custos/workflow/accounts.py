@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
 from pyrage import x25519
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from custos.domain import text
 from custos.domain.disclosure import AgreementProtocols, Purpose, RequesterKind
 from custos.domain.errors import (
     AuthenticationError,
@@ -57,6 +58,13 @@ def create_staff(
     problems = []
     if not username.strip() or len(username) > MAX_USERNAME_LENGTH:
         problems.append(FieldProblem(path="username", message="1 to 80 characters"))
+    elif username != username.strip() or text.control_character(username) is not None:
+        problems.append(
+            FieldProblem(
+                path="username",
+                message="no control characters, and no spaces at either end",
+            )
+        )
     if (weak := password_problem(password)) is not None:
         problems.append(FieldProblem(path="password", message=weak))
     if not roles:
@@ -64,7 +72,10 @@ def create_staff(
     if problems:
         raise InvalidInputError("the staff account is invalid", problems)
     with ctx.transaction() as s:
-        if s.scalar(select(t.Staff.id).where(t.Staff.username == username)) is not None:
+        # `ADMIN` beside `admin` would let one person pass for another in the log and in
+        # the two-person rule's messages: usernames are unique whatever their case.
+        taken = select(t.Staff.id).where(func.lower(t.Staff.username) == username.lower())
+        if s.scalar(taken) is not None:
             raise ConflictError("that username is taken")
         staff = t.Staff(
             id=new_id("stf"),

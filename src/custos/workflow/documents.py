@@ -28,14 +28,27 @@ _ALLOWED_TYPES = {
 }
 
 
+#: The uploader of a document staff stored (a paper request's, an agreement's).
+STAFF = "staff"
+#: The uploader of a challenge's attachments.
+PERSON = "person"
+
+
 def _path(ctx: Context, sha: str) -> Path:
     return ctx.settings.data_dir / "documents" / sha[:2] / sha
 
 
 def store(
-    ctx: Context, session: Session, *, content: bytes, filename: str, content_type: str
+    ctx: Context,
+    session: Session,
+    *,
+    content: bytes,
+    filename: str,
+    content_type: str,
+    uploader: str = STAFF,
 ) -> str:
-    """Store a document inside the caller's transaction; returns its SHA-256 (hex)."""
+    """Store a document inside the caller's transaction, as `uploader`'s (a requester's id,
+    `STAFF` or `PERSON`); returns its SHA-256 (hex)."""
     if not content:
         raise InvalidInputError("the document is empty")
     if len(content) > ctx.settings.max_document_bytes:
@@ -68,11 +81,19 @@ def store(
             )
         )
         session.flush()
+    if session.get(t.DocumentUpload, (sha, uploader)) is None:
+        session.add(t.DocumentUpload(sha256=sha, uploader=uploader, uploaded_at=ctx.now()))
+        session.flush()
     return sha
 
 
 def exists(session: Session, sha: str) -> bool:
     return session.get(t.Document, sha) is not None
+
+
+def uploaded_by(session: Session, sha: str, uploader: str) -> bool:
+    """Whether `uploader` uploaded this document (an unknown hash: no)."""
+    return session.get(t.DocumentUpload, (sha, uploader)) is not None
 
 
 def read(ctx: Context, session: Session, sha: str) -> tuple[t.Document, bytes]:
@@ -93,10 +114,19 @@ def upload(
     """Upload a legal document before citing it in a request; returns its SHA-256."""
     if isinstance(actor, RequesterPrincipal):
         actor.require(Scope.REQUESTS_WRITE)
+        uploader = actor.id
     else:
         require(actor, Action.DOCUMENT_UPLOAD)
+        uploader = STAFF
     with ctx.transaction() as s:
-        return store(ctx, s, content=content, filename=filename, content_type=content_type)
+        return store(
+            ctx,
+            s,
+            content=content,
+            filename=filename,
+            content_type=content_type,
+            uploader=uploader,
+        )
 
 
 def describe_for_staff(ctx: Context, *, actor: StaffPrincipal, sha256: str) -> tuple[str, str, int]:

@@ -8,10 +8,12 @@ at once, and nothing is stored.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from custos.domain import text
 from custos.domain.disclosure import BulkCriterion, DisclosureRequest, Purpose
 from custos.domain.errors import FieldProblem, InvalidInputError
 from custos.domain.legal import (
@@ -23,8 +25,18 @@ from custos.domain.legal import (
 from custos.domain.programs import FieldRef, Program
 from custos.domain.subjects import SubjectIdentifier
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
-Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+#: Validators for any text field: one line, or several lines (see `custos.domain.text`).
+OneLine = AfterValidator(text.check)
+Lines = AfterValidator(partial(text.check, multiline=True))
+#: Several lines of free text (a purpose, a statement, a reason): no control characters but
+#: line breaks and tabs (`custos.domain.text`).
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=2000),
+    Lines,
+]
+#: One line of text (a name, a docket number, an identifier): no control characters at all.
+Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), OneLine]
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
 #: Named-subject requests are for a handful of people; more is a bulk request in disguise.
@@ -174,10 +186,14 @@ class RequestInput(_Input):
                 counties=frozenset(self.bulk.counties),
                 description=self.bulk.description,
             )
-        if problems:
+        # The request's own invariants are checked even when some fields were bad, so the
+        # answer names every problem at once; only when every subject and field was read
+        # (otherwise a dropped one could raise a problem that is not there).
+        complete = len(subjects) == len(self.subjects) and len(fields) == len(self.fields)
+        if problems and not complete:
             raise InvalidInputError("the request is invalid", problems)
         try:
-            return DisclosureRequest(
+            built = DisclosureRequest(
                 requester_id=requester_id,
                 purpose=self.purpose,
                 purpose_text=self.purpose_text,
@@ -191,9 +207,10 @@ class RequestInput(_Input):
                 preservation=self.preservation,
             )
         except ValueError as exc:
-            raise InvalidInputError(
-                "the request is invalid", [FieldProblem(path="request", message=str(exc))]
-            ) from None
+            problems.append(FieldProblem(path="request", message=str(exc)))
+        if problems:
+            raise InvalidInputError("the request is invalid", problems)
+        return built
 
 
 def _scope_problems(lp: LegalProcessInput) -> list[FieldProblem]:

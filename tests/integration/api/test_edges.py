@@ -10,7 +10,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from custos.api.app import create_app
-from tests.integration.conftest import World, bearer, staff_token
+from tests.integration.conftest import (
+    PASSWORD,
+    World,
+    bearer,
+    fleeing_felon,
+    ice_subpoena,
+    staff_token,
+    upload,
+)
 
 HUGE = (2**63, 2**64)
 
@@ -155,3 +163,56 @@ def test_the_interactive_docs_load_nothing_from_elsewhere(client: TestClient) ->
             assert asset.startswith("/docs/static/"), asset
             r = client.get(asset)
             assert r.status_code == 200, asset
+
+
+def test_another_requesters_document_is_refused_exactly_like_an_unknown_one(
+    client: TestClient, world: World
+) -> None:
+    police_sha = upload(client, world.tokens["police"], b"%PDF-1.4 police warrant\n")
+    person = world.person("snap_noncitizen")
+    subject = {"full_name": person.full_name, "birth_date": str(person.birth_date)}
+    answers = []
+    for sha in (police_sha, "0" * 64):
+        r = client.post(
+            "/v1/requests",
+            json=ice_subpoena(sha, subject),
+            headers=bearer(world.tokens["ice"]),
+        )
+        answers.append((r.status_code, r.json()))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 422
+    # The same bytes uploaded by ICE itself are ICE's to cite.
+    assert upload(client, world.tokens["ice"], b"%PDF-1.4 police warrant\n") == police_sha
+    r = client.post(
+        "/v1/requests", json=ice_subpoena(police_sha, subject), headers=bearer(world.tokens["ice"])
+    )
+    assert r.status_code == 201, r.text
+
+
+def test_control_characters_are_refused_in_text_fields(client: TestClient, world: World) -> None:
+    sha = upload(client, world.tokens["police"])
+    person = world.person("snap_fleeing_felon")
+    body = fleeing_felon(sha, {"full_name": person.full_name, "birth_date": str(person.birth_date)})
+    body["purpose_text"] = "Felony warrant\x1b]0;pwned\x07\x1b[2J"
+    body["legal_process"]["signer"] = "Det. R.\nAlvarez"
+    r = client.post("/v1/requests", json=body, headers=bearer(world.tokens["police"]))
+    assert r.status_code == 422
+    paths = {e["path"] for e in r.json()["errors"]}
+    assert paths == {"purpose_text", "legal_process.signer"}
+    # Line breaks are fine where several lines are expected.
+    body["purpose_text"] = "Felony warrant 26-CR-0113.\nLocating the subject is my duty."
+    body["legal_process"]["signer"] = "Det. R. Alvarez"
+    r = client.post("/v1/requests", json=body, headers=bearer(world.tokens["police"]))
+    assert r.status_code == 201, r.text
+
+
+def test_usernames_are_unique_whatever_their_case_and_hold_no_controls(
+    client: TestClient,
+) -> None:
+    admin = staff_token(client, "admin")
+    account = {"password": PASSWORD, "roles": ["intake"]}
+    r = client.post("/v1/staff/accounts", json={**account, "username": "ADMIN"}, headers=admin)
+    assert r.status_code == 409
+    r = client.post("/v1/staff/accounts", json={**account, "username": "eve\x1b[8m"}, headers=admin)
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["path"] == "username"

@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
+import typer.main
 from rich.console import Console
 
-from custos.cli import _common, _output
+from custos.cli import _common, _output, app
 from custos.cli._common import safe
 
 #: A window-title change, a colour, a cursor move, NUL, BEL, a C1 CSI and Rich markup.
@@ -69,3 +71,21 @@ def test_json_output_escapes_every_control_character(capsys: pytest.CaptureFixtu
     printed = capsys.readouterr().out
     assert not any((ord(c) < 0x20 and c != "\n") or 0x7F < ord(c) <= 0x9F for c in printed)
     assert json.loads(printed) == [{"id": "req_1", "name": HOSTILE}]
+
+
+def test_every_list_and_show_command_takes_json() -> None:
+    root = typer.main.get_command(app)
+    missing = []
+
+    def walk(cmd: Any, path: tuple[str, ...]) -> None:
+        subs = getattr(cmd, "commands", {})
+        lists = {"list", "show", "find", "disclosures", "retention"}
+        options = {o for p in getattr(cmd, "params", []) for o in p.opts}
+        if not subs and path and path[-1] in lists and "--json" not in options:
+            missing.append(" ".join(path))
+        for name, sub in subs.items():
+            walk(sub, (*path, name))
+
+    walk(root, ())
+    # `ledger show` prints the signed note itself, which is text by its format.
+    assert [m for m in missing if m != "ledger show"] == []

@@ -26,16 +26,31 @@ from custos.workflow.requests.state import log, transition
 
 
 def validate_against_store(
-    ctx: Context, session: Session, req: DisclosureRequest, pack: policy.Pack
+    ctx: Context,
+    session: Session,
+    req: DisclosureRequest,
+    pack: policy.Pack,
+    *,
+    by_requester: bool = False,
 ) -> None:
-    """Raise InvalidInputError naming every field the store or the pack cannot accept."""
+    """Raise InvalidInputError naming every field the store or the pack cannot accept.
+
+    A requester may cite only a document it uploaded itself: another requester's document
+    reads exactly like one that does not exist, so the answer tells nothing about the hash.
+    Staff entering a paper request may cite any stored document.
+    """
     problems: list[FieldProblem] = [
         FieldProblem(path=f"fields[{i}]", message=f"{f} is not in the field catalogue")
         for i, f in enumerate(req.fields)
         if f not in pack.catalogue
     ]
     sha = req.legal_process.document_sha256
-    if sha and not documents.exists(session, sha):
+    known = (
+        documents.uploaded_by(session, sha, req.requester_id)
+        if by_requester
+        else documents.exists(session, sha)
+    )
+    if sha and not known:
         problems.append(
             FieldProblem(
                 path="legal_process.document_sha256", message="no uploaded document has this hash"
@@ -177,7 +192,9 @@ def submit(
         requester = get_requester(s, rid)
         if not requester.active:
             raise ConflictError("the requester is deactivated")
-        validate_against_store(ctx, s, req, pack)
+        validate_against_store(
+            ctx, s, req, pack, by_requester=isinstance(actor, RequesterPrincipal)
+        )
         row = _new_row(ctx, data, req, entered_by)
         s.add(row)
         s.flush()

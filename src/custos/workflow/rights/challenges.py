@@ -10,6 +10,7 @@ tables; the log records that a challenge was filed or resolved.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -65,6 +66,21 @@ def challenge_view(row: r.Challenge) -> ChallengeView:
     )
 
 
+def _store_attachments(ctx: Context, s: Session, files: Sequence[ChallengeDocument]) -> list[str]:
+    """Store a challenge's attachments as the person's (no requester may cite them)."""
+    return [
+        documents.store(
+            ctx,
+            s,
+            content=f.content,
+            filename=f.filename,
+            content_type=f.content_type,
+            uploader=documents.PERSON,
+        )
+        for f in files
+    ]
+
+
 def file_challenge(
     ctx: Context,
     *,
@@ -86,12 +102,7 @@ def file_challenge(
         person = load_person(s, principal.person_id, lock=True)
         target, release_id = _challenge_target(ctx, s, person.id, principal.subject_ref, request_id)
         _refuse_second_open(s, person.id, request_id)
-        shas = [
-            documents.store(
-                ctx, s, content=f.content, filename=f.filename, content_type=f.content_type
-            )
-            for f in files
-        ]
+        shas = _store_attachments(ctx, s, files)
         challenge_id = new_id("chl")
         held = _hold_requests_about(ctx, s, person.id, principal.actor, challenge_id)
         row = r.Challenge(

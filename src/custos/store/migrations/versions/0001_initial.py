@@ -264,6 +264,16 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_concerns_status"), ["status"], unique=False)
 
     op.create_table(
+        "document_uploads",
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("uploader", sa.String(length=40), nullable=False),
+        sa.Column("uploaded_at", custos.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["sha256"], ["documents.sha256"], name=op.f("fk_document_uploads_sha256_documents")
+        ),
+        sa.PrimaryKeyConstraint("sha256", "uploader", name=op.f("pk_document_uploads")),
+    )
+    op.create_table(
         "ledger_cosignatures",
         sa.Column(
             "id",
@@ -936,6 +946,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_ledger_cosignatures_checkpoint_size"))
 
     op.drop_table("ledger_cosignatures")
+    op.drop_table("document_uploads")
     with op.batch_alter_table("concerns", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_concerns_status"))
 
