@@ -13,7 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Path, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from custos.api.deps import MAX_INT, Credentials, Ctx, StaffAuth, current_staff
 from custos.domain.errors import InvalidInputError, NotFoundError
@@ -42,8 +42,8 @@ class ProofOut(BaseModel):
 
 
 class InclusionOut(BaseModel):
-    index: int
-    tree_size: int
+    index: int = Field(ge=0, le=MAX_INT)
+    tree_size: int = Field(ge=1, le=MAX_INT)
     leaf_hash: str
     inclusion_proof: list[str]
 
