@@ -11,7 +11,12 @@ from custos.rights import PersonScope
 from custos.workflow import accounts, documents, oversight, releases, requests, rights
 from custos.workflow.intake import RequestInput
 from tests.e2e.conftest import Live
-from tests.integration.conftest import PASSWORD, fleeing_felon
+from tests.integration.conftest import (
+    PASSWORD,
+    add_snap_office,
+    fleeing_felon,
+    program_administration,
+)
 
 PERSON = "snap_fleeing_felon"
 
@@ -37,6 +42,22 @@ def _submit(live: Live, content: bytes) -> str:
     return requests.submit(ctx, actor=police, data=RequestInput.model_validate(body))
 
 
+def _submit_program_administration(live: Live) -> str:
+    ctx = live.ctx
+    add_snap_office(live.world)
+    office = accounts.requester_from_token(ctx, live.world.tokens["snap_office"])
+    sha = documents.upload(
+        ctx,
+        actor=office,
+        content=b"%PDF-1.4 E&T enrolment request\n",
+        filename="request.pdf",
+        content_type="application/pdf",
+    )
+    p = live.world.person(PERSON)
+    body = program_administration(sha, {"full_name": p.full_name, "birth_date": str(p.birth_date)})
+    return requests.submit(ctx, actor=office, data=RequestInput.model_validate(body))
+
+
 def seed(live: Live) -> Seeded:
     """A released request, a pending one challenged by the person, a concern, letters, a
     representative, an access code for the person and a published transparency report."""
@@ -48,7 +69,10 @@ def seed(live: Live) -> Seeded:
     requests.approve(ctx, actor=staff["approver2"], request_id=out.request)
     out.release = releases.build(ctx, actor=staff["approver1"], request_id=out.request).id
     live.publish_checkpoint()
-    out.pending = _submit(live, b"%PDF-1.4 second warrant\n")
+    # The person is told before this one (discretionary: a state SNAP office administering
+    # its own program), so they can challenge it; the fleeing-felon one is compelled and told
+    # after (7 U.S.C. 2020(e)(8)(E)).
+    out.pending = _submit_program_administration(live)
     rep = rights.register_representative(
         ctx, actor=staff["admin"], name="Ana Torres", organization="Legal Services of Missouri"
     )
