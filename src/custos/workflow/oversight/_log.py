@@ -10,9 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from custos import oversight
+from custos import ledger, oversight
 from custos.domain.errors import InvalidInputError
-from custos.ledger import _verify as export_format
 from custos.store import tables as t
 from custos.workflow.context import Context
 
@@ -44,9 +43,9 @@ def frames_from_store(
 
 
 def entries_path(directory: Path) -> Path:
-    path = directory / export_format.ENTRIES
+    path = directory / ledger.ENTRIES
     if not path.exists():
-        raise InvalidInputError(f"{directory} holds no {export_format.ENTRIES}")
+        raise InvalidInputError(f"{directory} holds no {ledger.ENTRIES}")
     return path
 
 

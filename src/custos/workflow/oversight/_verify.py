@@ -19,7 +19,6 @@ from typing import Any
 from custos import ledger, oversight
 from custos.domain.errors import IntegrityError, InvalidInputError
 from custos.domain.events import EventTag
-from custos.ledger import _verify as export_format
 from custos.policy import load_pack
 from custos.workflow.oversight._log import export_events, frames_from_export
 
@@ -57,7 +56,7 @@ class ReportVerification:
 def _trusted(export: Path, keys: Sequence[str]) -> list[str]:
     if keys:
         return list(keys)
-    key_file = export / export_format.KEYS
+    key_file = export / ledger.KEYS
     if not key_file.exists():
         return []
     return [k for k in key_file.read_text(encoding="utf-8").split() if k]
@@ -69,7 +68,7 @@ def _signed(
     """Steps 1–3: the export verifies, names the report's checkpoint, and the signature is
     over this file at that checkpoint."""
     try:
-        result = export_format.verify_export(export, verifier_keys=trusted)
+        result = ledger.verify_export(export, verifier_keys=trusted)
     except ledger.VerificationError as exc:
         raise ReportMismatchError(f"the ledger export does not verify: {exc}") from None
     cp = published["checkpoint"]
