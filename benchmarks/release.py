@@ -30,7 +30,7 @@ from sqlalchemy import select
 from benchmarks._common import command_line, write_section
 from custos import ledger, policy, records
 from custos.config import Settings
-from custos.domain.disclosure import Purpose, RequesterKind
+from custos.domain.disclosure import AgreementProtocols, Purpose, RequesterKind
 from custos.domain.events import Event, EventTag
 from custos.domain.legal import FleeingFelonStatements
 from custos.domain.programs import FieldRef, Program
@@ -114,6 +114,13 @@ def _setup(directory: Path, people: int) -> tuple[float, str]:
         valid_from=dt.date(2020, 1, 1),
         valid_until=dt.date(2035, 1, 1),
         document_sha256=sha,
+        # 7 U.S.C. 2020(a)(3)(B): an audit is compelled only under agreed protocols.
+        protocols=AgreementProtocols(
+            protocol_document="USDA-Missouri SNAP data and security protocols (benchmark)",
+            use_limited_to_program=True,
+            no_onward_sharing=True,
+            administers=frozenset({Program.SNAP}),
+        ),
     )
     ctx.engine.dispose()
     return load_s, usda.id
