@@ -18,11 +18,11 @@ from custos.domain.decisions import Effect, FieldDecision, Notify, Obligations
 from custos.domain.errors import NotFoundError, PolicyError
 from custos.domain.events import Event, EventTag
 from custos.domain.permissions import Action, require
-from custos.domain.principals import StaffPrincipal
+from custos.domain.principals import RequesterPrincipal, Scope, StaffPrincipal
 from custos.domain.programs import FieldRef
 from custos.domain.subjects import NO_MATCH_KEY, SubjectFacts
 from custos.store import tables as t
-from custos.workflow import journal
+from custos.workflow import accounts, journal
 from custos.workflow.context import Context
 from custos.workflow.requests.decision import stored_context
 from custos.workflow.requests.state import load
@@ -245,3 +245,26 @@ def diff_with(ctx: Context, *, actor: StaffPrincipal, other: str) -> policy.Diff
     if key not in _DIFFS:
         _DIFFS[key] = policy.diff(a, b)
     return _DIFFS[key]
+
+
+#: `purpose_hints` per (pack content, requester kind, programs): a sweep of the pack takes
+#: seconds, and the same pack gives the same answer in every process context.
+_HINTS: dict[tuple[str, str, tuple[str, ...]], policy.PurposeHints] = {}
+_HINTS_KEPT = 64
+
+
+def purpose_hints(ctx: Context, *, actor: RequesterPrincipal) -> policy.PurposeHints:
+    """For the requester's new-request form: per purpose, the fields the pack in force could
+    permit this requester (its kind and programs), with the legal processes that could."""
+    actor.require(Scope.REQUESTS_WRITE)
+    pack = active_pack(ctx)
+    requester = accounts.requester_view(ctx, actor.id)
+    programs = frozenset(requester.programs)
+    key = (pack.content_hash, requester.kind.value, tuple(sorted(p.value for p in programs)))
+    if key not in _HINTS:
+        if len(_HINTS) >= _HINTS_KEPT:
+            _HINTS.clear()
+        _HINTS[key] = policy.permitted_fields(
+            pack, requester_kind=requester.kind, requester_programs=programs
+        )
+    return _HINTS[key]
