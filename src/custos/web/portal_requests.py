@@ -58,7 +58,7 @@ def _hint(request: Request, actor: RequesterPrincipal, purpose: str) -> dict[str
         return None
     ctx = ctx_of(request)
     catalogue = policy_service.active_pack(ctx).catalogue
-    allowed = policy_service.purpose_hints(ctx, actor=actor).get(Purpose(purpose), {})
+    allowed = policy_service.purpose_hint(ctx, actor=actor, purpose=Purpose(purpose))
     groups: list[dict[str, Any]] = []
     for program, specs in rf.by_program(catalogue):
         items = [

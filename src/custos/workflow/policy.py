@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,8 +16,10 @@ from sqlalchemy import select
 
 from custos import policy, records
 from custos.domain.decisions import Effect, FieldDecision, Notify, Obligations
+from custos.domain.disclosure import Purpose
 from custos.domain.errors import NotFoundError, PolicyError
 from custos.domain.events import Event, EventTag
+from custos.domain.legal import LegalProcessKind
 from custos.domain.permissions import Action, require
 from custos.domain.principals import RequesterPrincipal, Scope, StaffPrincipal
 from custos.domain.programs import FieldRef
@@ -247,24 +250,32 @@ def diff_with(ctx: Context, *, actor: StaffPrincipal, other: str) -> policy.Diff
     return _DIFFS[key]
 
 
-#: `purpose_hints` per (pack content, requester kind, programs): a sweep of the pack takes
-#: seconds, and the same pack gives the same answer in every process context.
-_HINTS: dict[tuple[str, str, tuple[str, ...]], policy.PurposeHints] = {}
-_HINTS_KEPT = 64
+#: `purpose_hint` per (pack content, requester kind, programs, purpose): deciding what a
+#: purpose could be given takes a second, and the same pack gives the same answer in every
+#: context of the process.
+_Hint = Mapping[FieldRef, frozenset[LegalProcessKind]]
+_HINTS: dict[tuple[str, str, tuple[str, ...], str], _Hint] = {}
+_HINTS_KEPT = 256
 
 
-def purpose_hints(ctx: Context, *, actor: RequesterPrincipal) -> policy.PurposeHints:
-    """For the requester's new-request form: per purpose, the fields the pack in force could
-    permit this requester (its kind and programs), with the legal processes that could."""
+def purpose_hint(ctx: Context, *, actor: RequesterPrincipal, purpose: Purpose) -> _Hint:
+    """For the requester's new-request form: the fields the pack in force could permit this
+    requester (its kind and programs) for `purpose`, with the legal processes that could."""
     actor.require(Scope.REQUESTS_WRITE)
     pack = active_pack(ctx)
     requester = accounts.requester_view(ctx, actor.id)
     programs = frozenset(requester.programs)
-    key = (pack.content_hash, requester.kind.value, tuple(sorted(p.value for p in programs)))
+    key = (
+        pack.content_hash,
+        requester.kind.value,
+        tuple(sorted(p.value for p in programs)),
+        purpose.value,
+    )
     if key not in _HINTS:
         if len(_HINTS) >= _HINTS_KEPT:
             _HINTS.clear()
-        _HINTS[key] = policy.permitted_fields(
-            pack, requester_kind=requester.kind, requester_programs=programs
+        hints = policy.permitted_fields(
+            pack, requester_kind=requester.kind, requester_programs=programs, purposes=(purpose,)
         )
+        _HINTS[key] = hints[purpose]
     return _HINTS[key]
