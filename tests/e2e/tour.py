@@ -239,7 +239,7 @@ TOUR: tuple[Stop, ...] = (
     Stop("representative-acting-es", "representative", "/es/me"),
     Stop("portal-sign-in", "", "/portal/sign-in"),
     Stop("portal-home", "requester", "/portal/", screenshot=True),
-    Stop("portal-new-request", "requester", "/portal/requests/new"),
+    Stop("portal-new-request", "requester", "/portal/requests/new", screenshot=True),
     Stop(
         "portal-new-request-hint",
         "requester",

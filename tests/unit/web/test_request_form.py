@@ -17,8 +17,10 @@ CATALOGUE = {
     )
     for n in ("address", "phone")
 }
-TEXT = ("full_name", "birth_date", "case_number", "ssn", "purpose", "purpose_text", "kind")
-TEXT += ("issued_on", "expires_on", "document_sha256")
+TEXT = (
+    *("full_name", "birth_date", "case_number", "ssn", "purpose", "purpose_text", "kind"),
+    *("issued_on", "expires_on", "document_sha256"),
+)
 
 
 def test_an_empty_form_names_all_six_problems() -> None:
