@@ -200,7 +200,7 @@ def test_receipt_is_confirmed_with_one_button(world: World, app_client: TestClie
     portal = requester_browser(world)
     page = portal.get(f"/portal/releases/{release.id}").text
     assert release.payload_sha256 in page
-    assert "Download the package first" in page
+    assert "Download the package first." in page
     assert "Confirm receipt" not in page
     assert portal.get(f"/portal/releases/{release.id}/package").status_code == 200
     page = portal.get(f"/portal/releases/{release.id}").text
