@@ -191,7 +191,7 @@ def _check_answers(page: Any) -> None:
 def _choose_purpose(page: Any) -> None:
     page.get_by_label("Purpose", exact=True).select_option("fleeing_felon")
     page.locator("#purpose-hint h2").wait_for()
-    page.locator("#f-purpose").scroll_into_view_if_needed()
+    page.locator("#f-purpose").evaluate("e => e.scrollIntoView({block: 'start'})")
 
 
 def _act_for(page: Any) -> None:

@@ -45,10 +45,18 @@ def _page(request: Request, template: str, actor: RequesterPrincipal, **data: An
 
 
 def _processes_in_words(kinds: frozenset[LegalProcessKind]) -> str:
+    """`{court_order, judicial_warrant}` → "only with a court order or judicial warrant"."""
     if kinds == frozenset(LegalProcessKind):
-        return "with any legal process, or none"
+        return "with or without a legal process"
+    if kinds == frozenset(LegalProcessKind) - {LegalProcessKind.NONE}:
+        return "with any legal process"
     chosen = [k.value.replace("_", " ") for k in LegalProcessKind if k in kinds]
-    return "only with: " + ", ".join(chosen)
+    return "only with a " + " or ".join(chosen)
+
+
+def _heading(text: str) -> str:
+    """A program's plain name as a heading: "housing assistance" → "Housing assistance"."""
+    return text[:1].upper() + text[1:]
 
 
 def _hint(request: Request, actor: RequesterPrincipal, purpose: str) -> dict[str, Any] | None:
@@ -67,7 +75,7 @@ def _hint(request: Request, actor: RequesterPrincipal, purpose: str) -> dict[str
             if spec.ref in allowed
         ]
         if items:
-            groups.append({"program": PROGRAMS["en"][program.value], "entries": items})
+            groups.append({"program": _heading(PROGRAMS["en"][program.value]), "entries": items})
     return {"purpose": Purpose(purpose), "groups": groups, "allowed": {str(r) for r in allowed}}
 
 
@@ -91,7 +99,11 @@ def _form_page(
 ) -> HTMLResponse:
     catalogue = policy_service.active_pack(ctx_of(request)).catalogue
     groups = [
-        {"program": program.value, "label": PROGRAMS["en"][program.value], "fields": specs}
+        {
+            "program": program.value,
+            "label": _heading(PROGRAMS["en"][program.value]),
+            "fields": specs,
+        }
         for program, specs in rf.by_program(catalogue)
     ]
     problems = errors or {}

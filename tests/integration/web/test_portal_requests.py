@@ -78,6 +78,9 @@ def test_choosing_a_purpose_shows_what_the_pack_could_give(world: World) -> None
         assert label in snap
     assert "Immigration status" not in snap
     assert "Benefit amount" not in snap
+    assert "Home address: with any legal process" in snap
+    tanf = hint.split("<h3>TANF (cash assistance)</h3>")[1].split("</ul>")[0]
+    assert "Home address: only with a court order or judicial warrant" in tanf
     # Without JavaScript: the form comes back with the answers kept and the hint shown.
     r = portal.post(
         "/portal/requests/new",
