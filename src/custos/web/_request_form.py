@@ -35,6 +35,7 @@ ORDER = (
     "ssn",
     "purpose",
     "purpose_text",
+    "statements",
     "fields",
     "kind",
     "issuer",
@@ -47,7 +48,7 @@ ORDER = (
 )
 
 #: Where a problem's link in the error summary goes when it is not the field's own input.
-ANCHORS = {"subject": "f-full_name", "form": ""}
+ANCHORS = {"subject": "f-full_name", "statements": "f-fleeing_or_violating", "form": ""}
 
 #: Service problem paths → the form's names.
 ALIASES = {
@@ -213,11 +214,16 @@ def check(
     return data, {}
 
 
+def anchor(name: str) -> str:
+    """The id of the input a question's link or "Change" button goes to."""
+    return ANCHORS.get(name, f"f-{name}")
+
+
 def summary(errors: Mapping[str, str]) -> list[tuple[str, str]]:
     """The error summary: (link target, message) in page order, unknown keys last."""
     rank = {name: i for i, name in enumerate(ORDER)}
     keys = sorted(errors, key=lambda k: rank.get(k, len(ORDER)))
-    return [(ANCHORS.get(k, f"f-{k}"), errors[k]) for k in keys]
+    return [(anchor(k), errors[k]) for k in keys]
 
 
 def by_program(catalogue: Mapping[FieldRef, FieldSpec]) -> list[tuple[Program, list[FieldSpec]]]:

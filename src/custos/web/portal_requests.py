@@ -164,6 +164,7 @@ def check_answers(request: Request, actor: Requester, form: RequestFormData) -> 
         actor,
         form=form.echo(),
         field_names=[name(f) for f in form.fields],
+        anchor=rf.anchor,
     )
 
 

@@ -146,6 +146,16 @@ def test_check_your_answers_then_change_then_send(world: World) -> None:
     assert f'value="{answers["full_name"]}"' in edit.text
     assert 'value="snap/ssn" checked' in edit.text
     assert "Already uploaded: written-request.pdf" in edit.text
+    # Every "Change" button lands on a field of the form, focused there.
+    targets = re.findall(r'formaction="/portal/requests/edit#([^"]+)" name="change"', r.text)
+    assert len(targets) == 16
+    for target in targets:
+        assert f'id="{target}"' in edit.text, target
+    statements = portal.post("/portal/requests/edit", {**answers, "change": "statements"}).text
+    assert (
+        'id="f-fleeing_or_violating" name="fleeing_or_violating" value="1" checked autofocus'
+        in (statements)
+    )
 
     changed = {**_hidden(edit.text), **answers, "purpose_text": "Warrant 26-CR-0114."}
     again = portal.post("/portal/requests/check", changed)
