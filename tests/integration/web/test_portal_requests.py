@@ -238,3 +238,14 @@ def test_someone_elses_request_reads_like_a_missing_one(world: World) -> None:
     ice = requester_browser(world, "ice")
     assert ice.get(sent.headers["location"]).status_code == 404
     assert ice.get("/portal/requests/req_nothing").status_code == 404
+
+
+def test_a_document_the_requester_did_not_upload_is_refused(world: World) -> None:
+    """The answers travel in the page: a hash typed into them names no upload of this agency."""
+    portal = requester_browser(world)
+    portal.get("/portal/requests/new")
+    forged = _answers(world, document_sha256="a" * 64, document_name="warrant.pdf")
+    r = portal.post("/portal/requests", forged)
+    assert r.status_code == 422
+    assert 'href="#f-document"' in r.text
+    assert "no uploaded document has this hash" in r.text
