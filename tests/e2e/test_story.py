@@ -25,6 +25,7 @@ from playwright.sync_api import expect
 from custos.workflow import accounts, documents, requests
 from custos.workflow.intake import RequestInput
 from tests.e2e.conftest import Live, check_a11y
+from tests.e2e.tour import fill_request_form
 from tests.integration.conftest import (
     PASSWORD,
     add_snap_office,
@@ -46,31 +47,45 @@ def staff_page(context: Any, live: Live, username: str) -> Any:
     return page
 
 
-def submit_in_portal(page: Any, live: Live, tmp: Path) -> str:
+def submit_in_portal(page: Any, live: Live) -> str:
+    """The officer sends an empty form first (every problem listed, focus on the list), then
+    answers, checks the answers, changes one, and sends the request."""
     person = live.world.person("snap_fleeing_felon")
     page.goto(f"{live.url}/portal/requests/new")
     check_a11y(page)
-    page.get_by_label("Full name").fill(f"{person.first_name} {person.last_name}")
-    page.get_by_label("Date of birth").fill(str(person.birth_date))
-    for field in ("snap/address", "snap/ssn", "snap/photo", "snap/benefit_amount"):
-        page.get_by_label(field, exact=True).check()
-    page.get_by_label("Purpose", exact=True).select_option("fleeing_felon")
-    page.get_by_label("Describe the purpose").fill(
-        "Felony warrant 26-CR-0113; locating is my duty."
+    page.get_by_role("button", name="Continue").click()
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    expect(summary.locator("a")).to_have_count(6)
+    check_a11y(page)
+    summary.get_by_role("link", name="Choose the purpose of the request").click()
+    expect(page).to_have_url(re.compile(r"#f-purpose$"))
+    fill_request_form(
+        page,
+        PDF,
+        full_name=f"{person.first_name} {person.last_name}",
+        birth_date=str(person.birth_date),
     )
-    page.get_by_label("The person is fleeing a felony charge").check()
-    page.get_by_label("Locating the person is my official duty").check()
-    page.get_by_label("The request is a proper exercise of that duty").check()
-    page.get_by_label("Kind").select_option("written_request")
-    page.get_by_label("Issued by").fill("Columbia Police Department")
-    page.get_by_label("Signed by").fill("Det. R. Alvarez")
-    page.get_by_label("Issued on").fill("2026-02-27")
-    pdf = tmp / "written-request.pdf"
-    pdf.write_bytes(PDF)
-    page.get_by_label("The signed document (PDF)").set_input_files(str(pdf))
-    page.get_by_role("button", name="Submit the request").click()
+    expect(page.locator("#purpose-hint")).to_contain_text("Home address")
+    check_a11y(page)
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Check your answers before sending the request"
+    )
+    check_a11y(page)
+    page.get_by_role("button", name="Change description of the purpose").click()
+    purpose_text = page.get_by_label("Describe the purpose")
+    expect(purpose_text).to_be_focused()
+    expect(purpose_text).to_have_value("Felony warrant 26-CR-0113; locating is my duty.")
+    expect(page.locator("input[value='snap/photo']")).to_be_checked()
+    purpose_text.fill("Felony warrant 26-CR-0113 (Boone County); locating is my duty.")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator("main")).to_contain_text("(Boone County)")
+    expect(page.locator("main")).to_contain_text("written-request.pdf")
+    page.get_by_role("button", name="Send the request").click()
     page.wait_for_url(re.compile(r".*/portal/requests/req_[^/]+$"))
     expect(page.locator("#request-status")).to_have_text("pending")
+    expect(page.locator("#request-subjects")).to_contain_text(str(person.birth_date))
     check_a11y(page)
     return str(page.url.rsplit("/", 1)[1])
 
@@ -120,7 +135,7 @@ def test_request_release_and_the_persons_rights(  # noqa: PLR0915 - one story, t
         portal.get_by_label("API token").fill(live.world.tokens["police"])
         portal.get_by_role("button", name="Sign in").click()
         portal.wait_for_url(f"{live.url}/portal/")
-        request_id = submit_in_portal(portal, live, tmp_path)
+        request_id = submit_in_portal(portal, live)
 
         # 2. The legal reviewer confirms the legal process; two approvers approve.
         counsel = staff_page(staff["counsel"], live, "counsel")
@@ -155,8 +170,11 @@ def test_request_release_and_the_persons_rights(  # noqa: PLR0915 - one story, t
         with portal.expect_download() as download:
             portal.get_by_role("link", name=re.compile("Download the package")).click()
         package = Path(download.value.path()).read_bytes()
-        portal.get_by_label("SHA-256 of the decrypted payload").fill(payload_sha256(package, live))
-        portal.get_by_role("button", name="Acknowledge receipt").click()
+        # The digest the portal shows is the one the decrypted payload has.
+        digest = portal.locator("#payload-digest").inner_text().strip()
+        assert digest == payload_sha256(package, live)
+        portal.reload()  # the download is counted: the confirm button appears
+        portal.get_by_role("button", name="Confirm receipt").click()
         expect(portal.locator("#release-status")).to_have_text("delivered")
         live.publish_checkpoint()
 

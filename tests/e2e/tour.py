@@ -156,6 +156,44 @@ def _fill_and_submit(values: dict[str, str], button: str) -> Callable[[Any], Non
     return act
 
 
+def fill_request_form(
+    page: Any, pdf: bytes, *, full_name: str = "Maria Example", birth_date: str = "1980-01-01"
+) -> None:
+    """Answer the requester's new-request form as the police officer of the story would."""
+    # By id: "Full name" and "Date of birth" also label the fields one may ask for.
+    page.locator("#f-full_name").fill(full_name)
+    page.locator("#f-birth_date").fill(birth_date)
+    page.get_by_label("Purpose", exact=True).select_option("fleeing_felon")
+    page.locator("#purpose-hint h2").wait_for()
+    page.get_by_label("Describe the purpose").fill(
+        "Felony warrant 26-CR-0113; locating is my duty."
+    )
+    page.get_by_label("The person is fleeing a felony charge").check()
+    page.get_by_label("Locating the person is my official duty").check()
+    page.get_by_label("The request is a proper exercise of that duty").check()
+    for ref in ("snap/address", "snap/ssn", "snap/photo", "snap/benefit_amount"):
+        page.locator(f"input[name=fields][value='{ref}']").check()
+    page.get_by_label("Kind").select_option("written_request")
+    page.get_by_label("Issued by").fill("Columbia Police Department")
+    page.get_by_label("Signed by").fill("Det. R. Alvarez")
+    page.get_by_label("Issued on").fill("2026-02-27")
+    page.get_by_label("The signed document (PDF)").set_input_files(
+        {"name": "written-request.pdf", "mimeType": "application/pdf", "buffer": pdf}
+    )
+
+
+def _check_answers(page: Any) -> None:
+    fill_request_form(page, b"%PDF-1.4 tour\n")
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state()
+
+
+def _choose_purpose(page: Any) -> None:
+    page.get_by_label("Purpose", exact=True).select_option("fleeing_felon")
+    page.locator("#purpose-hint h2").wait_for()
+    page.locator("#f-purpose").evaluate("e => e.scrollIntoView({block: 'start'})")
+
+
 def _act_for(page: Any) -> None:
     page.get_by_role("button", name="Act for this person").first.click()
     page.wait_for_load_state()
@@ -204,12 +242,23 @@ TOUR: tuple[Stop, ...] = (
     Stop("portal-home", "requester", "/portal/", screenshot=True),
     Stop("portal-new-request", "requester", "/portal/requests/new", screenshot=True),
     Stop(
+        "portal-new-request-hint",
+        "requester",
+        "/portal/requests/new",
+        _choose_purpose,
+        screenshot=True,
+    ),
+    Stop(
         "portal-new-request-errors",
         "requester",
         "/portal/requests/new",
-        _empty_submit("Submit the request"),
+        _empty_submit("Continue"),
+        screenshot=True,
     ),
-    Stop("portal-request", "requester", "/portal/requests/{request}"),
+    Stop(
+        "portal-check-answers", "requester", "/portal/requests/new", _check_answers, screenshot=True
+    ),
+    Stop("portal-request", "requester", "/portal/requests/{request}", screenshot=True),
     Stop("portal-release", "requester", "/portal/releases/{release}", screenshot=True),
     Stop("staff-sign-in", "", "/staff/sign-in"),
     Stop("staff-queue", "counsel", "/staff/queue?tab=on_hold", screenshot=True),

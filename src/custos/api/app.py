@@ -78,6 +78,7 @@ _ROUTERS = (
     oversight.router,
     web.staff.router,
     web.portal.router,
+    web.portal_requests.router,
     web.public.router,
 )
 

@@ -20,6 +20,7 @@ from custos.policy._engine import (
     decide_classes,
 )
 from custos.policy._explain import Explanation, FieldExplanation, PersonExplanation, explain
+from custos.policy._hints import PurposeHints, permitted_fields
 from custos.policy._pack import Pack, PackInvalidError, Rule, load_pack
 from custos.policy._public import LANGS, duration_words, public_model, public_page
 from custos.policy._replay import ReplayClass, ReplayItem, ReplayReport, RequestReplay, replay
@@ -40,6 +41,7 @@ __all__ = [
     "Pack",
     "PackInvalidError",
     "PersonExplanation",
+    "PurposeHints",
     "ReplayClass",
     "ReplayItem",
     "ReplayReport",
@@ -56,6 +58,7 @@ __all__ = [
     "duration_words",
     "explain",
     "load_pack",
+    "permitted_fields",
     "public_model",
     "public_page",
     "replay",

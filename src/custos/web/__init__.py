@@ -21,7 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from custos.domain.errors import AuthenticationError, CustosError
-from custos.web import portal, public, staff
+from custos.web import portal, portal_requests, public, staff
 from custos.web._i18n import LANGUAGES, language_of
 from custos.web._render import redirect, render
 from custos.web._security import SecurityHeaders, is_web_path
@@ -157,4 +157,4 @@ def install(app: FastAPI) -> None:
     _wrap(app, Exception, _unexpected)
 
 
-__all__ = ["install", "portal", "public", "staff"]
+__all__ = ["install", "portal", "portal_requests", "public", "staff"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,14 +16,16 @@ from sqlalchemy import select
 
 from custos import policy, records
 from custos.domain.decisions import Effect, FieldDecision, Notify, Obligations
+from custos.domain.disclosure import Purpose
 from custos.domain.errors import NotFoundError, PolicyError
 from custos.domain.events import Event, EventTag
+from custos.domain.legal import LegalProcessKind
 from custos.domain.permissions import Action, require
-from custos.domain.principals import StaffPrincipal
+from custos.domain.principals import RequesterPrincipal, Scope, StaffPrincipal
 from custos.domain.programs import FieldRef
 from custos.domain.subjects import NO_MATCH_KEY, SubjectFacts
 from custos.store import tables as t
-from custos.workflow import journal
+from custos.workflow import accounts, journal
 from custos.workflow.context import Context
 from custos.workflow.requests.decision import stored_context
 from custos.workflow.requests.state import load
@@ -245,3 +248,34 @@ def diff_with(ctx: Context, *, actor: StaffPrincipal, other: str) -> policy.Diff
     if key not in _DIFFS:
         _DIFFS[key] = policy.diff(a, b)
     return _DIFFS[key]
+
+
+#: `purpose_hint` per (pack content, requester kind, programs, purpose): deciding what a
+#: purpose could be given takes a second, and the same pack gives the same answer in every
+#: context of the process.
+_Hint = Mapping[FieldRef, frozenset[LegalProcessKind]]
+_HINTS: dict[tuple[str, str, tuple[str, ...], str], _Hint] = {}
+_HINTS_KEPT = 256
+
+
+def purpose_hint(ctx: Context, *, actor: RequesterPrincipal, purpose: Purpose) -> _Hint:
+    """For the requester's new-request form: the fields the pack in force could permit this
+    requester (its kind and programs) for `purpose`, with the legal processes that could."""
+    actor.require(Scope.REQUESTS_WRITE)
+    pack = active_pack(ctx)
+    requester = accounts.requester_view(ctx, actor.id)
+    programs = frozenset(requester.programs)
+    key = (
+        pack.content_hash,
+        requester.kind.value,
+        tuple(sorted(p.value for p in programs)),
+        purpose.value,
+    )
+    if key not in _HINTS:
+        if len(_HINTS) >= _HINTS_KEPT:
+            _HINTS.clear()
+        hints = policy.permitted_fields(
+            pack, requester_kind=requester.kind, requester_programs=programs, purposes=(purpose,)
+        )
+        _HINTS[key] = hints[purpose]
+    return _HINTS[key]

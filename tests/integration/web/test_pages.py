@@ -121,6 +121,9 @@ def test_every_page_template_renders(
         f"/portal/releases/{release}",
     ):
         assert portal.get(path).status_code == 200, path
+    answers = {"case_number": "1", "fields": ["snap/address"], "purpose": "other"}
+    answers |= {"purpose_text": "A test.", "kind": "none"}
+    assert "Check your answers" in portal.post("/portal/requests/check", answers).text
     for lang in ("", "/es"):
         for path in (
             "/",
@@ -269,7 +272,7 @@ def test_form_errors_are_shown_next_to_their_fields(world: World, app_client: Te
     r = portal.post("/portal/requests", {"purpose_text": "", "fields": []})
     assert r.status_code == 422
     assert 'id="purpose-error"' in r.text
-    assert 'aria-describedby="purpose-error"' in r.text
+    assert 'aria-describedby="f-purpose-hint purpose-error"' in r.text
     police = accounts.requester_from_token(world.ctx, world.tokens["police"])
     assert requests.list_for_requester(world.ctx, actor=police) == []
     es = Browser(app_client)
