@@ -25,7 +25,7 @@ from custos.store import tables as t
 from custos.workflow import documents
 from custos.workflow.accounts import get_requester
 from custos.workflow.context import Context
-from custos.workflow.intake import LegalProcessInput
+from custos.workflow.intake import LegalProcessInput, scope_problems
 from custos.workflow.requests.decision import redecide
 from custos.workflow.requests.state import (
     REQUIRED_APPROVALS,
@@ -56,6 +56,9 @@ def classify(
     the request's status afterwards.
     """
     require(actor, Action.REQUEST_CLASSIFY)
+    problems = scope_problems(legal_process) if legal_process is not None else []
+    if problems:
+        raise InvalidInputError("the classification is invalid", problems)
     pack = ctx.active_pack()
     with ctx.transaction() as s:
         row = load(s, request_id, lock=True)
