@@ -347,8 +347,12 @@ def request_classify(
             corrected = LegalProcessInput.model_validate(base)
         except ValidationError as exc:
             raise _problems_from(exc) from None
-    requests.classify(ctx, actor=actor, request_id=request_id, legal_process=corrected, note=note)
-    line("classification " + ("corrected; decision re-run" if corrected else "confirmed"))
+    status = requests.classify(
+        ctx, actor=actor, request_id=request_id, legal_process=corrected, note=note
+    )
+    done = "corrected; decision re-run" if corrected else "confirmed"
+    closed = "; it discloses nothing, so it is denied" if status is RequestStatus.DENIED else ""
+    line(f"classification {done}{closed}")
 
 
 @request_app.command("approve")

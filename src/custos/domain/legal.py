@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from custos.domain.programs import FieldRef, Program
+from custos.domain.subjects import SubjectIdentifier
 
 
 class LegalProcessKind(StrEnum):
@@ -83,14 +84,16 @@ class DocumentScope:
     authorized by such order"). What lies outside is withheld as "outside the document's scope".
 
     `programs` names whole programs; `fields` names single fields (`program/field`); a field is
-    inside the scope when either names it. `people` holds the identifiers the document names
-    (case numbers, SSNs or "name|birth date"), empty when it names nobody in particular.
+    inside the scope when either names it. `people` holds the people the document names, by the
+    identifiers as they appear on it (case number, SSN, or full name with birth date), empty
+    when it names nobody in particular (a criterion); a request's subject whose identifier is
+    not among them lies outside the scope, whether or not the records hold that person.
     `period_from`/`period_until` bound the records' dates the document reaches, when it says.
     """
 
     programs: frozenset[Program] = frozenset()
     fields: frozenset[FieldRef] = frozenset()
-    people: frozenset[str] = frozenset()
+    people: frozenset[SubjectIdentifier] = frozenset()
     period_from: dt.date | None = None
     period_until: dt.date | None = None
 
@@ -105,6 +108,19 @@ class DocumentScope:
     def names_field(self, ref: FieldRef) -> bool:
         """Whether the document reaches this field (by its program or by the field itself)."""
         return ref.program in self.programs or ref in self.fields
+
+    def names_person(self, identifier: SubjectIdentifier | None) -> bool:
+        """Whether the document reaches a subject named by `identifier` (None: a bulk subject).
+
+        A document that names nobody in particular reaches everyone the request names; one that
+        names people reaches only them, compared by route and normalized value (never by what
+        the records hold, so the answer is the same for a person the records lack).
+        """
+        if not self.people:
+            return True
+        if identifier is None:
+            return False
+        return identifier.key() in {p.key() for p in self.people}
 
     def covers_day(self, day: dt.date) -> bool:
         """Whether a record dated `day` lies inside the document's period (open ends reach all)."""

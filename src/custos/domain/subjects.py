@@ -71,6 +71,19 @@ class SubjectIdentifier:
             return "ssn"
         return "name_birth_date"
 
+    def key(self) -> str:
+        """The identifier as a document's scope compares it: its route and normalized value.
+
+        "123-45-6789" and "123456789" are one SSN; "José O'Brien" born 1990-01-02 and "jose
+        obrien" born the same day are one name. Different routes never compare equal.
+        """
+        if self.case_number is not None:
+            return "case_number:" + self.case_number.strip().casefold()
+        if self.ssn is not None:
+            return "ssn:" + normalize_ssn(self.ssn)
+        born = self.birth_date.isoformat() if self.birth_date is not None else ""
+        return f"name_birth_date:{normalize_name(self.full_name or '')}|{born}"
+
     def as_dict(self) -> dict[str, str]:
         """Plain form for storage. This is personal data: never put it in the ledger."""
         out: dict[str, str] = {}
@@ -108,3 +121,6 @@ class SubjectFacts:
 
 #: The decision-class key of identifiers that matched nobody. Stored only inside the agency.
 NO_MATCH_KEY = "none"
+#: The decision-class key of the people a classified document does not name, matched or not:
+#: one class, decided without looking at anyone's facts, so it reveals no match.
+OUTSIDE_SCOPE_KEY = "outside-scope"

@@ -13,11 +13,15 @@ from custos.policy._cases import CaseResult, Mismatch, TestReport, run_tests
 from custos.policy._check import CheckReport, Finding, Severity, check
 from custos.policy._diff import DiffReport, DiffRow, diff
 from custos.policy._engine import (
+    OUTSIDE_SCOPE,
     AgreementFacts,
     DecisionContext,
+    OutsideScope,
+    Subject,
     class_key,
     decide,
     decide_classes,
+    within_scope,
 )
 from custos.policy._explain import Explanation, FieldExplanation, PersonExplanation, explain
 from custos.policy._hints import PurposeHints, permitted_fields
@@ -27,6 +31,7 @@ from custos.policy._replay import ReplayClass, ReplayItem, ReplayReport, Request
 
 __all__ = [
     "LANGS",
+    "OUTSIDE_SCOPE",
     "AgreementFacts",
     "Authority",
     "CaseResult",
@@ -38,6 +43,7 @@ __all__ = [
     "FieldExplanation",
     "Finding",
     "Mismatch",
+    "OutsideScope",
     "Pack",
     "PackInvalidError",
     "PersonExplanation",
@@ -48,6 +54,7 @@ __all__ = [
     "RequestReplay",
     "Rule",
     "Severity",
+    "Subject",
     "TestReport",
     "authorities",
     "check",
@@ -63,4 +70,5 @@ __all__ = [
     "public_page",
     "replay",
     "run_tests",
+    "within_scope",
 ]

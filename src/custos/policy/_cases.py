@@ -2,8 +2,10 @@
 
 Each case states a request, one person (or no match) and the expected effect per field; it may
 also pin the rules, the compelled flag and review routing. A case may give the requester's own
-programs (`requester_programs`), the legal document's recorded `scope` and `expires_on`, and an
-agreement with its protocol terms. Cases are data next to the rules,
+programs (`requester_programs`), the legal document's recorded `scope` (with the `people` it
+names, each an inline table of `case_number`, `ssn`, or `full_name` and `birth_date`) and
+`expires_on`, how the request names the person (`named_as`, same shape), and an agreement with
+its protocol terms. Cases are data next to the rules,
 so counsel can read what each rule is meant to do.
 """
 
@@ -24,8 +26,8 @@ from custos.domain.legal import (
     LegalProcessKind,
 )
 from custos.domain.programs import FieldRef, Program
-from custos.domain.subjects import SubjectFacts
-from custos.policy._engine import AgreementFacts, DecisionContext, decide
+from custos.domain.subjects import SubjectFacts, SubjectIdentifier
+from custos.policy._engine import AgreementFacts, DecisionContext, Subject, decide, within_scope
 from custos.policy._pack import Pack, PackInvalidError
 
 #: The date cases are decided on unless they give `today`.
@@ -37,7 +39,8 @@ class Case:
     name: str
     source: str
     context: DecisionContext
-    facts: SubjectFacts | None
+    #: The person's facts, None (no match), or OUTSIDE_SCOPE when the scope does not name them.
+    facts: Subject
     expect: Mapping[FieldRef, Effect]
     compelled: frozenset[FieldRef] | None = None
     review: bool | None = None
@@ -134,18 +137,19 @@ def _case(source: str, raw: dict[str, Any]) -> Case:
         requester_programs=frozenset(Program(p) for p in raw.get("requester_programs", [])),
     )
     subject = raw["subject"]
-    facts = None
+    facts: SubjectFacts | None = None
     if subject != "no-match":
         facts = SubjectFacts(
             programs=frozenset(Program(p).value for p in subject["programs"]),
             determination_on_file=bool(subject.get("determination_on_file", False)),
             opted_out=bool(subject.get("opted_out", False)),
         )
+    named_as = _identifier(raw["named_as"]) if "named_as" in raw else None
     return Case(
         name=str(raw["name"]),
         source=source,
         context=context,
-        facts=facts,
+        facts=within_scope(context, named_as, facts),
         expect=expect,
         compelled=frozenset(_refs(raw["compelled"])) if "compelled" in raw else None,
         review=bool(raw["review"]) if "review" in raw else None,
@@ -161,6 +165,7 @@ def _process(raw: dict[str, Any]) -> LegalProcess:
         scope = DocumentScope(
             programs=frozenset(Program(p) for p in s.get("programs", [])),
             fields=frozenset(_refs(s.get("fields", []))),
+            people=frozenset(_identifier(p) for p in s.get("people", [])),
             period_from=s.get("period_from"),
             period_until=s.get("period_until"),
         )
@@ -169,6 +174,12 @@ def _process(raw: dict[str, Any]) -> LegalProcess:
         expires_on=raw.get("expires_on"),
         scope=scope,
     )
+
+
+def _identifier(raw: dict[str, Any]) -> SubjectIdentifier:
+    """A person as a document or request names them; raises ValueError or TypeError if not one
+    of the three routes."""
+    return SubjectIdentifier(**{str(k): v for k, v in dict(raw).items()})
 
 
 def _agreement(a: dict[str, Any]) -> AgreementFacts:

@@ -18,7 +18,7 @@ from typing import Any
 from custos.domain.disclosure import Purpose, RequesterKind
 from custos.domain.legal import FleeingFelonStatements, LegalProcess
 from custos.domain.programs import FieldRef, Program
-from custos.domain.subjects import SubjectFacts
+from custos.domain.subjects import SubjectFacts, SubjectIdentifier
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -108,6 +108,12 @@ class DecisionContext:
         """Whether a recorded scope leaves this field out (no scope recorded: not outside)."""
         scope = self.legal_process.scope
         return scope is not None and not scope.names_field(ref)
+
+    def person_outside_scope(self, identifier: SubjectIdentifier | None) -> bool:
+        """Whether a recorded scope leaves out the subject named by `identifier` (None: a
+        bulk subject). No scope recorded: not outside. Never depends on the records."""
+        scope = self.legal_process.scope
+        return scope is not None and not scope.names_person(identifier)
 
 
 def class_key(facts: SubjectFacts | None) -> str:

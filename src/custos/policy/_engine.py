@@ -13,15 +13,16 @@ cost one Cedar call per field and action.
 from __future__ import annotations
 
 import dataclasses
+import enum
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final, Literal
 
 import cedarpy
 
 from custos.domain.decisions import Effect, FieldDecision, Notify, Obligations
 from custos.domain.programs import FieldRef
-from custos.domain.subjects import SubjectFacts
+from custos.domain.subjects import SubjectFacts, SubjectIdentifier
 from custos.policy._context import (
     AgreementFacts,
     DecisionContext,
@@ -31,13 +32,17 @@ from custos.policy._context import (
 from custos.policy._pack import DISCLOSE, REQUESTER_ID, REVIEW, Pack, Rule
 
 __all__ = [
+    "OUTSIDE_SCOPE",
     "AgreementFacts",
     "DecisionContext",
+    "OutsideScope",
+    "Subject",
     "cedar_context",
     "cedar_request",
     "class_key",
     "decide",
     "decide_classes",
+    "within_scope",
 ]
 
 #: Rule ids the engine itself uses when the pack's rules cannot speak.
@@ -67,6 +72,29 @@ _EVALUATION_ERROR_REASON = (
 _NOTIFY_ORDER = {Notify.NONE: 0, Notify.AFTER: 1, Notify.BEFORE: 2}
 
 
+class OutsideScope(enum.Enum):
+    """A person the classified legal document does not name (see `within_scope`)."""
+
+    PERSON = "outside-scope"
+
+
+#: Stands, in a list of subjects to decide, for anyone the document does not name: matched or
+#: not, every field is withheld as "outside the document's scope", decided without reading
+#: the person's facts, so the decision reveals nothing about the records.
+OUTSIDE_SCOPE: Final = OutsideScope.PERSON
+
+#: What `decide` takes per subject: their facts, None (no record matched) or OUTSIDE_SCOPE.
+Subject = SubjectFacts | None | Literal[OutsideScope.PERSON]
+
+
+def within_scope(
+    context: DecisionContext, identifier: SubjectIdentifier | None, facts: SubjectFacts | None
+) -> Subject:
+    """The subject to decide for a person named by `identifier`: `facts` (None if no record
+    matched) when the document's recorded scope reaches them, else OUTSIDE_SCOPE."""
+    return OUTSIDE_SCOPE if context.person_outside_scope(identifier) else facts
+
+
 @dataclass(frozen=True, kw_only=True)
 class _Verdict:
     """One Cedar answer, reduced to what a decision needs."""
@@ -84,14 +112,15 @@ _NOT_ROUTED = _Verdict(decision="Deny", rule_ids=(), errors=())
 
 
 def decide(
-    pack: Pack, context: DecisionContext, facts: Sequence[SubjectFacts | None]
+    pack: Pack, context: DecisionContext, facts: Sequence[Subject]
 ) -> list[tuple[FieldDecision, ...]]:
     """Decide every requested field for every person, in order.
 
     Returns one tuple per element of `facts`, holding one FieldDecision per field of
     `context.fields` in the same order. `None` means no record matched: every field is then
     withheld with exactly the reasons a matched person gets when no rule permits that field
-    (neither confirm nor deny). Equal facts share the same tuple object.
+    (neither confirm nor deny). `OUTSIDE_SCOPE` withholds every field as outside the document's
+    scope, alike for a match and a no-match. Equal facts share the same tuple object.
     """
     table = decide_classes(pack, context, dict.fromkeys(facts))
     return list(map(table.__getitem__, facts))
@@ -100,11 +129,11 @@ def decide(
 def decide_classes(
     pack: Pack,
     context: DecisionContext,
-    classes: Iterable[SubjectFacts | None],
+    classes: Iterable[Subject],
     *,
     validate_requests: bool = True,
     review: bool = True,
-) -> dict[SubjectFacts | None, tuple[FieldDecision, ...]]:
+) -> dict[Subject, tuple[FieldDecision, ...]]:
     """Decide once per distinct class of facts; the building block of `decide`.
 
     `validate_requests=False` skips Cedar's per-request schema check. Only scenario sweeps
@@ -121,27 +150,29 @@ def decide_classes(
         determination_on_file=False,
         opted_out=False,
     )
-    subjects: list[SubjectFacts] = [f for f in unique if f is not None]
-    if None in unique and phantom not in subjects:
+    subjects: list[SubjectFacts] = [f for f in unique if isinstance(f, SubjectFacts)]
+    stand_in = None in unique or OUTSIDE_SCOPE in unique
+    if stand_in and phantom not in subjects:
         subjects.append(phantom)
 
     actions = (DISCLOSE, REVIEW) if review else (DISCLOSE,)
     verdicts = _evaluate(pack, context, subjects, known, actions, validate=validate_requests)
-    out: dict[SubjectFacts | None, tuple[FieldDecision, ...]] = {}
+    out: dict[Subject, tuple[FieldDecision, ...]] = {}
     for facts in unique:
         row: list[FieldDecision] = []
         for ref in context.fields:
             if ref not in pack.catalogue:
                 row.append(_unknown_field(pack, ref))
                 continue
-            subject = phantom if facts is None else facts
+            subject = facts if isinstance(facts, SubjectFacts) else phantom
             disclose = verdicts[(subject, ref, DISCLOSE)]
             routed = verdicts.get((subject, ref, REVIEW), _NOT_ROUTED)
-            if facts is None:
-                decision = _no_match(pack, ref, disclose, routed)
-            else:
+            if isinstance(facts, SubjectFacts):
                 decision = _field_decision(pack, ref, disclose, routed, opted_out=facts.opted_out)
-            row.append(_bounded(pack, context, decision, routed))
+            else:
+                decision = _no_match(pack, ref, disclose, routed)
+            outside = facts is OUTSIDE_SCOPE
+            row.append(_bounded(pack, context, decision, routed, person_outside=outside))
         out[facts] = tuple(row)
     return out
 
@@ -308,9 +339,15 @@ def _field_decision(
 
 
 def _bounded(
-    pack: Pack, context: DecisionContext, d: FieldDecision, review: _Verdict
+    pack: Pack,
+    context: DecisionContext,
+    d: FieldDecision,
+    review: _Verdict,
+    *,
+    person_outside: bool = False,
 ) -> FieldDecision:
-    """Apply the limits no rule can lift: an expired process, a recorded scope.
+    """Apply the limits no rule can lift: an expired process, a recorded scope (its fields,
+    and `person_outside`: a person it does not name).
 
     Both apply alike to a matched person and to a no-match, so neither reveals a person. A
     decision that discloses under agreed protocols names the agreement and its protocol document.
@@ -320,7 +357,7 @@ def _bounded(
     limit: tuple[str, str] | None = None
     if context.legal_process.expired(context.today):
         limit = (PROCESS_EXPIRED_RULE, PROCESS_EXPIRED_REASON)
-    elif context.outside_scope(d.field):
+    elif person_outside or context.outside_scope(d.field):
         limit = (OUTSIDE_SCOPE_RULE, OUTSIDE_SCOPE_REASON)
     if limit is not None:
         return _withheld(pack, d.field, [], review, limit=limit)

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 from custos.domain.decisions import Effect
 from custos.domain.programs import FieldRef
-from custos.domain.subjects import SubjectFacts
-from custos.policy._engine import DecisionContext, decide_classes
+from custos.policy._engine import DecisionContext, Subject, decide_classes
 from custos.policy._pack import Pack
 
 
@@ -21,7 +20,8 @@ from custos.policy._pack import Pack
 class ReplayClass:
     """People of one stored request who share their facts, and what was decided for them."""
 
-    facts: SubjectFacts | None
+    #: Their facts, None (no record matched) or OUTSIDE_SCOPE (the document names none of them).
+    facts: Subject
     people: int
     stored: Mapping[FieldRef, Effect]
 

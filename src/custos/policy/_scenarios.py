@@ -176,7 +176,7 @@ def _sweep(
     for ctx in contexts(refs, kinds):
         table = decide_classes(pack, ctx, classes, validate_requests=False, review=review)
         for facts, row in table.items():
-            if facts is None:  # never passed in; keeps the types honest
+            if not isinstance(facts, SubjectFacts):  # never passed in; keeps the types honest
                 continue
             for decision in row:
                 scenario = Scenario(

@@ -12,8 +12,10 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict
 
 from custos.domain.errors import FieldProblem, InvalidInputError
+from custos.domain.legal import LegalProcessKind
 from custos.domain.permissions import Action, allowed
 from custos.domain.principals import StaffPrincipal
+from custos.domain.programs import Program
 from custos.web import _i18n
 from custos.web._security import CSRF_COOKIE, csrf_seed, csrf_token, set_cookie
 from custos.workflow import documents
@@ -100,6 +102,9 @@ _env.filters["label"] = _label
 _env.filters["when"] = _date
 _env.filters["period"] = _i18n.period_in_words
 _env.globals["can"] = _can
+#: Choices of the legal reviewer's classification form (`staff/_scope_form.html`).
+_env.globals["legal_process_kinds"] = [k.value for k in LegalProcessKind]
+_env.globals["program_names"] = [p.value for p in Program]
 
 
 def ctx_of(request: Request) -> Context:

@@ -389,6 +389,15 @@ def _record_agreement(ctx: Context, session: Session, row: t.Agreement, *, actor
     )
 
 
+def _require_document(session: Session, sha: str) -> None:
+    """An agreement binds through its signed document: it must be uploaded first."""
+    if session.get(t.Document, sha) is None:
+        raise InvalidInputError(
+            "the agreement is invalid",
+            [FieldProblem(path="document_sha256", message="upload the signed agreement first")],
+        )
+
+
 def register_agreement(
     ctx: Context,
     *,
@@ -424,11 +433,7 @@ def register_agreement(
     sha = document_sha256
     with ctx.transaction() as s:
         requester = get_requester(s, requester_id)
-        if s.get(t.Document, sha) is None:
-            raise InvalidInputError(
-                "the agreement is invalid",
-                [FieldProblem(path="document_sha256", message="upload the signed agreement first")],
-            )
+        _require_document(s, sha)
         row = t.Agreement(
             id=new_id("agr"),
             requester_id=requester.id,

@@ -53,6 +53,15 @@ class SubjectInput(_Input):
     full_name: Short | None = None
     birth_date: dt.date | None = None
 
+    def to_domain(self) -> SubjectIdentifier:
+        """Raises ValueError unless exactly one identifying route is given."""
+        return SubjectIdentifier(
+            case_number=self.case_number,
+            ssn=self.ssn,
+            full_name=self.full_name,
+            birth_date=self.birth_date,
+        )
+
 
 class BulkInput(_Input):
     programs: list[Program] = Field(min_length=1)
@@ -65,17 +74,17 @@ class ScopeInput(_Input):
 
     programs: list[Program] = Field(default_factory=list)
     fields: list[Short] = Field(default_factory=list, max_length=200)
-    #: Identifiers the document names (case numbers, SSNs or "name|birth date").
-    people: list[Short] = Field(default_factory=list, max_length=MAX_NAMED_SUBJECTS)
+    #: The people the document names, by the identifiers as they appear on it.
+    people: list[SubjectInput] = Field(default_factory=list, max_length=MAX_NAMED_SUBJECTS)
     period_from: dt.date | None = None
     period_until: dt.date | None = None
 
     def to_domain(self) -> DocumentScope:
-        """Raises ValueError on a malformed field or an inverted period."""
+        """Raises ValueError on a malformed field or person, or an inverted period."""
         return DocumentScope(
             programs=frozenset(self.programs),
             fields=frozenset(FieldRef.parse(f) for f in self.fields),
-            people=frozenset(self.people),
+            people=frozenset(p.to_domain() for p in self.people),
             period_from=self.period_from,
             period_until=self.period_until,
         )
@@ -131,14 +140,7 @@ class RequestInput(_Input):
         subjects: list[SubjectIdentifier] = []
         for i, s in enumerate(self.subjects):
             try:
-                subjects.append(
-                    SubjectIdentifier(
-                        case_number=s.case_number,
-                        ssn=s.ssn,
-                        full_name=s.full_name,
-                        birth_date=s.birth_date,
-                    )
-                )
+                subjects.append(s.to_domain())
             except ValueError as exc:
                 problems.append(FieldProblem(path=f"subjects[{i}]", message=str(exc)))
         return subjects
@@ -159,7 +161,7 @@ class RequestInput(_Input):
     def _process_problems(self) -> list[FieldProblem]:
         problems: list[FieldProblem] = []
         lp = self.legal_process
-        problems.extend(_scope_problems(lp))
+        problems.extend(scope_problems(lp))
         if lp.issued_on and lp.expires_on and lp.expires_on < lp.issued_on:
             problems.append(
                 FieldProblem(path="legal_process.expires_on", message="before issued_on")
@@ -213,12 +215,29 @@ class RequestInput(_Input):
         return built
 
 
-def _scope_problems(lp: LegalProcessInput) -> list[FieldProblem]:
-    """A scope must be well-formed; its people, fields and period are counsel's to record."""
+def scope_problems(lp: LegalProcessInput) -> list[FieldProblem]:
+    """Every malformed part of a recorded scope: a field, a person, or a period inverted."""
     if lp.scope is None:
         return []
-    try:
-        lp.scope.to_domain()
-    except ValueError as exc:
-        return [FieldProblem(path="legal_process.scope", message=str(exc))]
-    return []
+    problems: list[FieldProblem] = []
+    base = "legal_process.scope"
+    for i, f in enumerate(lp.scope.fields):
+        try:
+            FieldRef.parse(f)
+        except ValueError:
+            problems.append(
+                FieldProblem(
+                    path=f"{base}.fields[{i}]", message="expected program/field, e.g. snap/address"
+                )
+            )
+    for i, person in enumerate(lp.scope.people):
+        try:
+            person.to_domain()
+        except ValueError as exc:
+            problems.append(FieldProblem(path=f"{base}.people[{i}]", message=str(exc)))
+    begins, ends = lp.scope.period_from, lp.scope.period_until
+    if begins is not None and ends is not None and ends < begins:
+        problems.append(
+            FieldProblem(path=f"{base}.period_until", message="the period ends before it begins")
+        )
+    return problems

@@ -23,7 +23,7 @@ from custos.domain.legal import LegalProcessKind
 from custos.domain.permissions import Action, require
 from custos.domain.principals import RequesterPrincipal, Scope, StaffPrincipal
 from custos.domain.programs import FieldRef
-from custos.domain.subjects import NO_MATCH_KEY, SubjectFacts
+from custos.domain.subjects import NO_MATCH_KEY, OUTSIDE_SCOPE_KEY, SubjectFacts
 from custos.store import tables as t
 from custos.workflow import accounts, journal
 from custos.workflow.context import Context
@@ -94,6 +94,13 @@ def explain_request(ctx: Context, *, actor: StaffPrincipal, request_id: str) -> 
     return policy.explain(pack, context, labelled)
 
 
+def _class_subject(key: str, facts: SubjectFacts | None) -> policy.Subject:
+    """What a stored decision class stands for when it is decided again."""
+    if key == OUTSIDE_SCOPE_KEY:
+        return policy.OUTSIDE_SCOPE
+    return None if key == NO_MATCH_KEY else facts
+
+
 def replay_since(
     ctx: Context, *, actor: StaffPrincipal, pack_name: str, since: dt.date
 ) -> policy.ReplayReport:
@@ -124,12 +131,12 @@ def replay_since(
             facts = records.facts_for(
                 session, [p for p, _ in members if p is not None], on=row.submitted_at.date()
             )
-            by_class: dict[str, SubjectFacts | None] = {}
+            by_class: dict[str, policy.Subject] = {}
             sizes: Counter[str] = Counter()
             for person_id, key in members:
                 sizes[key] += 1
                 if key not in by_class:
-                    by_class[key] = None if key == NO_MATCH_KEY else facts.get(person_id or "")
+                    by_class[key] = _class_subject(key, facts.get(person_id or ""))
             classes = tuple(
                 policy.ReplayClass(facts=by_class[key], people=sizes[key], stored=stored[key])
                 for key in sorted(by_class)

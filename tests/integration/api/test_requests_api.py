@@ -197,15 +197,22 @@ def test_correcting_the_classification_reruns_the_decision_and_resets_approvals(
     assert after["decision_version"] == 2
     assert after["classified_process"]["kind"] == "none"
     assert after["outcome"] == "denied"
-    # The first approval was of the old decision and no longer counts; nothing to approve now.
+    # The corrected decision discloses nothing: the request closes as denied at once, by the
+    # system, and the first approval (of the old decision) can never be completed.
+    assert r.json()["status"] == after["status"] == "denied"
+    assert after["denial_reason"].startswith("Closed by the system")
     r = client.post(
         f"/v1/staff/requests/{rid}/approve", json={}, headers=staff_token(client, "approver2")
     )
     assert r.status_code == 409
-    tags = [
-        e["tag"] for e in client.get(f"/v1/staff/requests/{rid}/events", headers=counsel).json()
+    events = client.get(f"/v1/staff/requests/{rid}/events", headers=counsel).json()
+    assert [e["tag"] for e in events][-3:] == [
+        "request:classification:correct",
+        "request:decision:deny",
+        "request:status:deny",
     ]
-    assert tags[-2:] == ["request:classification:correct", "request:decision:deny"]
+    assert events[-1]["actor"] == "system"
+    assert events[-1]["data"]["reason"] == "nothing_disclosed"
 
 
 def test_emergency_requests_come_first_in_the_queue(world: World, client: TestClient) -> None:

@@ -33,8 +33,8 @@ def _effects(world: World, rid: str) -> dict[str, tuple[str, tuple[str, ...]]]:
         return {r.field: (r.effect, tuple(r.rule_ids)) for r in rows}
 
 
-def _court_order(world: World) -> str:
-    """A circuit court's order about a TANF recipient, entered on paper by intake."""
+def _court_order(world: World, subjects: list[dict[str, str]] | None = None) -> str:
+    """A circuit court's order about a TANF recipient (or `subjects`), entered by intake."""
     ctx = world.ctx
     court = accounts.register_requester(
         ctx,
@@ -54,7 +54,7 @@ def _court_order(world: World) -> str:
     )
     person = world.person("tanf_determination")
     body: dict[str, Any] = {
-        "subjects": [{"case_number": person.dcn}],
+        "subjects": subjects or [{"case_number": person.dcn}],
         "fields": ["tanf/address", "tanf/ssn", "tanf/immigration_status"],
         "purpose": "court_proceeding",
         "purpose_text": "Child support proceeding 26-DR-0042.",
@@ -86,6 +86,54 @@ def test_a_court_order_discloses_only_what_counsel_records_it_names(world: World
     assert effects["tanf/ssn"][0] == "withhold"
     assert effects["tanf/ssn"][1][0] == "custos-outside-scope"
     assert effects["tanf/immigration_status"][1][0] == "custos-outside-scope"
+
+
+def _record_scope(world: World, rid: str, scope: dict[str, Any]) -> RequestStatus:
+    view = requests.get_for_staff(world.ctx, actor=world.staff["counsel"], request_id=rid)
+    scoped = LegalProcessInput.model_validate(view.legal_process | {"scope": scope})
+    return requests.classify(
+        world.ctx, actor=world.staff["counsel"], request_id=rid, legal_process=scoped
+    )
+
+
+def test_a_court_order_discloses_nothing_about_people_it_does_not_name(world: World) -> None:
+    named = world.person("tanf_determination")
+    other = world.person("household_head")
+    rid = _court_order(
+        world,
+        [
+            {"full_name": named.full_name, "birth_date": str(named.birth_date)},
+            {"case_number": other.dcn},
+            {"case_number": "1234567890"},  # matches nobody
+        ],
+    )
+    # The order names one person, written as on the paper (capitals, no accents).
+    on_paper = {"full_name": named.full_name.upper(), "birth_date": str(named.birth_date)}
+    status = _record_scope(world, rid, {"programs": ["tanf"], "people": [on_paper]})
+    assert status is RequestStatus.IN_REVIEW
+    view = requests.get_for_staff(world.ctx, actor=world.staff["counsel"], request_id=rid)
+    by_class = {(c.matched, c.outside_scope, c.people): c for c in view.classes}
+    assert set(by_class) == {(True, False, 1), (False, True, 2)}
+    inside, outside = by_class[(True, False, 1)], by_class[(False, True, 2)]
+    assert {f.field: f.effect.value for f in inside.fields}["tanf/address"] == "disclose"
+    for f in outside.fields:
+        assert f.effect.value == "withhold"
+        assert f.rule_ids[0] == "custos-outside-scope"
+        assert "outside the document's scope" in f.reasons[0]
+    # The matched and the unmatched subject the order leaves out share one decision class.
+    keys = [sj.class_key for sj in view.subjects]
+    assert keys[1] == keys[2] != keys[0]
+
+
+def test_an_order_naming_none_of_the_subjects_closes_the_request(world: World) -> None:
+    rid = _court_order(world)
+    status = _record_scope(
+        world, rid, {"programs": ["tanf"], "people": [{"case_number": "5550000001"}]}
+    )
+    assert status is RequestStatus.DENIED
+    with pytest.raises(InvalidInputError) as bad:
+        _record_scope(world, _court_order(world), {"people": [{"full_name": "No Birth Date"}]})
+    assert [p.path for p in bad.value.problems] == ["legal_process.scope.people[0]"]
 
 
 def test_a_requester_cannot_set_the_scope_itself(world: World, client: TestClient) -> None:

@@ -3,6 +3,7 @@ disclosed after two approvals, only the three fields the statute names."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -15,6 +16,7 @@ from tests.integration.conftest import (
     staff_token,
     upload,
 )
+from tests.integration.web.conftest import Browser, requester_browser
 
 
 def _outward(response: Any) -> tuple[int, dict[str, Any]]:
@@ -25,61 +27,96 @@ def _outward(response: Any) -> tuple[int, dict[str, Any]]:
     return response.status_code, body
 
 
-def _review_and_deny(client: TestClient, request_id: str) -> None:
+_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?( ?(UTC|Z|[+-]\d{2}:?\d{2}))?"
+)
+_CSRF = re.compile(r'name="csrf_token" value="[^"]+"')
+
+
+def _portal_page(portal: Browser, request_id: str) -> tuple[int, str]:
+    """The requester's portal page of a request, with its id, times and form token replaced."""
+    r = portal.get(f"/portal/requests/{request_id}")
+    text = _CSRF.sub('name="csrf_token" value="…"', r.text.replace(request_id, "REQUEST"))
+    return r.status_code, _TIME.sub("TIME", text)
+
+
+def _events(client: TestClient, request_id: str) -> list[dict[str, Any]]:
+    """The request's ledger entries, minus their position, time and request id."""
     counsel = staff_token(client, "counsel")
-    r = client.post(f"/v1/staff/requests/{request_id}/classify", json={}, headers=counsel)
-    assert r.status_code == 200, r.text
-    r = client.post(
-        f"/v1/staff/requests/{request_id}/deny",
-        json={"reason": "No rule permits these fields for this process."},
-        headers=counsel,
-    )
-    assert r.status_code == 200, r.text
+    events = client.get(f"/v1/staff/requests/{request_id}/events", headers=counsel).json()
+    return [{k: v for k, v in e.items() if k not in {"index", "at", "request"}} for e in events]
 
 
-def test_ice_subpoena_is_withheld_and_its_denial_reads_like_a_no_match(
+def _requester_view(
+    client: TestClient, portal: Browser, token: str, request_id: str
+) -> dict[str, Any]:
+    return {
+        "api": _outward(client.get(f"/v1/requests/{request_id}", headers=bearer(token))),
+        "list": [
+            _outward_item(item)
+            for item in client.get("/v1/requests", headers=bearer(token)).json()
+            if item["id"] == request_id
+        ],
+        "portal": _portal_page(portal, request_id),
+        "events": _events(client, request_id),
+    }
+
+
+def _outward_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k not in {"id", "submitted_at"}}
+
+
+def test_a_match_with_nothing_to_disclose_reads_exactly_like_a_no_match(
     world: World, client: TestClient
 ) -> None:
+    """Neither confirm nor deny, step by step: both requests go to review, counsel confirms the
+    classification, and both close as denied by the system in that same step. At each step the
+    requester's API answers, its portal page and the ledger entries of the two are identical."""
     ice = world.tokens["ice"]
+    portal = requester_browser(world, "ice")
     sha = upload(client, ice)
     person = world.person("snap_noncitizen")
-
     real = client.post(
-        "/v1/requests",
-        json=ice_subpoena(sha, {"case_number": person.dcn}),
-        headers=bearer(ice),
+        "/v1/requests", json=ice_subpoena(sha, {"case_number": person.dcn}), headers=bearer(ice)
     )
     nobody = client.post(
-        "/v1/requests",
-        json=ice_subpoena(sha, {"case_number": "1234567890"}),
-        headers=bearer(ice),
+        "/v1/requests", json=ice_subpoena(sha, {"case_number": "1234567890"}), headers=bearer(ice)
     )
     assert real.status_code == nobody.status_code == 201
     real_id, nobody_id = real.json()["id"], nobody.json()["id"]
 
-    # Staff see why: every field withheld for the person, and no qualifying rule.
-    staff = staff_token(client, "counsel")
-    detail = client.get(f"/v1/staff/requests/{real_id}", headers=staff).json()
-    assert detail["outcome"] in {"denied", "needs_review"}
+    # Staff see why: the person is in the records, every field withheld, no qualifying rule.
+    counsel = staff_token(client, "counsel")
+    detail = client.get(f"/v1/staff/requests/{real_id}", headers=counsel).json()
+    assert [c["matched"] for c in detail["classes"]] == [True]
     effects = {f["field"]: f["effect"] for c in detail["classes"] for f in c["fields"]}
     assert effects == {"snap/address": "withhold", "snap/immigration_status": "withhold"}
 
-    # While pending, and once denied, the requester cannot tell the two apart.
-    pending_real = _outward(client.get(f"/v1/requests/{real_id}", headers=bearer(ice)))
-    pending_nobody = _outward(client.get(f"/v1/requests/{nobody_id}", headers=bearer(ice)))
-    assert pending_real == pending_nobody
-    assert pending_real[1]["status"] == "pending"
+    pending = _requester_view(client, portal, ice, real_id)
+    assert pending == _requester_view(client, portal, ice, nobody_id)
+    assert pending["api"][1]["status"] == "pending"
+    assert pending["portal"][0] == 200
+    assert "The request is under review." in pending["portal"][1]
+    assert pending["api"][1]["message"] == "The request is under review."
 
-    _review_and_deny(client, real_id)
-    _review_and_deny(client, nobody_id)
-    denied_real = _outward(client.get(f"/v1/requests/{real_id}", headers=bearer(ice)))
-    denied_nobody = _outward(client.get(f"/v1/requests/{nobody_id}", headers=bearer(ice)))
-    assert denied_real == denied_nobody
-    assert denied_real[0] == 200
-    assert denied_real[1]["status"] == "denied"
-    assert denied_real[1]["message"] == "No records are disclosed in response to this request."
+    # Counsel confirms each classification; each request closes in that same step.
+    for rid in (real_id, nobody_id):
+        r = client.post(f"/v1/staff/requests/{rid}/classify", json={}, headers=counsel)
+        assert r.status_code == 200, r.text
+        assert r.json()["status"] == "denied"
 
-    # An approver cannot approve a decision that discloses nothing.
+    denied = _requester_view(client, portal, ice, real_id)
+    assert denied == _requester_view(client, portal, ice, nobody_id)
+    assert denied["api"][0] == 200
+    assert denied["api"][1]["status"] == "denied"
+    assert denied["api"][1]["message"] == "No records are disclosed in response to this request."
+    assert "No records are disclosed in response to this request." in denied["portal"][1]
+    assert [e["tag"] for e in denied["events"]][-2:] == [
+        "request:classification:confirm",
+        "request:status:deny",
+    ]
+    assert denied["events"][-1]["actor"] == "system"
+    # Nothing is left for an approver.
     r = client.post(
         f"/v1/staff/requests/{real_id}/approve", json={}, headers=staff_token(client, "approver1")
     )

@@ -1,7 +1,8 @@
 """Properties of the law as the engine applies it, under all three packs.
 
 1. An opt-out never blocks a compelled disclosure and never lets a discretionary one through.
-2. No disclosed field lies outside the legal document's recorded scope.
+2. No disclosed field lies outside the legal document's recorded scope: neither a field nor a
+   person it does not name (and such a person's decision reads the same as a no-match's).
 3. A legal process that has expired never releases anything.
 """
 
@@ -22,8 +23,8 @@ from custos.domain.legal import (
     LegalProcessKind,
 )
 from custos.domain.programs import FieldRef, Program
-from custos.domain.subjects import SubjectFacts
-from custos.policy import AgreementFacts, DecisionContext, decide, load_pack
+from custos.domain.subjects import SubjectFacts, SubjectIdentifier
+from custos.policy import AgreementFacts, DecisionContext, decide, load_pack, within_scope
 
 POLICIES = Path(__file__).resolve().parents[3] / "policies"
 PACKS = {
@@ -114,6 +115,59 @@ def test_nothing_outside_the_recorded_scope_is_disclosed(
         if scope is not None and not scope.names_field(d.field):
             assert not d.discloses
             assert d.rule_ids[0] == "custos-outside-scope"
+
+
+identifiers = st.one_of(
+    st.builds(SubjectIdentifier, case_number=st.sampled_from(["1000000001", "1000000002"])),
+    st.builds(SubjectIdentifier, ssn=st.sampled_from(["123-45-6789", "987654321"])),
+    st.builds(
+        SubjectIdentifier,
+        full_name=st.sampled_from(["Ana María López", "ANA MARIA LOPEZ", "Li Wei"]),
+        birth_date=st.sampled_from([dt.date(1990, 4, 2), dt.date(1985, 1, 9)]),
+    ),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    name=st.sampled_from(sorted(PACKS)),
+    ctx=contexts,
+    person=st.one_of(st.none(), people),
+    named_people=st.frozensets(identifiers, min_size=1, max_size=3),
+    subject=st.one_of(st.none(), identifiers),
+)
+def test_nobody_the_recorded_scope_leaves_out_is_disclosed(
+    name: str,
+    ctx: DecisionContext,
+    person: SubjectFacts | None,
+    named_people: frozenset[SubjectIdentifier],
+    subject: SubjectIdentifier | None,
+) -> None:
+    """A scope naming people reaches only them: anyone else (a bulk subject too) gets nothing,
+    withheld as outside the scope exactly as a no-match would be; a person it names is decided
+    as if the scope named nobody in particular."""
+    pack = PACKS[name]
+    open_scope = ctx.legal_process.scope or DocumentScope(programs=frozenset(Program))
+    scoped = dataclasses.replace(
+        ctx,
+        legal_process=dataclasses.replace(
+            ctx.legal_process, scope=dataclasses.replace(open_scope, people=named_people)
+        ),
+    )
+    [row] = decide(pack, scoped, [within_scope(scoped, subject, person)])
+    named = subject is not None and subject.key() in {p.key() for p in named_people}
+    if not named:
+        [as_no_match] = decide(pack, scoped, [within_scope(scoped, subject, None)])
+        assert row == as_no_match
+        for d in row:
+            assert not d.discloses
+            if d.field in pack.catalogue and not ctx.legal_process.expired(TODAY):
+                assert d.rule_ids[0] == "custos-outside-scope"
+    else:
+        unbounded = dataclasses.replace(
+            ctx, legal_process=dataclasses.replace(ctx.legal_process, scope=open_scope)
+        )
+        assert row == decide(pack, unbounded, [person])[0]
 
 
 @settings(max_examples=100, deadline=None)

@@ -28,8 +28,17 @@ from custos.domain.legal import (
     LegalProcessKind,
 )
 from custos.domain.programs import FieldRef, Program
-from custos.domain.subjects import SubjectFacts
-from custos.policy import AgreementFacts, DecisionContext, Pack, decide, load_pack
+from custos.domain.subjects import SubjectFacts, SubjectIdentifier
+from custos.policy import (
+    OUTSIDE_SCOPE,
+    AgreementFacts,
+    DecisionContext,
+    Pack,
+    Subject,
+    decide,
+    load_pack,
+    within_scope,
+)
 
 POLICIES = Path(__file__).resolve().parents[3] / "policies"
 TODAY = dt.date(2026, 6, 1)
@@ -80,6 +89,11 @@ class Row:
     preservation: bool = False
     expires_on: dt.date | None = None
     programs: tuple[str, ...] = ("snap", "tanf", "medicaid", "housing")
+    #: The people the document names ("case:…", "ssn:…" or "name:…|birth date"); empty: it
+    #: names nobody in particular. Only read when a scope is recorded.
+    scope_people: tuple[str, ...] = ()
+    #: How the request names the person it asks about.
+    subject: str = "case:1000000001"
 
 
 ALL_W = ("W", "W", "W")
@@ -529,6 +543,74 @@ ROWS: tuple[Row, ...] = (
         emergency=True,
         expect=ALL_W,
     ),
+    # A document's scope names people: nothing about anyone else, compelled or not.
+    Row(
+        name="Court order naming the TANF address and this person",
+        kind=K.COURT,
+        purpose=P.COURT_PROCEEDING,
+        process=L.COURT_ORDER,
+        field="tanf/address",
+        scope=("tanf/address",),
+        scope_people=("name:ANA MARÍA LÓPEZ|1990-04-02", "case:2000000002"),
+        subject="name:Ana Maria Lopez|1990-04-02",
+        expect=("DC", "DC", "W"),
+    ),
+    Row(
+        name="Court order naming the TANF address of someone else",
+        kind=K.COURT,
+        purpose=P.COURT_PROCEEDING,
+        process=L.COURT_ORDER,
+        field="tanf/address",
+        scope=("tanf/address",),
+        scope_people=("case:2000000002",),
+        expect=ALL_W,
+    ),
+    Row(
+        name="Court order naming the person by case number, request by SSN",
+        kind=K.COURT,
+        purpose=P.COURT_PROCEEDING,
+        process=L.COURT_ORDER,
+        field="tanf/address",
+        scope=("tanf",),
+        scope_people=("case:1000000001",),
+        subject="ssn:123-45-6789",
+        expect=ALL_W,
+    ),
+    Row(
+        name="Court order naming people, asked for everyone matching a criterion",
+        kind=K.COURT,
+        purpose=P.COURT_PROCEEDING,
+        process=L.COURT_ORDER,
+        field="tanf/address",
+        scope=("tanf",),
+        scope_people=("case:1000000001",),
+        named=False,
+        expect=ALL_W,
+    ),
+    Row(
+        name="(E) request whose document names someone else: compelled goes no further",
+        kind=K.LOCAL_LAW_ENFORCEMENT,
+        purpose=P.FLEEING_FELON,
+        process=L.WRITTEN_REQUEST,
+        field="snap/address",
+        statements=ALL3,
+        scope=("snap",),
+        scope_people=("ssn:987654321",),
+        expect=ALL_W,
+    ),
+    Row(
+        name="(E) request whose document names this person by SSN",
+        kind=K.LOCAL_LAW_ENFORCEMENT,
+        purpose=P.FLEEING_FELON,
+        process=L.WRITTEN_REQUEST,
+        field="snap/ssn",
+        statements=ALL3,
+        scope=("snap",),
+        scope_people=("ssn:987654321",),
+        subject="ssn:987-65-4321",
+        opted_out=True,
+        expect=ALL_DC,
+    ),
     Row(
         name="Preservation request under a court order: nothing is sent",
         kind=K.COURT,
@@ -542,12 +624,24 @@ ROWS: tuple[Row, ...] = (
 )
 
 
-def _scope(names: tuple[str, ...] | None) -> DocumentScope | None:
+def identifier(spec: str) -> SubjectIdentifier:
+    """`case:…`, `ssn:…` or `name:full name|birth date` as an identifier."""
+    route, _, value = spec.partition(":")
+    if route == "case":
+        return SubjectIdentifier(case_number=value)
+    if route == "ssn":
+        return SubjectIdentifier(ssn=value)
+    name, _, born = value.partition("|")
+    return SubjectIdentifier(full_name=name, birth_date=dt.date.fromisoformat(born))
+
+
+def _scope(names: tuple[str, ...] | None, people: tuple[str, ...] = ()) -> DocumentScope | None:
     if names is None:
         return None
     return DocumentScope(
         programs=frozenset(Program(n) for n in names if "/" not in n),
         fields=frozenset(FieldRef.parse(n) for n in names if "/" in n),
+        people=frozenset(identifier(p) for p in people),
     )
 
 
@@ -556,7 +650,9 @@ def context_of(row: Row) -> DecisionContext:
         requester_kind=row.kind,
         purpose=row.purpose,
         legal_process=LegalProcess(
-            kind=row.process, expires_on=row.expires_on, scope=_scope(row.scope)
+            kind=row.process,
+            expires_on=row.expires_on,
+            scope=_scope(row.scope, row.scope_people),
         ),
         statements=row.statements,
         fields=(FieldRef.parse(row.field),),
@@ -577,6 +673,12 @@ def facts_of(row: Row) -> SubjectFacts:
     )
 
 
+def subject_of(row: Row) -> Subject:
+    """The person as the engine decides them: their facts, or outside the document's scope."""
+    named = identifier(row.subject) if row.named else None
+    return within_scope(context_of(row), named, facts_of(row))
+
+
 @pytest.fixture(scope="module")
 def packs() -> dict[str, Pack]:
     return {name: load_pack(POLICIES / name) for name in PACKS}
@@ -591,7 +693,7 @@ def test_the_table_is_large_enough() -> None:
 def test_each_pack_decides_as_the_law_says(row: Row, packs: dict[str, Pack]) -> None:
     got = []
     for name in PACKS:
-        [[d]] = decide(packs[name], context_of(row), [facts_of(row)])
+        [[d]] = decide(packs[name], context_of(row), [subject_of(row)])
         got.append(("DC" if d.compelled else "D") if d.discloses else "W")
     assert tuple(got) == row.expect, dict(zip(PACKS, got, strict=True))
 
@@ -600,5 +702,27 @@ def test_each_pack_decides_as_the_law_says(row: Row, packs: dict[str, Pack]) -> 
 def test_a_compelled_disclosure_survives_an_opt_out(row: Row, packs: dict[str, Pack]) -> None:
     opted = dataclasses.replace(row, opted_out=True)
     for name, want in zip(PACKS, row.expect, strict=True):
-        [[d]] = decide(packs[name], context_of(opted), [facts_of(opted)])
+        [[d]] = decide(packs[name], context_of(opted), [subject_of(opted)])
         assert d.discloses == (want == "DC"), name
+
+
+OUTSIDE = [r for r in ROWS if subject_of(r) is OUTSIDE_SCOPE]
+
+
+def test_some_rows_name_people_outside_the_scope() -> None:
+    assert len(OUTSIDE) >= 3
+
+
+@pytest.mark.parametrize("row", OUTSIDE, ids=lambda r: r.name)
+def test_a_person_the_document_does_not_name_reads_like_a_no_match(
+    row: Row, packs: dict[str, Pack]
+) -> None:
+    """Withheld as outside the scope, with the same reasons whether the records hold them."""
+    ctx = context_of(row)
+    for name in PACKS:
+        [[d]] = decide(packs[name], ctx, [OUTSIDE_SCOPE])
+        assert d.rule_ids[0] == "custos-outside-scope"
+        assert "outside the document's scope" in d.reasons[0]
+        [[matched]] = decide(packs[name], ctx, [within_scope(ctx, None, facts_of(row))])
+        [[nobody]] = decide(packs[name], ctx, [within_scope(ctx, None, None)])
+        assert matched == nobody == d

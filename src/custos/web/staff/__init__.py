@@ -3,8 +3,9 @@ requesters and agreements, people's access codes, notices, challenges, concerns,
 policy and transparency reports.
 
 One router under `/staff`, made of a router per concern: `queue` (queues and the request
-page), `requesters` (agencies, tokens, agreements), `people` (access codes, notices,
-challenges, concerns) and `oversight` (alerts, policy, reports). Sign-in is here. Which
+page), `scope` (the legal reviewer's classification form), `requesters` (agencies, tokens,
+agreements), `people` (access codes, notices, challenges, concerns) and `oversight` (alerts,
+policy, reports). Sign-in is here. Which
 buttons a page shows follows the permission table (`can(me, "action")` in the templates);
 the services enforce it.
 """
@@ -20,7 +21,7 @@ from custos.domain.errors import AuthenticationError
 from custos.web._auth import STAFF_COOKIE, STAFF_COOKIE_SECONDS
 from custos.web._render import FormStr, ctx_of, redirect, render
 from custos.web._security import check_csrf, clear_cookie, set_cookie
-from custos.web.staff import oversight, people, queue, requesters
+from custos.web.staff import oversight, people, queue, requesters, scope
 from custos.web.staff.queue import QUEUES
 from custos.workflow import staff_sessions
 
@@ -68,7 +69,7 @@ def home() -> Response:
     return redirect("/staff/queue")
 
 
-for _part in (queue, requesters, people, oversight):
+for _part in (queue, scope, requesters, people, oversight):
     router.include_router(_part.router)
 
 __all__ = ["QUEUES", "router"]

@@ -25,7 +25,7 @@ from custos.domain.events import EventTag
 from custos.domain.lifecycle import UNRELEASED, RequestStatus
 from custos.domain.programs import Program
 from custos.domain.pseudonyms import NO_MATCH, pseudonym
-from custos.domain.subjects import NO_MATCH_KEY, SubjectFacts
+from custos.domain.subjects import NO_MATCH_KEY, OUTSIDE_SCOPE_KEY, SubjectFacts
 from custos.store import tables as t
 from custos.workflow.accounts import agreement_view, get_requester
 from custos.workflow.context import Context
@@ -149,19 +149,37 @@ def _clear_previous(session: Session, row: t.Request) -> set[str | None]:
     return excluded
 
 
-def _classes(subjects: Sequence[Matched]) -> tuple[dict[str, SubjectFacts | None], list[str]]:
-    """The classes of equal facts (key → facts, in first-seen order) and each subject's key."""
-    classes: dict[str, SubjectFacts | None] = {}
+def _classes(
+    subjects: Sequence[Matched], outside: Sequence[bool]
+) -> tuple[dict[str, policy.Subject], list[str]]:
+    """The classes of equal facts (key → subject, in first-seen order) and each subject's key.
+
+    People the document's recorded scope does not name (`outside`) form one class of their
+    own, matched or not: their decision never reads their facts.
+    """
+    classes: dict[str, policy.Subject] = {}
     key_of: dict[int, str] = {}  # facts are shared objects: key each one once
     subject_keys: list[str] = []
-    for _, _, facts in subjects:
-        if facts is None:
+    for (_, _, facts), out in zip(subjects, outside, strict=True):
+        subject: policy.Subject = facts
+        if out:
+            key, subject = OUTSIDE_SCOPE_KEY, policy.OUTSIDE_SCOPE
+        elif facts is None:
             key = NO_MATCH_KEY
         else:
             key = key_of.get(id(facts)) or key_of.setdefault(id(facts), facts.key())
-        classes.setdefault(key, facts)
+        classes.setdefault(key, subject)
         subject_keys.append(key)
     return classes, subject_keys
+
+
+def _outside_scope(
+    context: policy.DecisionContext, req: DisclosureRequest, count: int
+) -> list[bool]:
+    """For each subject, whether the document's recorded scope leaves the person out."""
+    if req.bulk is not None:
+        return [context.person_outside_scope(None)] * count
+    return [context.person_outside_scope(s) for s in req.subjects]
 
 
 def _store_subjects(
@@ -272,7 +290,7 @@ def decide_and_store(
     requester = get_requester(session, row.requester_id)
     context = decision_context(ctx, session, req, RequesterKind(requester.kind))
     subjects = subjects_with_facts(session, req, ctx.today())
-    classes, subject_keys = _classes(subjects)
+    classes, subject_keys = _classes(subjects, _outside_scope(context, req, len(subjects)))
     keys = list(classes)
     decided = policy.decide(pack, context, [classes[k] for k in keys])
     by_key: dict[str, tuple[FieldDecision, ...]] = dict(zip(keys, decided, strict=True))

@@ -23,7 +23,7 @@ from custos.domain.legal import FleeingFelonStatements, LegalProcessKind
 from custos.domain.lifecycle import RequestStatus
 from custos.domain.permissions import Action, require
 from custos.domain.principals import RequesterPrincipal, Scope, StaffPrincipal
-from custos.domain.subjects import NO_MATCH_KEY
+from custos.domain.subjects import NO_MATCH_KEY, OUTSIDE_SCOPE_KEY
 from custos.store import tables as t
 from custos.workflow.accounts import get_requester
 from custos.workflow.context import Context
@@ -192,7 +192,10 @@ class DecisionClassView:
 
     class_key: str
     people: int
+    #: Whether the class holds matched people (False for no-match and outside-scope classes).
     matched: bool
+    #: People the classified document does not name, matched or not, decided alike.
+    outside_scope: bool
     fields: tuple[FieldDecisionView, ...]
 
 
@@ -305,7 +308,8 @@ def _class_views(
         DecisionClassView(
             class_key=key,
             people=sizes.get(key, 0),
-            matched=key != NO_MATCH_KEY,
+            matched=key not in {NO_MATCH_KEY, OUTSIDE_SCOPE_KEY},
+            outside_scope=key == OUTSIDE_SCOPE_KEY,
             fields=tuple(fields),
         )
         for key, fields in by_class.items()

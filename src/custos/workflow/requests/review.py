@@ -25,7 +25,7 @@ from custos.store import tables as t
 from custos.workflow import documents
 from custos.workflow.accounts import get_requester
 from custos.workflow.context import Context
-from custos.workflow.intake import LegalProcessInput
+from custos.workflow.intake import LegalProcessInput, scope_problems
 from custos.workflow.requests.decision import redecide
 from custos.workflow.requests.state import (
     REQUIRED_APPROVALS,
@@ -45,13 +45,20 @@ def classify(
     request_id: str,
     legal_process: LegalProcessInput | None = None,
     note: str = "",
-) -> None:
+) -> RequestStatus:
     """A legal reviewer confirms (None) or corrects the legal-process classification.
 
-    A correction re-runs the decision under the corrected process; approvals given to the
-    earlier decision no longer count.
+    A correction (recording the document's scope is one) re-runs the decision under the
+    corrected process; approvals given to the earlier decision no longer count. Once the
+    classification stands, a decision that discloses nothing to anyone closes the request as
+    denied, in the same transaction: no approval step waits on it. A request that matched
+    nobody takes exactly the same steps, so the requester cannot tell the two apart. Returns
+    the request's status afterwards.
     """
     require(actor, Action.REQUEST_CLASSIFY)
+    problems = scope_problems(legal_process) if legal_process is not None else []
+    if problems:
+        raise InvalidInputError("the classification is invalid", problems)
     pack = ctx.active_pack()
     with ctx.transaction() as s:
         row = load(s, request_id, lock=True)
@@ -71,9 +78,51 @@ def classify(
                 legal_process=current.kind.value,
                 note=note,
             )
-            return
-        _correct(ctx, s, row, actor=actor, legal_process=legal_process, note=note)
-        redecide(ctx, s, row, pack, actor="system")
+        else:
+            _correct(ctx, s, row, actor=actor, legal_process=legal_process, note=note)
+            redecide(ctx, s, row, pack, actor="system")
+        _close_if_nothing_disclosed(ctx, s, row)
+        return RequestStatus(row.status)
+
+
+#: The internal reason recorded when the system closes a request whose decision discloses
+#: nothing; requesters see only the neutral wording of a denial.
+NOTHING_DISCLOSED_REASON = (
+    "Closed by the system: once the legal process was confirmed, the decision disclosed "
+    "nothing to anyone."
+)
+#: The reason code the closing event carries (the same for a match and a no-match).
+NOTHING_DISCLOSED_CODE = "nothing_disclosed"
+
+
+def _discloses(session: Session, row: t.Request) -> bool:
+    """Whether the stored decision discloses (or generalizes) any field for anyone."""
+    count = session.scalar(
+        select(func.count())
+        .select_from(t.DecisionRow)
+        .where(t.DecisionRow.request_id == row.id, t.DecisionRow.effect != Effect.WITHHOLD.value)
+    )
+    return bool(count)
+
+
+def _close_if_nothing_disclosed(ctx: Context, session: Session, row: t.Request) -> None:
+    """Deny, as the system, a classified request whose decision discloses nothing.
+
+    A preservation request discloses nothing by design and keeps its single approval.
+    """
+    if row.outcome == Outcome.PRESERVE.value or _discloses(session, row):
+        return
+    row.denial_reason = NOTHING_DISCLOSED_REASON
+    transition(
+        ctx,
+        session,
+        row,
+        to=RequestStatus.DENIED,
+        tag=EventTag.REQUEST_STATUS_DENY,
+        actor="system",
+        reason=NOTHING_DISCLOSED_CODE,
+        decision_version=row.decision_version,
+    )
 
 
 def _correct(
@@ -172,12 +221,9 @@ def _check_may_approve(session: Session, row: t.Request, actor: StaffPrincipal) 
         raise PermissionDeniedError(
             "you registered this requester or entered this request; another person must approve"
         )
-    discloses = session.scalar(
-        select(func.count())
-        .select_from(t.DecisionRow)
-        .where(t.DecisionRow.request_id == row.id, t.DecisionRow.effect != Effect.WITHHOLD.value)
-    )
-    if not discloses and row.outcome != Outcome.PRESERVE.value:
+    if row.outcome != Outcome.PRESERVE.value and not _discloses(session, row):
+        # Only a re-decision after the classification (an opt-out) leaves such a request
+        # open: closing it then would tell the requester when the person opted out.
         raise ConflictError("the decision discloses nothing; deny the request with a reason")
     already = set(
         session.scalars(
