@@ -17,6 +17,8 @@ The modules, by what they hold:
   deciding again (a corrected classification, an opt-out).
 - `review`: classification, the two approvals, denial, withdrawal, lapse, holds.
 - `reading`: what a requester is told, what staff review, the queue and a request's events.
+- `window`: the challenge window a release waits out (who is told before disclosure, whether
+  their letters are sent, the first day the release may be built).
 """
 
 from __future__ import annotations
@@ -58,6 +60,11 @@ from custos.workflow.requests.state import (
     effective_process,
     load_for_release,
 )
+from custos.workflow.requests.window import (
+    check_release_window,
+    person_window_open,
+    release_window_of,
+)
 
 __all__ = [
     "MAX_SUBJECT_ROWS",
@@ -73,6 +80,7 @@ __all__ = [
     "SubjectView",
     "advance_release",
     "approve",
+    "check_release_window",
     "classify",
     "deny",
     "effective_process",
@@ -86,8 +94,10 @@ __all__ = [
     "list_for_requester",
     "load_for_release",
     "outward_status",
+    "person_window_open",
     "queue",
     "redecide_for_person",
+    "release_window_of",
     "resume",
     "submit",
     "withdraw",
