@@ -62,6 +62,8 @@ from custos.workflow.requests.state import (
 )
 from custos.workflow.requests.window import (
     check_release_window,
+    letter_sent_on,
+    noticed_window_days,
     person_window_open,
     release_window_of,
 )
@@ -91,8 +93,10 @@ __all__ = [
     "lapse_expired",
     "lapse_expired_as",
     "lapse_if_expired",
+    "letter_sent_on",
     "list_for_requester",
     "load_for_release",
+    "noticed_window_days",
     "outward_status",
     "person_window_open",
     "queue",

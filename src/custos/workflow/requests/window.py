@@ -120,10 +120,11 @@ def letter_sent_on(session: Session, request_id: str, person_id: str) -> dt.date
     return sent.date() if sent is not None else None
 
 
-def person_window_open(ctx: Context, session: Session, row: t.Request, person_id: str) -> bool:
+def person_window_open(ctx: Context, session: Session, request_id: str, person_id: str) -> bool:
     """Whether a challenge the person files today about the request is timely: their class is
     told before disclosure and their window has not run (or not begun). A request that tells
     them nothing before holds as a challenge always has."""
+    row = load(session, request_id)
     class_key = session.scalar(
         select(t.RequestSubject.class_key).where(
             t.RequestSubject.request_id == row.id, t.RequestSubject.person_id == person_id

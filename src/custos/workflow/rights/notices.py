@@ -140,7 +140,7 @@ def _queue_pending(ctx: Context, s: Session, people: list[str]) -> int:
     queued = 0
     for person_id in people:
         person = load_person(s, person_id)
-        for p in pending(s, person_id):
+        for p in pending(ctx, s, person_id):
             key = pending_key(p.request_id, person_id)
             kind = NoticeKind.DISCLOSURE_PENDING
             if queue_notice(ctx, s, person, kind, source_key=key, data=pending_letter(p)):
