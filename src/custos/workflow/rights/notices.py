@@ -266,9 +266,21 @@ def render_notice(
         person = load_person(s, row.person_id)
         data = {**letter_data(s, person, ctx), **row.data, "reference": row.id}
         kind, language = NoticeKind(row.kind), row.language
+        row_status, queued_on = row.status, row.created_at.date()
+    if kind is NoticeKind.DISCLOSURE_PENDING and row_status == "queued":
+        # The window runs from sending: a letter printed days after it was queued gives the
+        # person the full window from the day it is printed.
+        data["challenge_by"] = _shifted(data.get("challenge_by"), ctx.today() - queued_on)
     if kind is NoticeKind.ACCESS_CODE:
         data["code"] = "(printed when issued)" if language == "en" else "(impreso al emitirse)"
     return render_pdf(kind, language, data) if pdf else render_html(kind, language, data)
+
+
+def _shifted(day: Any, by: dt.timedelta) -> Any:
+    """An ISO date `by` later (a letter's last day to challenge, moved to its sending)."""
+    if not isinstance(day, str):
+        return day
+    return (dt.date.fromisoformat(day) + by).isoformat()
 
 
 def mark_notice_sent(ctx: Context, *, actor: StaffPrincipal, notice_id: str) -> NoticeView:
@@ -281,6 +293,10 @@ def mark_notice_sent(ctx: Context, *, actor: StaffPrincipal, notice_id: str) -> 
             raise ConflictError("this notice is already marked sent")
         row.status = "sent"
         row.sent_at = ctx.now()
+        if row.kind == NoticeKind.DISCLOSURE_PENDING.value:
+            # The person's window opens today: the letter's last day moves with it.
+            shift = row.sent_at.date() - row.created_at.date()
+            row.data = {**row.data, "challenge_by": _shifted(row.data.get("challenge_by"), shift)}
         row.sent_by = actor.id
         record(
             ctx,
