@@ -69,6 +69,7 @@ from custos.workflow.rights.accounting import (
 from custos.workflow.rights.challenges import (
     challenge_queue,
     file_challenge,
+    file_challenge_for,
     get_challenge,
     resolve_challenge,
 )
@@ -150,6 +151,7 @@ __all__ = [
     "concern_queue",
     "concern_status",
     "file_challenge",
+    "file_challenge_for",
     "find_person",
     "get_challenge",
     "grant_consent",

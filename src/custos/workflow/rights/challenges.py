@@ -104,26 +104,68 @@ def file_challenge(
     reads as missing.
     """
     principal.require(PersonScope.CHALLENGE)
-    files = list(attachments or [])
+    return _file(
+        ctx,
+        person_id=principal.person_id,
+        ref=principal.subject_ref,
+        actor=principal.actor,
+        target=(request_id, release_id),
+        reason=reason,
+        files=list(attachments or []),
+    )
+
+
+def file_challenge_for(
+    ctx: Context,
+    *,
+    actor: StaffPrincipal,
+    person_id: str,
+    request_id: str | None = None,
+    release_id: str | None = None,
+    reason: str,
+) -> ChallengeView:
+    """Staff enter a challenge a person made by mail, by phone or at a counter: the same
+    challenge, with the same window and holds, logged as entered by that member of staff."""
+    require(actor, Action.CHALLENGE_FILE)
+    return _file(
+        ctx,
+        person_id=person_id,
+        ref=subject_ref(ctx, person_id),
+        actor=actor.actor,
+        target=(request_id, release_id),
+        reason=reason,
+        files=[],
+    )
+
+
+def _file(
+    ctx: Context,
+    *,
+    person_id: str,
+    ref: str,
+    actor: str,
+    target: tuple[str | None, str | None],
+    reason: str,
+    files: list[ChallengeDocument],
+) -> ChallengeView:
     text = check_challenge(reason, files)
     with ctx.transaction() as s:
-        person = load_person(s, principal.person_id, lock=True)
-        request_id, target, release_id = _challenge_target(
-            ctx, s, person.id, principal.subject_ref, request_id, release_id
-        )
+        person = load_person(s, person_id, lock=True)
+        named = (target[0] or None, target[1] or None)  # a form's empty field names nothing
+        request_id, kind, release_id = _challenge_target(ctx, s, person.id, ref, *named)
         _refuse_second_open(s, person.id, request_id)
         shas = _store_attachments(ctx, s, files)
         challenge_id = new_id("chl")
-        held = _hold_requests_about(ctx, s, person.id, principal.actor, challenge_id)
+        held = _hold_requests_about(ctx, s, person.id, actor, challenge_id)
         row = r.Challenge(
             id=challenge_id,
             person_id=person.id,
             request_id=request_id,
-            target=target,
+            target=kind,
             release_id=release_id,
             reason=text,
             documents=shas,
-            filed_by=principal.actor,
+            filed_by=actor,
             filed_at=ctx.now(),
             status="open",
             held_requests=held,
@@ -134,11 +176,11 @@ def file_challenge(
             ctx,
             s,
             EventTag.PERSON_CHALLENGE_FILE,
-            principal.actor,
-            subject_ref=principal.subject_ref,
+            actor,
+            subject_ref=ref,
             request_id=request_id,
             challenge=row.id,
-            target=target,
+            target=kind,
             release=release_id,
             documents=shas,
             held=held,
