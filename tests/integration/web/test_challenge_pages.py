@@ -150,3 +150,27 @@ def test_a_representative_acts_only_within_a_live_consent(
     # Without the form's token, acting is refused.
     r = rep.client.post("/representative/act", data={"consent_id": consent.id})
     assert r.status_code == 403
+
+
+def test_a_person_challenges_a_disclosure_already_made_from_their_page(
+    world: World, app_client: TestClient
+) -> None:
+    _, _, release = _released_and_pending(world, app_client)
+    me = person_browser(world, "snap_fleeing_felon", lang="es")
+    page = me.get("/es/me")
+    assert "Impugnar esta divulgación" in page.text
+    assert f'name="release_id" value="{release}"' in page.text
+    form = me.post("/es/me/challenge", {"release_id": release})
+    assert "Impugnar una divulgación" in form.text
+    assert "quien la recibió debe destruirla" in form.text
+    r = me.post("/es/me/challenges", {"release_id": release, "reason": "No soy esa persona."})
+    assert r.status_code == 303, r.text[-500:]
+    [challenge] = rights.challenge_queue(world.ctx, actor=world.staff["counsel"])
+    assert (challenge.target, challenge.release_id) == ("disclosure", release)
+    page = me.get("/es/me")
+    assert "Impugnada" in page.text
+    assert f'name="release_id" value="{release}"' not in page.text
+    # Someone else's release reads as missing, in the person's language.
+    r = me.post("/es/me/challenges", {"release_id": "rel_other", "reason": "No."})
+    assert r.status_code == 404
+    assert "no existe esa divulgación" in r.text
