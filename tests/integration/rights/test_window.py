@@ -9,7 +9,10 @@ import datetime as dt
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
+from custos.cli import _requests as cli_requests
+from custos.cli import _rights as cli_rights
 from custos.domain.errors import ConflictError
 from custos.domain.lifecycle import RequestStatus
 from custos.workflow import accounts, releases, requests, rights
@@ -172,20 +175,33 @@ def test_a_disclosure_already_made_is_challenged_by_release_id_and_upheld_is_rec
     assert challenge["id"] in notice.reason
 
 
-def test_staff_enter_a_mailed_challenge_of_a_disclosure(world: World) -> None:
-    rid = approved_felon(world)
-    built = build(world, rid)
-    view = rights.file_challenge_for(
-        world.ctx,
-        actor=world.staff["intake"],
-        person_id=world.person(PERSON).person_id,
-        release_id=built.id,
-        reason="Letter received 3 March: the person says the address is not theirs.",
-    )
-    assert (view.target, view.release_id, view.filed_by) == (
+def test_the_cli_shows_the_window_and_enters_a_mailed_challenge_of_a_disclosure(
+    world: World, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli_requests, "context", lambda: world.ctx)
+    monkeypatch.setattr(cli_rights, "context", lambda: world.ctx)
+    monkeypatch.setenv("COLUMNS", "200")  # one line per line, as a wide terminal shows it
+    runner = CliRunner()
+    waiting = approved_admin_request(world)
+    shown = runner.invoke(cli_requests.request_app, ["show", waiting, "--as", "counsel"])
+    assert shown.exit_code == 0, shown.output
+    assert "1 letter(s) not yet marked sent" in shown.output
+    send_pending_letters(world)
+    shown = runner.invoke(cli_requests.request_app, ["show", waiting, "--as", "counsel"])
+    assert f"earliest release {clock().date() + dt.timedelta(days=15)}" in shown.output
+
+    built = build(world, approved_felon(world))
+    person_id = world.person(PERSON).person_id
+    reason = "Letter received 3 March: the person says the address is not theirs."
+    args = ["file", person_id, "--release", built.id, "--reason", reason]
+    refused = runner.invoke(cli_rights.challenge_app, [*args, "--as", "approver1"])
+    assert refused.exit_code != 0  # only intake and legal reviewers enter challenges
+    done = runner.invoke(cli_rights.challenge_app, [*args, "--as", "intake"])
+    assert done.exit_code == 0, done.output
+    assert f"disclosure {built.id}" in done.output
+    [queued] = rights.challenge_queue(world.ctx, actor=world.staff["counsel"])
+    assert (queued.target, queued.release_id, queued.filed_by) == (
         "disclosure",
         built.id,
         world.staff["intake"].actor,
     )
-    [queued] = rights.challenge_queue(world.ctx, actor=world.staff["counsel"])
-    assert queued.id == view.id
