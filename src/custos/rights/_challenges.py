@@ -100,12 +100,6 @@ def check_challenge(reason: str, files: Sequence[ChallengeDocument]) -> str:
     return text
 
 
-def challenge_deadline(submitted_at: dt.datetime) -> dt.date:
-    """The last day of a window opening on a request's arrival (the shortest a person may be
-    given; the window really runs from their letter, see `challenge_by`)."""
-    return last_challenge_day(submitted_at.date())
-
-
 def last_challenge_day(
     window_opens_on: dt.date, window_days: int = CHALLENGE_WINDOW_DAYS
 ) -> dt.date:

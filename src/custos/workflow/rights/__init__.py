@@ -48,7 +48,6 @@ from custos.rights import (
     PendingView,
     SignInLockedError,
     accounting_json,
-    challenge_deadline,
     withheld_message,
 )
 from custos.workflow.concerns import (
@@ -146,7 +145,6 @@ __all__ = [
     "accounting_json",
     "accounting_letter",
     "act_for",
-    "challenge_deadline",
     "challenge_queue",
     "concern_queue",
     "concern_status",
