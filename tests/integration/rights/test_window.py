@@ -96,6 +96,11 @@ def test_a_challenge_inside_the_window_holds_the_request(
     me = sign_in(client, world, PERSON)
     [pending] = client.get("/v1/me/disclosures", headers=me).json()["pending"]
     assert pending["challenge_by"] == clock().date().isoformat()
+    # The letter that went out names the same last day, counted from its sending.
+    intake = world.staff["intake"]
+    [letter] = rights.notice_queue(world.ctx, actor=intake, status="sent")
+    text = rights.render_notice(world.ctx, actor=intake, notice_id=letter.id)
+    assert f"you must do so by {clock().date().isoformat()}" in str(text)
 
     r = client.post(
         "/v1/me/challenges",
