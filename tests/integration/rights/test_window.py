@@ -16,8 +16,10 @@ from custos.cli import _rights as cli_rights
 from custos.domain.errors import ConflictError
 from custos.domain.lifecycle import RequestStatus
 from custos.workflow import accounts, releases, requests, rights
+from custos.workflow.intake import LegalProcessInput
 from tests.conftest import Clock
 from tests.integration.conftest import World, bearer, send_pending_letters, staff_token
+from tests.integration.policy.test_law_workflow import _court_order
 from tests.integration.release.conftest import admin_request, approve, approved_felon
 from tests.integration.rights.conftest import sign_in
 
@@ -210,3 +212,36 @@ def test_the_cli_shows_the_window_and_enters_a_mailed_challenge_of_a_disclosure(
         built.id,
         world.staff["intake"].actor,
     )
+
+
+def _approved_court_order(world: World, *, delay_notice_until: str | None) -> str:
+    """A circuit court's order for a TANF recipient's address (compelled, told before unless
+    the order says in writing not to, with an end date), classified and approved."""
+    rid = _court_order(world)
+    view = requests.get_for_staff(world.ctx, actor=world.staff["counsel"], request_id=rid)
+    process = view.legal_process | {"scope": {"fields": ["tanf/address"]}}
+    if delay_notice_until is not None:
+        process["nondisclosure_until"] = delay_notice_until
+    requests.classify(
+        world.ctx,
+        actor=world.staff["counsel"],
+        request_id=rid,
+        legal_process=LegalProcessInput.model_validate(process),
+    )
+    requests.approve(world.ctx, actor=world.staff["approver1"], request_id=rid)
+    requests.approve(world.ctx, actor=world.staff["approver2"], request_id=rid)
+    return rid
+
+
+def test_a_court_ordered_delay_of_notice_sends_no_letter_first_and_opens_no_window(
+    world: World,
+) -> None:
+    told_first = _approved_court_order(world, delay_notice_until=None)
+    with pytest.raises(ConflictError, match="not yet marked sent"):
+        build(world, told_first)
+    delayed = _approved_court_order(world, delay_notice_until="2026-09-01")
+    staff = requests.get_for_staff(world.ctx, actor=world.staff["counsel"], request_id=delayed)
+    assert staff.noticed_before == 0
+    assert send_pending_letters(world) == 1  # the first request's letter only
+    built = build(world, delayed)
+    assert built.people == 1

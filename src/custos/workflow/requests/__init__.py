@@ -63,6 +63,7 @@ from custos.workflow.requests.state import (
 from custos.workflow.requests.window import (
     check_release_window,
     letter_sent_on,
+    notice_delayed,
     noticed_window_days,
     person_window_open,
     release_window_of,
@@ -96,6 +97,7 @@ __all__ = [
     "letter_sent_on",
     "list_for_requester",
     "load_for_release",
+    "notice_delayed",
     "noticed_window_days",
     "outward_status",
     "person_window_open",

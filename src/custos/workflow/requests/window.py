@@ -28,18 +28,19 @@ from custos.rights import (
 from custos.store import rights_tables as r
 from custos.store import tables as t
 from custos.workflow.context import Context
-from custos.workflow.requests.state import load
+from custos.workflow.requests.state import effective_process, load
 
 
 def noticed_window_days(ctx: Context, session: Session, row: t.Request) -> dict[str, int]:
     """Per decision class told before disclosure, the days its people have to challenge."""
     rule_days: dict[str, list[Any]] = {}
+    delayed = notice_delayed(row)
     for class_key, effect, obligations in session.execute(
         select(t.DecisionRow.class_key, t.DecisionRow.effect, t.DecisionRow.obligations).where(
             t.DecisionRow.request_id == row.id
         )
     ):
-        if notify_before(effect, obligations):
+        if notify_before(effect, obligations, notice_delayed=delayed):
             rule_days.setdefault(class_key, []).append(
                 (obligations or {}).get("challenge_window_days")
             )
@@ -47,6 +48,11 @@ def noticed_window_days(ctx: Context, session: Session, row: t.Request) -> dict[
         return {}
     pack_days = _pack_window(ctx, row)
     return {key: window_days(days, pack_days) for key, days in rule_days.items()}
+
+
+def notice_delayed(row: t.Request) -> bool:
+    """Whether the request's legal process carries a written requirement to delay notice."""
+    return effective_process(row).nondisclosure_until is not None
 
 
 def _pack_window(ctx: Context, row: t.Request) -> int | None:

@@ -62,7 +62,12 @@ def pending(ctx: Context, s: Session, person_id: str) -> list[PendingView]:
                 t.DecisionRow.class_key == subject.class_key,
             )
         ).all()
-        fields = [d.field for d in decisions if notify_before(d.effect, d.obligations)]
+        delayed = requests.notice_delayed(req)
+        fields = [
+            d.field
+            for d in decisions
+            if notify_before(d.effect, d.obligations, notice_delayed=delayed)
+        ]
         if not fields:
             continue
         status = RequestStatus(req.status)

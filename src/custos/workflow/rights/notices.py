@@ -34,6 +34,7 @@ from custos.rights import (
 )
 from custos.store import rights_tables as r
 from custos.store import tables as t
+from custos.workflow import requests
 from custos.workflow._ids import new_id
 from custos.workflow.context import Context
 from custos.workflow.journal import record
@@ -183,9 +184,11 @@ def _letters_made_due(s: Session, today: dt.date) -> list[tuple[int, str, dict[s
 def _people_with_pending_letters_due(s: Session) -> list[str]:
     """People named in an unreleased request whose decisions must be noticed before release
     (see `disclosures.pending`), and who have not yet been sent that letter."""
-    unreleased = list(
-        s.scalars(select(t.Request.id).where(t.Request.status.in_([x.value for x in UNRELEASED])))
-    )
+    rows = s.scalars(
+        select(t.Request).where(t.Request.status.in_([x.value for x in UNRELEASED]))
+    ).all()
+    unreleased = [row.id for row in rows]
+    delayed = {row.id for row in rows if requests.notice_delayed(row)}
     noticed: set[tuple[str, str]] = set()
     for start in range(0, len(unreleased), _SWEEP_PAGE):
         noticed |= noticed_classes(
@@ -196,7 +199,8 @@ def _people_with_pending_letters_due(s: Session) -> list[str]:
                     t.DecisionRow.effect,
                     t.DecisionRow.obligations,
                 ).where(t.DecisionRow.request_id.in_(unreleased[start : start + _SWEEP_PAGE]))
-            )
+            ),
+            delayed,
         )
     people: dict[str, None] = {}
     for request_id in sorted({rid for rid, _ in noticed}):
