@@ -28,7 +28,7 @@ from custos.rights import (
 from custos.store import rights_tables as r
 from custos.store import tables as t
 from custos.workflow.context import Context
-from custos.workflow.requests.state import effective_process, load
+from custos.workflow.requests.state import load
 
 
 def noticed_window_days(ctx: Context, session: Session, row: t.Request) -> dict[str, int]:
@@ -51,8 +51,11 @@ def noticed_window_days(ctx: Context, session: Session, row: t.Request) -> dict[
 
 
 def notice_delayed(row: t.Request) -> bool:
-    """Whether the request's legal process carries a written requirement to delay notice."""
-    return effective_process(row).nondisclosure_until is not None
+    """Whether the request's legal process (as classified, else as entered) carries a written
+    requirement to delay notice. Read from the stored process as is: the letter sweep asks
+    this of every unreleased request and must not stop at one it cannot parse."""
+    process = row.classified_process or row.legal_process or {}
+    return process.get("nondisclosure_until") is not None
 
 
 def _pack_window(ctx: Context, row: t.Request) -> int | None:
