@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from custos.api.app import create_app
 from custos.workflow import rights
 from tests.integration.conftest import World
-from tests.integration.web.conftest import Browser, person_browser
+from tests.integration.web.conftest import Browser, person_browser, staff_browser
 from tests.integration.web.test_pages import _released_and_pending
 
 PDF = b"%PDF-1.4 the warrant was withdrawn\n"
@@ -155,7 +155,11 @@ def test_a_representative_acts_only_within_a_live_consent(
 def test_a_person_challenges_a_disclosure_already_made_from_their_page(
     world: World, app_client: TestClient
 ) -> None:
-    _, _, release = _released_and_pending(world, app_client)
+    _, pending, release = _released_and_pending(world, app_client)
+    # Staff see on the pending request that its person must be told first.
+    staff = staff_browser(world, "counsel").get(f"/staff/requests/{pending}")
+    assert "1 person(s) must be told before disclosure" in staff.text
+    assert "1 letter(s) not yet marked sent" in staff.text
     me = person_browser(world, "snap_fleeing_felon", lang="es")
     page = me.get("/es/me")
     assert "Impugnar esta divulgación" in page.text
