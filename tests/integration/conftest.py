@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from custos.ledger import generate_key
 from custos.workflow import accounts, documents, ledger
 from custos.workflow.context import Context
 from custos.workflow.intake import RequestInput
+from tests.conftest import Clock
 
 PASSWORD = "correct horse battery staple"
 
@@ -207,3 +209,30 @@ def program_administration(sha: str, subject: dict[str, Any]) -> dict[str, Any]:
             "document_sha256": sha,
         },
     }
+
+
+def send_pending_letters(world: World, *, days_ago: int = 0) -> int:
+    """Queue the letters due (the sweep) and mark every queued `disclosure_pending` letter sent
+    `days_ago` days before the clock's now, as if it went out then (the clock is put back).
+    Returns how many letters were marked sent. The challenge window runs from that day."""
+    from custos.rights import NoticeKind
+    from custos.workflow import rights
+
+    ctx, intake = world.ctx, world.staff["intake"]
+    rights.sweep_notices(ctx)
+    queued = [
+        n for n in rights.notice_queue(ctx, actor=intake) if n.kind is NoticeKind.DISCLOSURE_PENDING
+    ]
+    clock = ctx.clock
+    now = clock()
+    if days_ago and not isinstance(clock, Clock):
+        raise TypeError("backdating needs the tests' Clock")
+    if isinstance(clock, Clock):
+        clock.now = now - dt.timedelta(days=days_ago)
+    try:
+        for n in queued:
+            rights.mark_notice_sent(ctx, actor=intake, notice_id=n.id)
+    finally:
+        if isinstance(clock, Clock):
+            clock.now = now
+    return len(queued)

@@ -158,7 +158,11 @@ class DocumentIn(_In):
 
 
 class ChallengeIn(_In):
-    request_id: str = Field(max_length=40)
+    """A pending request (`request_id`) or a disclosure already made (`release_id`, as the
+    person's accounting shows it); one of the two."""
+
+    request_id: str | None = Field(default=None, max_length=40)
+    release_id: str | None = Field(default=None, max_length=40)
     reason: Annotated[str, Lines] = Field(min_length=1, max_length=rights.MAX_REASON_CHARS)
     documents: list[DocumentIn] = Field(default_factory=list, max_length=5)
 
@@ -182,13 +186,16 @@ def _attachments(docs: list[DocumentIn]) -> list[rights.ChallengeDocument]:
 
 
 @router.post(
-    "/v1/me/challenges", status_code=status.HTTP_201_CREATED, summary="Challenge a request"
+    "/v1/me/challenges",
+    status_code=status.HTTP_201_CREATED,
+    summary="Challenge a pending request or a disclosure already made",
 )
 def file_challenge(body: ChallengeIn, ctx: Ctx, person: PersonAuth) -> rights.ChallengeView:
     return rights.file_challenge(
         ctx,
         principal=person,
         request_id=body.request_id,
+        release_id=body.release_id,
         reason=body.reason,
         attachments=_attachments(body.documents),
     )

@@ -311,6 +311,19 @@ def _print_request(view: requests.StaffRequestView) -> None:
         show(table)
     approvals = sum(a.decision_version == view.decision_version for a in view.approvals)
     line(f"approvals: {approvals} of {view.approvals_needed}")
+    window = _window_line(view)
+    if window:
+        line(window)
+
+
+def _window_line(view: requests.StaffRequestView) -> str | None:
+    """The challenge window in one line: who must be told first, and when it may go."""
+    if not view.noticed_before:
+        return None
+    told = f"challenge window: {view.noticed_before} person(s) told before disclosure"
+    if view.letters_unsent:
+        return f"{told}; {view.letters_unsent} letter(s) not yet marked sent (no release date yet)"
+    return f"{told}; earliest release {view.earliest_release}"
 
 
 @request_app.command("show")

@@ -246,6 +246,29 @@ _CHALLENGE_COLUMNS = (
 )
 
 
+@challenge_app.command("file")
+def file_for(
+    person_id: str,
+    as_: AsUser,
+    reason: Annotated[str, typer.Option(help="The person's reason, in their words.")],
+    release: Annotated[
+        str | None, typer.Option(help="The release of a disclosure already made.")
+    ] = None,
+    request: Annotated[str | None, typer.Option(help="A pending request.")] = None,
+) -> None:
+    """Enter a challenge a person made by mail, phone or at a counter (intake, legal)."""
+    ctx = context()
+    view = rights.file_challenge_for(
+        ctx,
+        actor=accounts.staff_by_username(ctx, as_),
+        person_id=person_id,
+        request_id=request,
+        release_id=release,
+        reason=reason,
+    )
+    line(f"challenge {view.id} filed ({view.target} {view.release_id or view.request_id})")
+
+
 @challenge_app.command("list")
 def list_challenges(as_: AsUser, status: str = "open", as_json: AsJson = False) -> None:
     """Challenges by status (open, upheld, rejected)."""

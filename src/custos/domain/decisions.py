@@ -42,6 +42,9 @@ class Obligations:
     no_onward_sharing: bool = True
     #: How a generalized field is coarsened (e.g. "county" for an address).
     generalize_to: str | None = None
+    #: Days the person told before disclosure has to challenge, when a rule sets them (the
+    #: longest of its rules'); None leaves the pack's or the default window.
+    challenge_window_days: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -63,6 +63,7 @@ class Action(StrEnum):
     PERSON_ACCOUNTING = "person:accounting"
     ACCESS_CODE_ISSUE = "access-code:issue"
     REPRESENTATIVE_REGISTER = "representative:register"
+    CHALLENGE_FILE = "challenge:file"
     CHALLENGE_LIST = "challenge:list"
     CHALLENGE_RESOLVE = "challenge:resolve"
     NOTICE_WORK = "notice:work"
@@ -102,6 +103,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.PERSON_ACCOUNTING: frozenset({_INTAKE, _LEGAL, _AUDITOR, _ADMIN}),
     Action.ACCESS_CODE_ISSUE: frozenset({_INTAKE, _ADMIN}),
     Action.REPRESENTATIVE_REGISTER: frozenset({_ADMIN}),
+    Action.CHALLENGE_FILE: frozenset({_INTAKE, _LEGAL}),
     Action.CHALLENGE_LIST: frozenset({_LEGAL, _AUDITOR}),
     Action.CHALLENGE_RESOLVE: frozenset({_LEGAL}),
     Action.NOTICE_WORK: frozenset({_INTAKE, _ADMIN}),
@@ -139,6 +141,7 @@ _DESCRIPTIONS: dict[Action, str] = {
     Action.PERSON_ACCOUNTING: "read a person's accounting of disclosures",
     Action.ACCESS_CODE_ISSUE: "issue a person's access code",
     Action.REPRESENTATIVE_REGISTER: "register an authorized representative",
+    Action.CHALLENGE_FILE: "enter a challenge a person made by mail, phone or at a counter",
     Action.CHALLENGE_LIST: "list challenges",
     Action.CHALLENGE_RESOLVE: "decide a challenge",
     Action.NOTICE_WORK: "queue, render and mark letters to people",

@@ -319,12 +319,14 @@ def _field_decision(
     else:
         effect, generalize_to = Effect.DISCLOSE, None
     retention = [r.retention_days for r in rules if r.retention_days is not None]
+    windows = [r.challenge_window_days for r in rules if r.challenge_window_days is not None]
     obligations = Obligations(
         notify=_strongest([r.notify for r in rules] + [r.notify for r in review_rules]),
         notice_delay_requires_statement=any(r.notice_delay_requires for r in rules),
         retention_days=min(retention) if retention else pack.default_retention_days,
         no_onward_sharing=all(r.no_onward_sharing is not False for r in rules),
         generalize_to=generalize_to,
+        challenge_window_days=max(windows) if windows else None,
     )
     return FieldDecision(
         field=ref,

@@ -29,6 +29,7 @@ from custos.policy._rules import (
     ACTIONS,
     DISCLOSE,
     KNOWN_ANNOTATIONS,
+    MAX_WINDOW_DAYS,
     REQUESTER_ID,
     REQUIRED_ANNOTATIONS,
     REVIEW,
@@ -118,6 +119,10 @@ class Pack:
     cedar_policies: Any = field(repr=False)
     cedar_schema: Any = field(repr=False)
     cedar_entities: Any = field(repr=False)
+    #: Days a person told before disclosure has to challenge, from their letter
+    #: (`challenge_window_days` in pack.toml); None leaves the rights default. A rule may set
+    #: its own (`@challenge_window_days`).
+    challenge_window_days: int | None = None
 
     @property
     def label(self) -> str:
@@ -259,7 +264,21 @@ def _metadata(meta: dict[str, Any], problems: list[str]) -> dict[str, Any] | Non
     if len(out) != len(_HEADER_KEYS):
         return None
     out["counsel_review_note_es"] = str(meta.get("counsel_review_note_es", "")).strip()
+    window = meta.get("challenge_window_days")
+    if window is not None:
+        if not _window_days_ok(window):
+            problems.append(f"pack.toml: challenge_window_days must be {WINDOW_DAYS_TEXT}")
+            return None
+        out["challenge_window_days"] = window
     return out
+
+
+#: The challenge windows a pack or a rule may set: at least a day, at most a year.
+WINDOW_DAYS_TEXT = "a whole number of days from 1 to 365"
+
+
+def _window_days_ok(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_WINDOW_DAYS
 
 
 def _default_deny(meta: dict[str, Any], problems: list[str]) -> DefaultDeny | None:

@@ -55,8 +55,12 @@ _TEXT: dict[str, dict[str, str]] = {
         "challenge": (
             "You can ask for a list of each time we shared your facts. It says when, with whom, "
             "what, and under which law. If you think we shared something wrongly, you can "
-            "challenge it. While a challenge is open, we send nothing more about you for that "
-            "request. You can also tell us about misuse without giving your name."
+            "challenge it. When a rule says we tell you first, we send you a letter and wait: "
+            "nothing is shared until the days it gives you to challenge have passed. While a "
+            "challenge is open, we send nothing more about you for that request. You can also "
+            "challenge something already shared: if you are right, we recall it and the "
+            "recipient must destroy it. You can also "
+            "tell us about misuse without giving your name."
         ),
         "authority": "Authority",
         "review_note": "Review by counsel",
@@ -101,8 +105,12 @@ _TEXT: dict[str, dict[str, str]] = {
         "challenge": (
             "Puede pedir una lista de cada vez que se compartió su información: cuándo, con "
             "quién, qué y bajo qué ley. Si cree que algo se compartió indebidamente, puede "
-            "impugnarlo; mientras la impugnación esté abierta, no se envía nada más sobre usted "
-            "en esa solicitud. También puede denunciar un uso indebido sin dar su nombre."
+            "impugnarlo. Cuando una regla dice que le avisamos primero, le enviamos una carta y "
+            "esperamos: no se comparte nada hasta que pasen los días que le da para impugnar. "
+            "Mientras la impugnación esté abierta, no se envía nada más sobre usted en esa "
+            "solicitud. También puede impugnar algo ya compartido: si tiene razón, pedimos que "
+            "se devuelva y se destruya. También puede denunciar un uso indebido sin dar su "
+            "nombre."
         ),
         "authority": "Fundamento legal",
         "review_note": "Revisión por abogados",

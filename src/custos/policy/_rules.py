@@ -38,12 +38,16 @@ KNOWN_ANNOTATIONS = frozenset(
         "compelled",
         "generalize",
         "notify",
+        "challenge_window_days",
         "notice_delay_requires",
         "retention_days",
         "no_onward_sharing",
     }
 )
 REQUIRED_ANNOTATIONS = ("id", "citation", "summary")
+#: The longest challenge window a pack or a rule may set (a typo of 1400 would hold releases
+#: for years); the shortest is a day.
+MAX_WINDOW_DAYS = 365
 
 RULE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 
@@ -65,6 +69,8 @@ class Rule:
     compelled: bool = False
     generalize: str | None = None
     notify: Notify | None = None
+    #: Days a person told before disclosure has to challenge, when this rule sets its own.
+    challenge_window_days: int | None = None
     notice_delay_requires: str | None = None
     retention_days: int | None = None
     no_onward_sharing: bool | None = None
@@ -208,6 +214,18 @@ def _obligations(  # noqa: C901, PLR0912
             out["notify"] = Notify(notes["notify"])
         except ValueError:
             problems.append(f'{where}: @notify must be "before", "after" or "none"')
+    if "challenge_window_days" in notes:
+        days = notes["challenge_window_days"]
+        if (
+            not days.isdigit()
+            or not 1 <= int(days) <= MAX_WINDOW_DAYS
+            or notes.get("notify") != "before"
+        ):
+            problems.append(
+                f"{where}: @challenge_window_days is 1 to 365 days, on a rule that notifies before"
+            )
+        else:
+            out["challenge_window_days"] = int(days)
     if "retention_days" in notes:
         value = notes["retention_days"]
         if not value.isdigit() or int(value) <= 0:

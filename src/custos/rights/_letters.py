@@ -15,26 +15,35 @@ The services read the rows; these functions decide.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from custos.rights._accounting import AccountingEntry, PendingView
 
 
-def notify_before(effect: str, obligations: Mapping[str, Any] | None) -> bool:
-    """Whether a decision must be noticed to the person before its disclosure."""
-    return effect != "withhold" and (obligations or {}).get("notify") == "before"
+def notify_before(
+    effect: str, obligations: Mapping[str, Any] | None, *, notice_delayed: bool = False
+) -> bool:
+    """Whether a decision must be noticed to the person before its disclosure. Not when the
+    legal process carries a written requirement to delay notice (`notice_delayed`) and the
+    rule allows it (`notice_delay_requires_statement`): then the person is told after, once
+    the delay ends, and no letter or challenge window comes first."""
+    o = obligations or {}
+    delayed = notice_delayed and bool(o.get("notice_delay_requires_statement"))
+    return effect != "withhold" and o.get("notify") == "before" and not delayed
 
 
 def noticed_classes(
     decisions: Iterable[tuple[str, str, str, Mapping[str, Any] | None]],
+    delayed: Collection[str] = (),
 ) -> set[tuple[str, str]]:
     """(request id, subject class) pairs whose decisions `(request id, class, effect,
-    obligations)` oblige a notice before disclosure."""
+    obligations)` oblige a notice before disclosure; `delayed` names the requests whose legal
+    process delays notice."""
     return {
         (request_id, class_key)
         for request_id, class_key, effect, obligations in decisions
-        if notify_before(effect, obligations)
+        if notify_before(effect, obligations, notice_delayed=request_id in delayed)
     }
 
 

@@ -261,6 +261,9 @@ SPANISH: dict[str, str] = {
     "Received": "Recibida",
     "You may challenge until": "Puede impugnarla hasta",
     "Challenge this request": "Impugnar esta solicitud",
+    "Challenge": "Impugnar",
+    "Challenge this disclosure": "Impugnar esta divulgación",
+    "Challenged": "Impugnada",
     "No request about you is waiting.": "No hay solicitudes sobre usted en espera.",
     "My challenges": "Mis impugnaciones",
     "Challenges you filed": "Impugnaciones que presentó",
@@ -292,6 +295,18 @@ SPANISH: dict[str, str] = {
     ),
     # challenge
     "Challenge a request": "Impugnar una solicitud",
+    "Challenge a disclosure": "Impugnar una divulgación",
+    "Tell us why this information should not have been shared. A lawyer at the agency decides, "
+    "and you will receive a letter with the decision. If you are right, we recall it: the "
+    "recipient must destroy it.": (
+        "Díganos por qué no se debió compartir esta información. Un abogado de la agencia "
+        "decide, y usted recibirá una carta con la decisión. Si tiene razón, pedimos que se "
+        "devuelva: quien la recibió debe destruirla."
+    ),
+    "no such disclosure": "no existe esa divulgación",
+    "name the request or the release you challenge": (
+        "indique la solicitud o la divulgación que impugna"
+    ),
     "Tell us why this information should not be shared. While your challenge is open, nothing "
     "more is sent about you in this request. A lawyer at the agency decides, and you will "
     "receive a letter with the decision.": (

@@ -289,12 +289,12 @@ def letter_language(page: Here, person: Person, language: FormStr = "") -> Respo
 
 
 @pages.post("/me/challenge")
-def challenge_form(page: Here, person: Person, request_id: FormStr = "") -> HTMLResponse:
-    return page.render(
-        "public/challenge.html",
-        form={"request_id": request_id},
-        representative=acting_as(page.ctx, person),
-    )
+def challenge_form(
+    page: Here, person: Person, request_id: FormStr = "", release_id: FormStr = ""
+) -> HTMLResponse:
+    """The form for a pending request (request id) or a disclosure made (release id)."""
+    rep, form = acting_as(page.ctx, person), {"request_id": request_id, "release_id": release_id}
+    return page.render("public/challenge.html", form=form, representative=rep)
 
 
 def _attachments(attachment: UploadFile | None) -> list[rights.ChallengeDocument]:
@@ -315,6 +315,7 @@ def file_challenge(
     page: Here,
     person: Person,
     request_id: FormStr = "",
+    release_id: FormStr = "",
     reason: FormStr = "",
     attachment: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
@@ -323,6 +324,7 @@ def file_challenge(
             page.ctx,
             principal=person,
             request_id=request_id,
+            release_id=release_id,
             reason=reason,
             attachments=_attachments(attachment),
         )
@@ -334,12 +336,10 @@ def file_challenge(
         errors, status = {"reason": page._(str(exc))}, exc.status
     else:
         return redirect(page.to("/me?done=challenged"))
+    form = {"request_id": request_id, "release_id": release_id, "reason": reason}
+    rep = acting_as(page.ctx, person)
     return page.render(
-        "public/challenge.html",
-        status_code=status,
-        errors=errors,
-        form={"request_id": request_id, "reason": reason},
-        representative=acting_as(page.ctx, person),
+        "public/challenge.html", status_code=status, errors=errors, form=form, representative=rep
     )
 
 

@@ -47,6 +47,7 @@ def _field_decision(row: t.DecisionRow) -> FieldDecision:
             retention_days=o.get("retention_days"),
             no_onward_sharing=bool(o.get("no_onward_sharing", True)),
             generalize_to=o.get("generalize_to"),
+            challenge_window_days=o.get("challenge_window_days"),
         ),
         compelled=row.compelled,
         needs_review=row.needs_review,

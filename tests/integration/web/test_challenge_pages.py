@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from custos.api.app import create_app
 from custos.workflow import rights
 from tests.integration.conftest import World
-from tests.integration.web.conftest import Browser, person_browser
+from tests.integration.web.conftest import Browser, person_browser, staff_browser
 from tests.integration.web.test_pages import _released_and_pending
 
 PDF = b"%PDF-1.4 the warrant was withdrawn\n"
@@ -150,3 +150,31 @@ def test_a_representative_acts_only_within_a_live_consent(
     # Without the form's token, acting is refused.
     r = rep.client.post("/representative/act", data={"consent_id": consent.id})
     assert r.status_code == 403
+
+
+def test_a_person_challenges_a_disclosure_already_made_from_their_page(
+    world: World, app_client: TestClient
+) -> None:
+    _, pending, release = _released_and_pending(world, app_client)
+    # Staff see on the pending request that its person must be told first.
+    staff = staff_browser(world, "counsel").get(f"/staff/requests/{pending}")
+    assert "1 person(s) must be told before disclosure" in staff.text
+    assert "1 letter(s) not yet marked sent" in staff.text
+    me = person_browser(world, "snap_fleeing_felon", lang="es")
+    page = me.get("/es/me")
+    assert "Impugnar esta divulgación" in page.text
+    assert f'name="release_id" value="{release}"' in page.text
+    form = me.post("/es/me/challenge", {"release_id": release})
+    assert "Impugnar una divulgación" in form.text
+    assert "quien la recibió debe destruirla" in form.text
+    r = me.post("/es/me/challenges", {"release_id": release, "reason": "No soy esa persona."})
+    assert r.status_code == 303, r.text[-500:]
+    [challenge] = rights.challenge_queue(world.ctx, actor=world.staff["counsel"])
+    assert (challenge.target, challenge.release_id) == ("disclosure", release)
+    page = me.get("/es/me")
+    assert "Impugnada" in page.text
+    assert f'name="release_id" value="{release}"' not in page.text
+    # Someone else's release reads as missing, in the person's language.
+    r = me.post("/es/me/challenges", {"release_id": "rel_other", "reason": "No."})
+    assert r.status_code == 404
+    assert "no existe esa divulgación" in r.text

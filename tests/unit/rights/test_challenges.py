@@ -16,12 +16,16 @@ from custos.rights import (
     MAX_REASON_CHARS,
     RECALL_DAYS,
     ChallengeDocument,
-    challenge_deadline,
+    LetterGroup,
+    challenge_by,
+    challenge_is_timely,
     check_challenge,
     document_problems,
     earliest_release,
     last_challenge_day,
     recall_deadline,
+    release_window,
+    window_days,
 )
 
 PDF = ChallengeDocument(filename="order.pdf", content_type="application/pdf", content=b"%PDF-1.7")
@@ -75,10 +79,89 @@ def test_every_problem_is_named_at_once() -> None:
     assert _paths(exc) == ["reason", "documents"]
 
 
-def test_the_deadline_is_the_window_after_the_request_arrived() -> None:
-    arrived = dt.datetime(2026, 3, 2, 23, 59, tzinfo=dt.UTC)
-    assert challenge_deadline(arrived) == dt.date(2026, 3, 16)
+def test_the_last_day_counts_from_the_letter_once_sent_and_from_today_before() -> None:
+    sent, today = dt.date(2026, 3, 2), dt.date(2026, 3, 9)
+    assert challenge_by(sent, today) == dt.date(2026, 3, 16)
+    assert challenge_by(None, today) == dt.date(2026, 3, 23)  # the window has not begun
+    assert challenge_by(sent, today, 30) == dt.date(2026, 4, 1)
     assert CHALLENGE_WINDOW_DAYS == 14
+
+
+def test_a_challenge_is_timely_up_to_and_including_the_last_day() -> None:
+    sent = dt.date(2026, 3, 2)
+    assert challenge_is_timely(None, dt.date(2027, 1, 1))  # no letter yet: always in time
+    assert challenge_is_timely(sent, dt.date(2026, 3, 16))
+    assert not challenge_is_timely(sent, dt.date(2026, 3, 17))
+    assert challenge_is_timely(sent, dt.date(2026, 3, 20), 21)
+
+
+def test_the_window_is_the_longest_a_rule_sets_else_the_packs_else_the_default() -> None:
+    assert window_days([None, None], None) == CHALLENGE_WINDOW_DAYS
+    assert window_days([None], 30) == 30
+    assert window_days([10, None, 21], 30) == 21
+    assert window_days([], None) == CHALLENGE_WINDOW_DAYS
+
+
+def test_a_release_waits_for_every_letter_then_for_the_last_window() -> None:
+    nobody = release_window([])
+    assert not nobody.applies
+    assert nobody.problem(dt.date(2026, 3, 2)) is None
+    unsent = release_window(
+        [
+            LetterGroup(people=3, sent=2, last_sent_on=dt.date(2026, 3, 2)),
+            LetterGroup(people=0, sent=0, last_sent_on=None, window_days=99),
+        ]
+    )
+    assert (unsent.noticed, unsent.unsent, unsent.earliest) == (3, 1, None)
+    assert unsent.waits(dt.date(2030, 1, 1))
+    problem = unsent.problem(dt.date(2030, 1, 1))
+    assert problem is not None
+    assert "1 of the 3 letters" in problem
+    assert "14 days" in problem
+    sent = release_window(
+        [
+            LetterGroup(people=2, sent=2, last_sent_on=dt.date(2026, 3, 2)),
+            LetterGroup(people=1, sent=1, last_sent_on=dt.date(2026, 3, 1), window_days=30),
+        ]
+    )
+    assert sent.earliest == dt.date(2026, 4, 1)  # 1 March + 30 days, then the day after
+    assert sent.problem(dt.date(2026, 3, 31)) == (
+        "the challenge window has not run: this request cannot be released before 2026-04-01"
+    )
+    assert sent.problem(dt.date(2026, 4, 1)) is None
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=1, max_value=1000),
+            st.integers(min_value=0, max_value=1000),
+            st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2030, 1, 1)),
+            st.integers(min_value=1, max_value=365),
+        ),
+        max_size=6,
+    ),
+    st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2032, 1, 1)),
+)
+def test_no_release_while_anyone_may_still_challenge(
+    groups: list[tuple[int, int, dt.date, int]], today: dt.date
+) -> None:
+    letters = [
+        LetterGroup(
+            people=people,
+            sent=min(sent, people),
+            last_sent_on=last if sent else None,
+            window_days=days,
+        )
+        for people, sent, last, days in groups
+    ]
+    window = release_window(letters)
+    if window.problem(today) is not None:
+        return
+    # Released today: every letter was sent, and nobody's challenge would still be timely.
+    for g in letters:
+        assert g.sent == g.people
+        assert not challenge_is_timely(g.last_sent_on, today, g.window_days)
 
 
 @given(
@@ -97,9 +180,7 @@ def test_nothing_is_released_on_or_before_the_last_day_to_challenge(
 def test_the_earliest_release_uses_the_challenge_window_by_default() -> None:
     noticed = dt.date(2026, 3, 2)
     assert earliest_release(noticed) == dt.date(2026, 3, 17)
-    assert earliest_release(noticed) == challenge_deadline(
-        dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
-    ) + dt.timedelta(days=1)
+    assert earliest_release(noticed) == challenge_by(noticed, noticed) + dt.timedelta(days=1)
 
 
 def test_a_recall_gives_the_recipient_the_recall_days() -> None:

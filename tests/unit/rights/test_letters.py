@@ -79,6 +79,19 @@ def test_only_disclosures_noticed_before_need_a_pending_letter() -> None:
     assert noticed_classes(decisions) == {("req_1", "c1"), ("req_3", "c1")}
 
 
+def test_a_written_delay_of_notice_replaces_the_letter_before_where_the_rule_allows_it() -> None:
+    may_delay = {"notify": "before", "notice_delay_requires_statement": True}
+    assert notify_before("disclose", may_delay)
+    assert not notify_before("disclose", may_delay, notice_delayed=True)
+    # A rule that does not allow a delay still tells the person first.
+    assert notify_before("disclose", {"notify": "before"}, notice_delayed=True)
+    decisions = [
+        ("req_1", "c1", "disclose", may_delay),
+        ("req_2", "c1", "disclose", may_delay),
+    ]
+    assert noticed_classes(decisions, {"req_2"}) == {("req_1", "c1")}
+
+
 def test_each_letter_has_one_source_key() -> None:
     assert made_key(7) == "entry:7"
     assert pending_key("req_1", "per_1") == "pending:req_1:per_1"

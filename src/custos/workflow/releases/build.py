@@ -226,8 +226,11 @@ def build(
     """Build, seal, account for and publish the release of an approved request.
 
     `fmt` defaults to Parquet for a bulk request and CSV for named subjects. Raises
-    ConflictError (nothing written) unless the request is approved and discloses something;
-    a request whose legal process has expired since approval lapses instead.
+    ConflictError (nothing written) unless the request is approved and discloses something,
+    and, when its rules tell people before disclosure, until every letter is marked sent and
+    the challenge window has run (the error names the first day it may be built: a bulk
+    release waits for its last letter). A request whose legal process has expired since
+    approval lapses instead.
     """
     require(actor, Action.RELEASE_BUILD)
     # The legal process is checked again here, not only at approval: it may have expired since.
@@ -239,6 +242,7 @@ def build(
     try:
         with ctx.reading() as s:
             basis = approved_basis(ctx, s, request_id)
+            requests.check_release_window(ctx, s, request_id)
             chosen = fmt or (PayloadFormat.PARQUET if basis.bulk else PayloadFormat.CSV)
             collected = Collected(refs=[], classes=[])
             frames = minimized_frames(

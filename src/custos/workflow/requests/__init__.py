@@ -17,6 +17,8 @@ The modules, by what they hold:
   deciding again (a corrected classification, an opt-out).
 - `review`: classification, the two approvals, denial, withdrawal, lapse, holds.
 - `reading`: what a requester is told, what staff review, the queue and a request's events.
+- `window`: the challenge window a release waits out (who is told before disclosure, whether
+  their letters are sent, the first day the release may be built).
 """
 
 from __future__ import annotations
@@ -60,6 +62,14 @@ from custos.workflow.requests.state import (
     effective_process,
     load_for_release,
 )
+from custos.workflow.requests.window import (
+    check_release_window,
+    letter_sent_on,
+    notice_delayed,
+    noticed_window_days,
+    person_window_open,
+    release_window_of,
+)
 
 __all__ = [
     "MAX_SUBJECT_ROWS",
@@ -77,6 +87,7 @@ __all__ = [
     "advance_release",
     "approve",
     "asked_by_requester",
+    "check_release_window",
     "classify",
     "deny",
     "effective_process",
@@ -87,11 +98,16 @@ __all__ = [
     "lapse_expired",
     "lapse_expired_as",
     "lapse_if_expired",
+    "letter_sent_on",
     "list_for_requester",
     "load_for_release",
+    "notice_delayed",
+    "noticed_window_days",
     "outward_status",
+    "person_window_open",
     "queue",
     "redecide_for_person",
+    "release_window_of",
     "resume",
     "submit",
     "withdraw",

@@ -212,14 +212,18 @@ def _store_subjects(
 
 
 def obligations_dict(o: Obligations) -> dict[str, Any]:
-    """Obligations as stored in a decision row."""
-    return {
+    """Obligations as stored in a decision row (a challenge window only when a rule sets one,
+    so decisions without one read as they always have)."""
+    out: dict[str, Any] = {
         "notify": o.notify.value,
         "notice_delay_requires_statement": o.notice_delay_requires_statement,
         "retention_days": o.retention_days,
         "no_onward_sharing": o.no_onward_sharing,
         "generalize_to": o.generalize_to,
     }
+    if o.challenge_window_days is not None:
+        out["challenge_window_days"] = o.challenge_window_days
+    return out
 
 
 def _store_decisions(

@@ -24,10 +24,12 @@ from custos.domain.lifecycle import RequestStatus
 from custos.domain.permissions import Action, require
 from custos.domain.principals import RequesterPrincipal, Scope, StaffPrincipal
 from custos.domain.subjects import NO_MATCH_KEY, OUTSIDE_SCOPE_KEY
+from custos.rights import ReleaseWindow
 from custos.store import tables as t
 from custos.workflow.accounts import get_requester
 from custos.workflow.context import Context
 from custos.workflow.requests.state import REQUIRED_APPROVALS, load
+from custos.workflow.requests.window import release_window_of
 
 #: What a requester is told, by outward status. One wording per status, whatever the reason.
 OUTWARD_MESSAGES = {
@@ -78,10 +80,19 @@ class RequesterRequestView:
     emergency: bool
     preservation: bool
     submitted_at: dt.datetime
+    #: An approved request still waiting out the people's challenge window reads `pending`,
+    #: with the first day it may be released once every letter is sent (null until then).
+    earliest_release: dt.date | None = None
 
 
-def _requester_view(row: t.Request, named: int) -> RequesterRequestView:
-    status = outward_status(RequestStatus(row.status))
+def _requester_view(
+    row: t.Request, named: int, window: ReleaseWindow, today: dt.date
+) -> RequesterRequestView:
+    """What the requester is told. An approved request that must still wait for the people
+    it names to be told and to have their say reads `pending` with its earliest release date:
+    the date says when, never who or how many."""
+    waiting = RequestStatus(row.status) is RequestStatus.APPROVED and window.waits(today)
+    status = "pending" if waiting else outward_status(RequestStatus(row.status))
     return RequesterRequestView(
         id=row.id,
         status=status,
@@ -94,7 +105,15 @@ def _requester_view(row: t.Request, named: int) -> RequesterRequestView:
         emergency=row.emergency_statement is not None,
         preservation=row.preservation,
         submitted_at=row.submitted_at,
+        earliest_release=window.earliest if waiting else None,
     )
+
+
+def _window_if_approved(ctx: Context, session: Session, row: t.Request) -> ReleaseWindow:
+    """The release window, read only where it can matter (an approved request)."""
+    if RequestStatus(row.status) is not RequestStatus.APPROVED:
+        return ReleaseWindow()
+    return release_window_of(ctx, session, row)
 
 
 def _named_count(session: Session, row: t.Request) -> int:
@@ -119,7 +138,8 @@ def get_for_requester(
         row = s.get(t.Request, request_id)
         if row is None or row.requester_id != actor.id:
             raise NotFoundError("no such request")
-        return _requester_view(row, _named_count(s, row))
+        window = _window_if_approved(ctx, s, row)
+        return _requester_view(row, _named_count(s, row), window, ctx.today())
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -171,7 +191,11 @@ def list_for_requester(ctx: Context, *, actor: RequesterPrincipal) -> list[Reque
             .where(t.Request.requester_id == actor.id)
             .order_by(t.Request.submitted_at.desc())
         ).all()
-        return [_requester_view(r, _named_count(s, r)) for r in rows]
+        today = ctx.today()
+        return [
+            _requester_view(r, _named_count(s, r), _window_if_approved(ctx, s, r), today)
+            for r in rows
+        ]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -249,6 +273,12 @@ class StaffRequestView:
     classes: tuple[DecisionClassView, ...]
     approvals: tuple[ApprovalView, ...]
     approvals_needed: int
+    #: People the release would carry who must be told before disclosure, how many of their
+    #: letters are not yet marked sent, and the first day the release may be built (None
+    #: while letters are unsent, or when nobody is told before).
+    noticed_before: int = 0
+    letters_unsent: int = 0
+    earliest_release: dt.date | None = None
 
 
 #: Staff reads show at most this many subject rows; bulk requests are summarised by class.
@@ -333,6 +363,7 @@ def get_for_staff(ctx: Context, *, actor: StaffPrincipal, request_id: str) -> St
         row = load(s, request_id)
         requester = get_requester(s, row.requester_id)
         sizes = _class_sizes(s, row)
+        window = release_window_of(ctx, s, row)
         return StaffRequestView(
             id=row.id,
             requester_id=row.requester_id,
@@ -363,6 +394,9 @@ def get_for_staff(ctx: Context, *, actor: StaffPrincipal, request_id: str) -> St
             classes=_class_views(s, row, sizes),
             approvals=_approval_views(s, row),
             approvals_needed=1 if row.preservation else REQUIRED_APPROVALS,
+            noticed_before=window.noticed,
+            letters_unsent=window.unsent,
+            earliest_release=window.earliest,
         )
 
 

@@ -48,7 +48,6 @@ from custos.rights import (
     PendingView,
     SignInLockedError,
     accounting_json,
-    challenge_deadline,
     withheld_message,
 )
 from custos.workflow.concerns import (
@@ -69,6 +68,7 @@ from custos.workflow.rights.accounting import (
 from custos.workflow.rights.challenges import (
     challenge_queue,
     file_challenge,
+    file_challenge_for,
     get_challenge,
     resolve_challenge,
 )
@@ -145,11 +145,11 @@ __all__ = [
     "accounting_json",
     "accounting_letter",
     "act_for",
-    "challenge_deadline",
     "challenge_queue",
     "concern_queue",
     "concern_status",
     "file_challenge",
+    "file_challenge_for",
     "find_person",
     "get_challenge",
     "grant_consent",

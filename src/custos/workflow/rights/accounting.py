@@ -66,7 +66,7 @@ def _build_accounting(ctx: Context, person_id: str) -> Accounting:
         person = load_person(s, person_id)
         visible, withheld = split_visible(accounting_entries(s, ref), today)
         statuses = _release_statuses(s, sorted({e.release_id for e in visible}))
-        waiting = pending(s, person_id)
+        waiting = pending(ctx, s, person_id)
         challenges = s.scalars(
             select(r.Challenge)
             .where(r.Challenge.person_id == person_id)

@@ -1,10 +1,14 @@
 """Challenges: a person contests a pending request or a past disclosure of their own data.
 
-Filing a challenge holds every pending request about the person until a legal reviewer
-resolves it; an upheld challenge excludes the person from a pending request, or recalls a
-delivered release. What a challenge may carry and the challenge window are pure rules in
-`custos.rights._challenges`. Reasons and documents (personal data) stay in the rights
-tables; the log records that a challenge was filed or resolved.
+A challenge filed inside the person's challenge window (or before their letter is even sent)
+holds every pending request about them until a legal reviewer resolves it; one filed after a
+request's window has run is still reviewed, but does not hold that request (the agency told
+them, and waited). An upheld challenge excludes the person from a pending request, or recalls a
+release already made (`custos.workflow.releases.recall`). A past disclosure is challenged by
+its release id, as the person's accounting shows it. What a challenge may carry and the
+challenge window are pure rules in `custos.rights._challenges`. Reasons and documents
+(personal data) stay in the rights tables; the log records that a challenge was filed or
+resolved.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from custos.rights import (
 )
 from custos.store import rights_tables as r
 from custos.store import tables as t
+from custos.store.release_tables import Release
 from custos.workflow import documents, releases, requests
 from custos.workflow._ids import new_id
 from custos.workflow.context import Context
@@ -85,35 +90,82 @@ def file_challenge(
     ctx: Context,
     *,
     principal: PersonPrincipal,
-    request_id: str,
+    request_id: str | None = None,
+    release_id: str | None = None,
     reason: str,
     attachments: list[ChallengeDocument] | None = None,
 ) -> ChallengeView:
-    """Challenge a pending request or a past disclosure of the person's own data.
+    """Challenge a pending request (by request id) or a disclosure already made (by the
+    release id the person's accounting shows, or its request id).
 
-    Every pending request about the person goes `on_hold` until a legal reviewer resolves the
-    challenge: nothing about them can be released meanwhile. A request the person cannot see
-    (not theirs, or not noticed to them) reads as missing.
+    Every pending request about the person whose window is still open for them goes
+    `on_hold` until a legal reviewer resolves the challenge: nothing about them can be released
+    meanwhile. A request or release the person cannot see (not theirs, or not noticed to them)
+    reads as missing.
     """
     principal.require(PersonScope.CHALLENGE)
-    files = list(attachments or [])
+    return _file(
+        ctx,
+        person_id=principal.person_id,
+        ref=principal.subject_ref,
+        actor=principal.actor,
+        target=(request_id, release_id),
+        reason=reason,
+        files=list(attachments or []),
+    )
+
+
+def file_challenge_for(
+    ctx: Context,
+    *,
+    actor: StaffPrincipal,
+    person_id: str,
+    request_id: str | None = None,
+    release_id: str | None = None,
+    reason: str,
+) -> ChallengeView:
+    """Staff enter a challenge a person made by mail, by phone or at a counter: the same
+    challenge, with the same window and holds, logged as entered by that member of staff."""
+    require(actor, Action.CHALLENGE_FILE)
+    return _file(
+        ctx,
+        person_id=person_id,
+        ref=subject_ref(ctx, person_id),
+        actor=actor.actor,
+        target=(request_id, release_id),
+        reason=reason,
+        files=[],
+    )
+
+
+def _file(
+    ctx: Context,
+    *,
+    person_id: str,
+    ref: str,
+    actor: str,
+    target: tuple[str | None, str | None],
+    reason: str,
+    files: list[ChallengeDocument],
+) -> ChallengeView:
     text = check_challenge(reason, files)
     with ctx.transaction() as s:
-        person = load_person(s, principal.person_id, lock=True)
-        target, release_id = _challenge_target(ctx, s, person.id, principal.subject_ref, request_id)
+        person = load_person(s, person_id, lock=True)
+        named = (target[0] or None, target[1] or None)  # a form's empty field names nothing
+        request_id, kind, release_id = _challenge_target(ctx, s, person.id, ref, *named)
         _refuse_second_open(s, person.id, request_id)
         shas = _store_attachments(ctx, s, files)
         challenge_id = new_id("chl")
-        held = _hold_requests_about(ctx, s, person.id, principal.actor, challenge_id)
+        held = _hold_requests_about(ctx, s, person.id, actor, challenge_id)
         row = r.Challenge(
             id=challenge_id,
             person_id=person.id,
             request_id=request_id,
-            target=target,
+            target=kind,
             release_id=release_id,
             reason=text,
             documents=shas,
-            filed_by=principal.actor,
+            filed_by=actor,
             filed_at=ctx.now(),
             status="open",
             held_requests=held,
@@ -124,11 +176,11 @@ def file_challenge(
             ctx,
             s,
             EventTag.PERSON_CHALLENGE_FILE,
-            principal.actor,
-            subject_ref=principal.subject_ref,
+            actor,
+            subject_ref=ref,
             request_id=request_id,
             challenge=row.id,
-            target=target,
+            target=kind,
             release=release_id,
             documents=shas,
             held=held,
@@ -152,24 +204,41 @@ def _refuse_second_open(s: Session, person_id: str, request_id: str) -> None:
 def _hold_requests_about(
     ctx: Context, s: Session, person_id: str, actor: str, challenge_id: str
 ) -> list[str]:
-    """Put every pending request about the person on hold; returns those it held."""
+    """Put on hold every pending request about the person whose challenge window is still
+    open for them (a request that tells them nothing before holds as it always has); returns
+    those it held."""
     return [
         rid
         for rid in open_requests_about(s, person_id)
-        if requests.hold(ctx, s, request_id=rid, actor=actor, reason=f"challenge {challenge_id}")
+        if requests.person_window_open(ctx, s, rid, person_id)
+        and requests.hold(ctx, s, request_id=rid, actor=actor, reason=f"challenge {challenge_id}")
     ]
 
 
-def _challenge_target(
-    ctx: Context, s: Session, person_id: str, ref: str, request_id: str
-) -> tuple[str, str | None]:
-    if any(p.request_id == request_id for p in pending(s, person_id)):
-        return "pending", None
+def _challenge_target(  # noqa: PLR0917 - who, what, and the two ways to name it
+    ctx: Context,
+    s: Session,
+    person_id: str,
+    ref: str,
+    request_id: str | None,
+    release_id: str | None,
+) -> tuple[str, str, str | None]:
+    """(request id, "pending" or "disclosure", release id) of what the person challenges."""
+    if request_id is None and release_id is None:
+        raise InvalidInputError(
+            "name the request or the release you challenge",
+            [FieldProblem(path="request_id", message="a request id or a release id")],
+        )
+    if release_id is None and any(p.request_id == request_id for p in pending(ctx, s, person_id)):
+        assert request_id is not None  # checked above
+        return request_id, "pending", None
     visible, _ = split_visible(accounting_entries(s, ref), ctx.today())
     for e in visible:
-        if e.request_id == request_id:
-            return "disclosure", e.release_id
-    raise NotFoundError("no such request")
+        by_release = release_id is not None and e.release_id == release_id
+        by_request = release_id is None and e.request_id == request_id
+        if (by_release or by_request) and e.request_id is not None:
+            return e.request_id, "disclosure", e.release_id
+    raise NotFoundError("no such request" if release_id is None else "no such disclosure")
 
 
 def _recall_after_commit(
@@ -246,7 +315,13 @@ def _apply_outcome(s: Session, row: r.Challenge, outcome: ChallengeOutcome) -> s
     for recall; returns "requested" when a recall is to follow."""
     if outcome is not ChallengeOutcome.UPHELD:
         return None
-    if row.target == "pending":
+    if row.target == "pending" and row.release_id is None:
+        # A late challenge holds nothing: the request may have been released meanwhile, and
+        # then upholding it recalls that release.
+        row.release_id = s.scalar(
+            select(Release.id).where(Release.request_id == row.request_id).limit(1)
+        )
+    if row.target == "pending" and row.release_id is None:
         for subject in s.scalars(
             select(t.RequestSubject).where(
                 t.RequestSubject.request_id == row.request_id,

@@ -14,13 +14,16 @@ from sqlalchemy.orm import Session
 from custos.domain.events import EventTag
 from custos.domain.lifecycle import UNRELEASED, RequestStatus
 from custos.rights import (
+    CHALLENGE_WINDOW_DAYS,
     AccountingEntry,
     PendingView,
-    challenge_deadline,
+    challenge_by,
     notify_before,
     parse_entry,
 )
 from custos.store import tables as t
+from custos.workflow import requests
+from custos.workflow.context import Context
 
 
 def accounting_entries(s: Session, subject_ref: str) -> list[AccountingEntry]:
@@ -36,8 +39,10 @@ def accounting_entries(s: Session, subject_ref: str) -> list[AccountingEntry]:
     return [parse_entry(idx, bytes(body)) for idx, body in rows]
 
 
-def pending(s: Session, person_id: str) -> list[PendingView]:
-    """Requests in pre-release statuses naming the person with a notice-before obligation."""
+def pending(ctx: Context, s: Session, person_id: str) -> list[PendingView]:
+    """Requests in pre-release statuses naming the person with a notice-before obligation,
+    each with the last day to challenge it: counted from the person's letter once it is marked
+    sent, and before that from today (the window has not begun)."""
     rows = s.execute(
         select(t.RequestSubject, t.Request, t.Requester.name)
         .join(t.Request, t.Request.id == t.RequestSubject.request_id)
@@ -57,10 +62,16 @@ def pending(s: Session, person_id: str) -> list[PendingView]:
                 t.DecisionRow.class_key == subject.class_key,
             )
         ).all()
-        fields = [d.field for d in decisions if notify_before(d.effect, d.obligations)]
+        delayed = requests.notice_delayed(req)
+        fields = [
+            d.field
+            for d in decisions
+            if notify_before(d.effect, d.obligations, notice_delayed=delayed)
+        ]
         if not fields:
             continue
         status = RequestStatus(req.status)
+        days = requests.noticed_window_days(ctx, s, req).get(subject.class_key)
         out.append(
             PendingView(
                 request_id=req.id,
@@ -69,7 +80,11 @@ def pending(s: Session, person_id: str) -> list[PendingView]:
                 purpose=req.purpose,
                 legal_process=(req.classified_process or req.legal_process)["kind"],
                 received_on=req.submitted_at.date(),
-                challenge_by=challenge_deadline(req.submitted_at),
+                challenge_by=challenge_by(
+                    requests.letter_sent_on(s, req.id, person_id),
+                    ctx.today(),
+                    days or CHALLENGE_WINDOW_DAYS,
+                ),
                 status="on_hold" if status is RequestStatus.ON_HOLD else "pending",
             )
         )

@@ -34,6 +34,7 @@ from custos.rights import (
 )
 from custos.store import rights_tables as r
 from custos.store import tables as t
+from custos.workflow import requests
 from custos.workflow._ids import new_id
 from custos.workflow.context import Context
 from custos.workflow.journal import record
@@ -140,7 +141,7 @@ def _queue_pending(ctx: Context, s: Session, people: list[str]) -> int:
     queued = 0
     for person_id in people:
         person = load_person(s, person_id)
-        for p in pending(s, person_id):
+        for p in pending(ctx, s, person_id):
             key = pending_key(p.request_id, person_id)
             kind = NoticeKind.DISCLOSURE_PENDING
             if queue_notice(ctx, s, person, kind, source_key=key, data=pending_letter(p)):
@@ -183,9 +184,11 @@ def _letters_made_due(s: Session, today: dt.date) -> list[tuple[int, str, dict[s
 def _people_with_pending_letters_due(s: Session) -> list[str]:
     """People named in an unreleased request whose decisions must be noticed before release
     (see `disclosures.pending`), and who have not yet been sent that letter."""
-    unreleased = list(
-        s.scalars(select(t.Request.id).where(t.Request.status.in_([x.value for x in UNRELEASED])))
-    )
+    rows = s.scalars(
+        select(t.Request).where(t.Request.status.in_([x.value for x in UNRELEASED]))
+    ).all()
+    unreleased = [row.id for row in rows]
+    delayed = {row.id for row in rows if requests.notice_delayed(row)}
     noticed: set[tuple[str, str]] = set()
     for start in range(0, len(unreleased), _SWEEP_PAGE):
         noticed |= noticed_classes(
@@ -196,7 +199,8 @@ def _people_with_pending_letters_due(s: Session) -> list[str]:
                     t.DecisionRow.effect,
                     t.DecisionRow.obligations,
                 ).where(t.DecisionRow.request_id.in_(unreleased[start : start + _SWEEP_PAGE]))
-            )
+            ),
+            delayed,
         )
     people: dict[str, None] = {}
     for request_id in sorted({rid for rid, _ in noticed}):
@@ -266,9 +270,21 @@ def render_notice(
         person = load_person(s, row.person_id)
         data = {**letter_data(s, person, ctx), **row.data, "reference": row.id}
         kind, language = NoticeKind(row.kind), row.language
+        row_status, queued_on = row.status, row.created_at.date()
+    if kind is NoticeKind.DISCLOSURE_PENDING and row_status == "queued":
+        # The window runs from sending: a letter printed days after it was queued gives the
+        # person the full window from the day it is printed.
+        data["challenge_by"] = _shifted(data.get("challenge_by"), ctx.today() - queued_on)
     if kind is NoticeKind.ACCESS_CODE:
         data["code"] = "(printed when issued)" if language == "en" else "(impreso al emitirse)"
     return render_pdf(kind, language, data) if pdf else render_html(kind, language, data)
+
+
+def _shifted(day: Any, by: dt.timedelta) -> Any:
+    """An ISO date `by` later (a letter's last day to challenge, moved to its sending)."""
+    if not isinstance(day, str):
+        return day
+    return (dt.date.fromisoformat(day) + by).isoformat()
 
 
 def mark_notice_sent(ctx: Context, *, actor: StaffPrincipal, notice_id: str) -> NoticeView:
@@ -281,6 +297,10 @@ def mark_notice_sent(ctx: Context, *, actor: StaffPrincipal, notice_id: str) -> 
             raise ConflictError("this notice is already marked sent")
         row.status = "sent"
         row.sent_at = ctx.now()
+        if row.kind == NoticeKind.DISCLOSURE_PENDING.value:
+            # The person's window opens today: the letter's last day moves with it.
+            shift = row.sent_at.date() - row.created_at.date()
+            row.data = {**row.data, "challenge_by": _shifted(row.data.get("challenge_by"), shift)}
         row.sent_by = actor.id
         record(
             ctx,

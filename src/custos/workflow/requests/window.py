@@ -1,0 +1,145 @@
+"""The challenge window of a request, read from the store: who must be told before
+disclosure, whether their letters are marked sent, and the first day the release may be built.
+
+The rule itself (`custos.rights.release_window`) is pure; this module counts, per decision
+class, the people a release would carry whose decisions notify before disclosure, and how many
+of their `disclosure_pending` letters are marked sent, with the last sending day. One grouped
+query per request, so a bulk request of a million people costs one scan, not a million reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func, literal, select
+from sqlalchemy.orm import Session
+
+from custos.domain.errors import ConflictError, PolicyError
+from custos.rights import (
+    LetterGroup,
+    ReleaseWindow,
+    challenge_is_timely,
+    notify_before,
+    pending_key,
+    release_window,
+    window_days,
+)
+from custos.store import rights_tables as r
+from custos.store import tables as t
+from custos.workflow.context import Context
+from custos.workflow.requests.state import load
+
+
+def noticed_window_days(ctx: Context, session: Session, row: t.Request) -> dict[str, int]:
+    """Per decision class told before disclosure, the days its people have to challenge."""
+    rule_days: dict[str, list[Any]] = {}
+    delayed = notice_delayed(row)
+    for class_key, effect, obligations in session.execute(
+        select(t.DecisionRow.class_key, t.DecisionRow.effect, t.DecisionRow.obligations).where(
+            t.DecisionRow.request_id == row.id
+        )
+    ):
+        if notify_before(effect, obligations, notice_delayed=delayed):
+            rule_days.setdefault(class_key, []).append(
+                (obligations or {}).get("challenge_window_days")
+            )
+    if not rule_days:
+        return {}
+    pack_days = _pack_window(ctx, row)
+    return {key: window_days(days, pack_days) for key, days in rule_days.items()}
+
+
+def notice_delayed(row: t.Request) -> bool:
+    """Whether the request's legal process (as classified, else as entered) carries a written
+    requirement to delay notice. Read from the stored process as is: the letter sweep asks
+    this of every unreleased request and must not stop at one it cannot parse."""
+    process = row.classified_process or row.legal_process or {}
+    return process.get("nondisclosure_until") is not None
+
+
+def _pack_window(ctx: Context, row: t.Request) -> int | None:
+    """The pack's window (None: the default), from the pack that decided the request. A pack
+    that no longer loads gives the default here; building the release fails on it anyway."""
+    try:
+        return ctx.pack(row.pack_name or None).challenge_window_days
+    except PolicyError:
+        return None
+
+
+def release_window_of(ctx: Context, session: Session, row: t.Request) -> ReleaseWindow:
+    """The window the request's release must wait out (nothing to wait when nobody is told
+    before disclosure)."""
+    days = noticed_window_days(ctx, session, row)
+    if not days:
+        return ReleaseWindow()
+    rs, notice = t.RequestSubject, r.Notice
+    key = literal(pending_key(row.id, "")) + rs.person_id
+    groups = session.execute(
+        select(
+            rs.class_key,
+            func.count(),
+            func.count(notice.sent_at),
+            func.max(notice.sent_at),
+        )
+        .select_from(rs)
+        .outerjoin(notice, notice.source_key == key)
+        .where(
+            rs.request_id == row.id,
+            rs.excluded.is_(False),
+            rs.person_id.is_not(None),
+            rs.class_key.in_(sorted(days)),
+        )
+        .group_by(rs.class_key)
+    ).all()
+    return release_window(
+        LetterGroup(
+            people=int(people),
+            sent=int(sent),
+            last_sent_on=_day(last),
+            window_days=days[class_key],
+        )
+        for class_key, people, sent, last in groups
+    )
+
+
+def check_release_window(ctx: Context, session: Session, request_id: str) -> ReleaseWindow:
+    """The request's window when its release may be built today; raises ConflictError naming
+    the date (or the letters still unsent) when it may not."""
+    window = release_window_of(ctx, session, load(session, request_id))
+    problem = window.problem(ctx.today())
+    if problem is not None:
+        raise ConflictError(problem)
+    return window
+
+
+def _day(value: dt.datetime | str | None) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, str):  # an aggregate over a custom type may come back as text
+        value = dt.datetime.fromisoformat(value)
+    return value.date()
+
+
+def letter_sent_on(session: Session, request_id: str, person_id: str) -> dt.date | None:
+    """The day the person's `disclosure_pending` letter for the request was marked sent."""
+    sent = session.scalar(
+        select(r.Notice.sent_at).where(r.Notice.source_key == pending_key(request_id, person_id))
+    )
+    return sent.date() if sent is not None else None
+
+
+def person_window_open(ctx: Context, session: Session, request_id: str, person_id: str) -> bool:
+    """Whether a challenge the person files today about the request is timely: their class is
+    told before disclosure and their window has not run (or not begun). A request that tells
+    them nothing before holds as a challenge always has."""
+    row = load(session, request_id)
+    class_key = session.scalar(
+        select(t.RequestSubject.class_key).where(
+            t.RequestSubject.request_id == row.id, t.RequestSubject.person_id == person_id
+        )
+    )
+    days = noticed_window_days(ctx, session, row).get(class_key or "")
+    if days is None:
+        return True
+    return challenge_is_timely(letter_sent_on(session, row.id, person_id), ctx.today(), days)
