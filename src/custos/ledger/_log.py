@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import replace
 from itertools import count
 from typing import Any
 
@@ -74,42 +73,64 @@ def append(
     at_type = LedgerEntry.__table__.c.at.type
     # The dialect's own processor (for SQLite: the text the ORM writes), applied once per time.
     at_bind = at_type.dialect_impl(dialect).bind_processor(dialect)
-    stamps: dict[Any, Any] = {}
-    # A batch may repeat one Event object (a release's accounting entries for people with the
-    # same facts): its columns are worked out once, and for entries about a person who is not
-    # yet in the data its canonical bytes become a template around the pseudonym. Frozen
-    # events make this safe.
-    columns: dict[int, tuple[str, str | None, bytes, bytes, Any]] = {}
-    templates: dict[int, tuple[bytes, bytes]] = {}
-    rows: list[tuple[Any, ...]] = []
-    add = rows.append
-    for idx, event, ref in zip(count(start), events, refs, strict=False):
-        done = columns.get(id(event))
-        if done is None:
-            body = event.canonical()
-            at = stamps.get(event.at)
-            if at is None:
-                at = stamps[event.at] = at_bind(event.at) if at_bind is not None else event.at
-            done = columns[id(event)] = (
-                event.tag._value_,  # the plain attribute: `.value` is a slow descriptor
-                event.request_id,
-                body,
-                _sha256(b"\x00" + body).digest(),  # hash_leaf, inlined on the hot path
-                at,
-            )
-        named = event.data.get(SUBJECT_KEY)
-        if ref is None or named is not None:
-            add((idx, done[0], done[1], _column(named, ref), done[2], done[3], done[4]))
-            continue
-        cut = templates.get(id(event))
-        if cut is None:
-            cut = templates[id(event)] = _template(event)
-        if type(ref) is not str or not ref:
-            raise ValueError("a subject_ref is a non-empty pseudonym string")
-        body = cut[0] + encode_string(ref).encode() + cut[1]
-        add((idx, done[0], done[1], ref, body, _sha256(b"\x00" + body).digest(), done[4]))
+    rows = _rows(start, events, refs, at_bind)
     connection.exec_driver_sql(_insert_sql(dialect.paramstyle), rows)
     return [start + i for i in range(len(events))]
+
+
+def _rows(
+    start: int, events: Sequence[Event], refs: Sequence[str | None], at_bind: Any
+) -> list[tuple[Any, ...]]:
+    """The rows to insert: (idx, tag, request_id, subject_ref, body, leaf_hash, at)."""
+    stamps: dict[Any, Any] = {}
+    # A batch may repeat one Event object (a release's accounting entries for people with the
+    # same facts): what does not depend on the person is worked out once per object. For an
+    # entry about a person that is its canonical bytes cut where the pseudonym goes; for any
+    # other entry, its bytes and leaf hash. Frozen events make this safe.
+    plain: dict[int, tuple[Any, ...]] = {}
+    cuts: dict[int, tuple[Any, ...]] = {}
+    rows: list[tuple[Any, ...]] = []
+    add = rows.append
+    sha256, encode = _sha256, encode_string
+    for idx, event, ref in zip(count(start), events, refs, strict=False):
+        named = event.data.get(SUBJECT_KEY)
+        if ref is None or named is not None:
+            done = plain.get(id(event))
+            if done is None:
+                body = event.canonical()
+                # the plain attribute `_value_`: `.value` is a slow descriptor
+                done = plain[id(event)] = (
+                    event.tag._value_,
+                    event.request_id,
+                    body,
+                    sha256(b"\x00" + body).digest(),  # hash_leaf, inlined on the hot path
+                    _stamp(stamps, event.at, at_bind),
+                )
+            add((idx, done[0], done[1], _column(named, ref), done[2], done[3], done[4]))
+            continue
+        cut = cuts.get(id(event))
+        if cut is None:
+            before, after = _template(event)
+            cut = cuts[id(event)] = (
+                event.tag._value_,
+                event.request_id,
+                before,
+                after,
+                _stamp(stamps, event.at, at_bind),
+            )
+        if type(ref) is not str or not ref:
+            raise ValueError("a subject_ref is a non-empty pseudonym string")
+        body = cut[2] + encode(ref).encode() + cut[3]
+        add((idx, cut[0], cut[1], ref, body, sha256(b"\x00" + body).digest(), cut[4]))
+    return rows
+
+
+def _stamp(stamps: dict[Any, Any], at: Any, at_bind: Any) -> Any:
+    """The stored form of a time, worked out once per distinct time in a batch."""
+    stored = stamps.get(at)
+    if stored is None:
+        stored = stamps[at] = at_bind(at) if at_bind is not None else at
+    return stored
 
 
 def _column(named: Any, ref: str | None) -> str | None:
@@ -131,7 +152,7 @@ def _template(event: Event) -> tuple[bytes, bytes]:
     same way wherever it stands, and the key's place among the sorted keys does not depend
     on its value.
     """
-    body = replace(event, data={**event.data, SUBJECT_KEY: _PLACEHOLDER}).canonical()
+    body = event.canonical(extra=(SUBJECT_KEY, _PLACEHOLDER))
     before, found, after = body.partition(_PLACEHOLDER_JSON)
     if not found or _PLACEHOLDER_JSON in after:
         raise ValueError("an entry's data cannot hold the subject placeholder")

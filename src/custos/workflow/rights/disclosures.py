@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from custos.domain.errors import IntegrityError
 from custos.domain.events import EventTag
 from custos.domain.lifecycle import UNRELEASED, RequestStatus
+from custos.ledger import subject_entries
 from custos.rights import (
     AccountingEntry,
     PendingView,
@@ -31,10 +32,11 @@ def accounting_entries(s: Session, subject_ref: str) -> list[AccountingEntry]:
     the column files under this person but which names someone else means the index was
     altered behind the ledger's back: refused, never shown as this person's.
     """
+    found = subject_entries(s, subject_ref)
     rows = s.execute(
         select(t.LedgerEntry.idx, t.LedgerEntry.body)
         .where(
-            t.LedgerEntry.subject_ref == subject_ref,
+            t.LedgerEntry.idx.in_(found),
             t.LedgerEntry.tag == EventTag.RELEASE_ACCOUNTING_ENTRY.value,
         )
         .order_by(t.LedgerEntry.idx)
