@@ -148,7 +148,7 @@ def verify_accounting_file(accounting: Path, key: list[str]) -> None:
     )
     line(
         f"OK: {len(result.indices)} disclosures about {safe(result.person)} proven in the log of "
-        f"{safe(result.checkpoint.origin)} at size {result.checkpoint.size}{newer}"
+        f"{safe(result.checkpoint.origin)} at size {result.checkpoint.size}{newer_text}"
     )
 
 
