@@ -143,9 +143,8 @@ def verify_accounting_file(accounting: Path, key: list[str]) -> None:
     except (OSError, ValueError):
         raise IntegrityError("the accounting file cannot be read as JSON") from None
     result = verify_accounting(document, verifier_keys=key)
-    newer = (
-        f"; {len(result.unproven)} newer, checked but not yet provable" if result.unproven else ""
-    )
+    newer = len(result.unproven)
+    newer_text = f"; {newer} newer, checked but not yet provable" if newer else ""
     line(
         f"OK: {len(result.indices)} disclosures about {safe(result.person)} proven in the log of "
         f"{safe(result.checkpoint.origin)} at size {result.checkpoint.size}{newer_text}"
