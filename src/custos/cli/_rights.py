@@ -146,8 +146,9 @@ def verify_accounting_file(accounting: Path, key: list[str]) -> None:
     newer = len(result.unproven)
     newer_text = f"; {newer} newer, checked but not yet provable" if newer else ""
     line(
-        f"OK: {len(result.indices)} disclosures about {safe(result.person)} proven in the log of "
-        f"{safe(result.checkpoint.origin)} at size {result.checkpoint.size}{newer_text}"
+        f"OK: {len(result.indices)} disclosures proven in the log of "
+        f"{safe(result.checkpoint.origin)} at size {result.checkpoint.size}, each about "
+        f"{safe(result.person)}{newer_text}"
     )
 
 
