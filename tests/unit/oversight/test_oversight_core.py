@@ -137,7 +137,7 @@ def test_charts_are_svg_with_a_bar_per_row_and_withheld_bars_marked() -> None:
 def test_accounting_entries_that_differ_only_in_their_person_are_counted_together() -> None:
     """Each person's accounting entry names them; a report counts the entries of one class
     as one decoded line with its count, so naming people keeps reports one pass."""
-    facts = {
+    facts: dict[str, Any] = {
         "release": "rel_1",
         "requester": "rq_ice",
         "requester_kind": "federal_immigration",
