@@ -89,6 +89,7 @@ def _rows(
     # other entry, its bytes and leaf hash. Frozen events make this safe.
     plain: dict[int, tuple[Any, ...]] = {}
     cuts: dict[int, tuple[Any, ...]] = {}
+    once: set[int] = set()
     rows: list[tuple[Any, ...]] = []
     add = rows.append
     sha256, encode = _sha256, encode_string
@@ -108,9 +109,17 @@ def _rows(
                 )
             add((idx, done[0], done[1], _column(named, ref), done[2], done[3], done[4]))
             continue
+        if type(ref) is not str or not ref:
+            raise ValueError("a subject_ref is a non-empty pseudonym string")
         cut = cuts.get(id(event))
         if cut is None:
-            before, after = _template(event)
+            if id(event) not in once:  # its first use: encoded with the subject directly
+                once.add(id(event))
+                body = event.canonical(extra=(SUBJECT_KEY, ref))
+                at = _stamp(stamps, event.at, at_bind)
+                add((idx, event.tag._value_, event.request_id, ref, body, _leaf(body), at))
+                continue
+            before, after = _template(event)  # used again: cut once, spliced from now on
             cut = cuts[id(event)] = (
                 event.tag._value_,
                 event.request_id,
@@ -118,11 +127,13 @@ def _rows(
                 after,
                 _stamp(stamps, event.at, at_bind),
             )
-        if type(ref) is not str or not ref:
-            raise ValueError("a subject_ref is a non-empty pseudonym string")
         body = cut[2] + encode(ref).encode() + cut[3]
         add((idx, cut[0], cut[1], ref, body, sha256(b"\x00" + body).digest(), cut[4]))
     return rows
+
+
+def _leaf(body: bytes) -> bytes:
+    return _sha256(b"\x00" + body).digest()
 
 
 def _stamp(stamps: dict[Any, Any], at: Any, at_bind: Any) -> Any:
