@@ -116,8 +116,9 @@ def _rows(
             if id(event) not in once:  # its first use: encoded with the subject directly
                 once.add(id(event))
                 body = event.canonical(extra=(SUBJECT_KEY, ref))
-                at = _stamp(stamps, event.at, at_bind)
-                add((idx, event.tag._value_, event.request_id, ref, body, _leaf(body), at))
+                at = stamps.get(event.at) or _stamp(stamps, event.at, at_bind)
+                leaf = sha256(b"\x00" + body).digest()
+                add((idx, event.tag._value_, event.request_id, ref, body, leaf, at))
                 continue
             before, after = _template(event)  # used again: cut once, spliced from now on
             cut = cuts[id(event)] = (
@@ -130,10 +131,6 @@ def _rows(
         body = cut[2] + encode(ref).encode() + cut[3]
         add((idx, cut[0], cut[1], ref, body, sha256(b"\x00" + body).digest(), cut[4]))
     return rows
-
-
-def _leaf(body: bytes) -> bytes:
-    return _sha256(b"\x00" + body).digest()
 
 
 def _stamp(stamps: dict[Any, Any], at: Any, at_bind: Any) -> Any:
