@@ -214,8 +214,8 @@ commits. The append entries name no person, as most events do; accounting entrie
 are measured on the next line (goal: the same >= 100,000/s): each carries its person's keyed
 pseudonym inside the hashed entry (`data.subject`), and appends keep no index by person —
 integration files entries by person in one sorted bulk insert, so the by-person cost lands in
-the "integrate" line, which integrates both runs' entries. Verification must hash every leaf and about
-as many interior nodes, against one hash per leaf for the raw loop: in one process that is
+the "integrate" line, which integrates both runs' entries. Verification must hash every leaf
+and about as many interior nodes, against one hash per leaf for the raw loop: in one process that is
 about 2.6x the raw loop, so `custos ledger verify` hashes ranges of the export in one process
 per core (`--workers`); the raw loop is one process."""
 
