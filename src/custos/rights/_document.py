@@ -27,6 +27,7 @@ own writer and checker without touching these.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -74,6 +75,7 @@ _SHOWN: dict[str, Callable[[AccountingEntry], Any]] = {
 }
 _KEYS = {*_SHOWN, "index", "entry", "status", "proof"}
 _STATUSES = {s.value for s in DisclosureStatus}
+_FINAL_STATUSES = {DisclosureStatus.DESTROYED.value, DisclosureStatus.RECALLED.value}
 
 
 def accounting_json(acc: Accounting) -> dict[str, Any]:
@@ -197,13 +199,13 @@ def _check_disclosures(
         if index in seen:
             raise IntegrityError(f"entry {index} is shown twice")
         seen.add(index)
-        entry = _check_disclosure(index, item, person, checkpoint)
+        entry = _check_disclosure(index, item, person, checkpoint, _generated_on(document))
         (proven if index < checkpoint.size else unproven).append(entry.index)
     return tuple(proven), tuple(unproven)
 
 
 def _check_disclosure(
-    index: int, item: dict[str, Any], person: str, checkpoint: Checkpoint
+    index: int, item: dict[str, Any], person: str, checkpoint: Checkpoint, today: dt.date | None
 ) -> AccountingEntry:
     """One disclosure: its entry is in the signed log (if covered), about the person, and
     shown as it is."""
@@ -221,9 +223,29 @@ def _check_disclosure(
     for name, value in _SHOWN.items():
         if name not in item or item[name] != value(parsed):
             raise IntegrityError(f"entry {index}: the {name} shown is not what the log holds")
-    if item.get("status") not in _STATUSES:
-        raise IntegrityError(f"entry {index}: the status shown is not a known status")
+    _check_status(index, item.get("status"), parsed, today)
     return parsed
+
+
+def _check_status(index: int, status: Any, entry: AccountingEntry, today: dt.date | None) -> None:
+    """What of the status the entry proves: a copy past its retention date, not destroyed or
+    recalled, is overdue, and only such a copy is (`disclosure_status`). That the copy was
+    delivered, destroyed or recalled comes from later release events the file does not carry."""
+    if status not in _STATUSES:
+        raise IntegrityError(f"entry {index}: the status shown is not a known status")
+    if today is None or entry.retention_until is None or status in _FINAL_STATUSES:
+        return
+    if (status == DisclosureStatus.OVERDUE.value) != (entry.retention_until < today):
+        raise IntegrityError(f"entry {index}: the status shown contradicts its retention date")
+
+
+def _generated_on(document: dict[str, Any]) -> dt.date | None:
+    """The UTC date the document was generated on (what "overdue" was judged against)."""
+    try:
+        at = dt.datetime.fromisoformat(str(document["generated_at"]))
+    except (KeyError, ValueError):
+        raise IntegrityError("the document does not say when it was generated") from None
+    return at.astimezone(dt.UTC).date() if at.tzinfo else at.date()
 
 
 def _check_inclusion(index: int, body: bytes, proof: Any, checkpoint: Checkpoint) -> None:

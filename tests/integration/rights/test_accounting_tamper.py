@@ -154,6 +154,8 @@ NAMED = r"entry \d+|disclosure \d+|checkpoint|person|custos-accounting"
 MUTATIONS: list[Mutation] = [
     *(_field(name) for name in SHOWN),
     _set("status", "deleted", proven=False),
+    _set("status", "overdue", proven=False),
+    lambda doc, _o, _r: doc.update(generated_at="2032-01-01T00:00:00+00:00"),
     _flip_entry_byte,
     _swap_proofs,
     _swap_entries,

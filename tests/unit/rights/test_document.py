@@ -191,3 +191,17 @@ def test_one_entry_shown_twice_fails() -> None:
     doc["disclosures"].append(dict(doc["disclosures"][0]))
     with pytest.raises(IntegrityError, match="entry 1 is shown twice"):
         verify_accounting(doc, verifier_keys=[verifier])
+
+
+def test_a_status_that_contradicts_the_retention_date_fails() -> None:
+    """Past its retention date a copy not destroyed or recalled is overdue, and only then."""
+    acc, verifier = _accounting()
+    doc = accounting_json(acc)
+    doc["generated_at"] = "2031-03-02T10:00:00+00:00"  # a day after the retention date
+    with pytest.raises(IntegrityError, match="entry 1: the status shown contradicts"):
+        verify_accounting(doc, verifier_keys=[verifier])
+    for d in doc["disclosures"]:
+        d["status"] = "overdue"
+    assert verify_accounting(doc, verifier_keys=[verifier]).indices == (1, 2)
+    doc["disclosures"][0]["status"] = "destroyed"
+    assert verify_accounting(doc, verifier_keys=[verifier]).indices == (1, 2)
