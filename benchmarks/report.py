@@ -24,6 +24,7 @@ import datetime as dt
 import random
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
@@ -175,11 +176,21 @@ def generate(path: Path, total: int, seed: int = 7) -> dict[str, int]:
     scale = budget / sum(weights)
     people = {i: int(w * scale) for i, w in zip(released, weights, strict=True)}
     people[released[0]] += budget - sum(people.values())
+    person = 0
     with path.open("wb") as f:
         for i, (events, entry) in enumerate(made):
             f.write(b"".join(_line(e) for e in events))
             if entry is not None:
-                f.write(_line(entry) * people[i])
+                # Each person's entry names them (`data.subject`), as the ledger writes it.
+                before, _, after = _line(
+                    replace(entry, data={**entry.data, "subject": "@@subject@@"})
+                ).partition(b'"@@subject@@"')
+                for start in range(person, person + people[i], 100_000):
+                    stop = min(start + 100_000, person + people[i])
+                    f.write(
+                        b"".join(b'%s"p_%032x"%s' % (before, n, after) for n in range(start, stop))
+                    )
+                person += people[i]
     return {"requests": requests, "releases": len(released), "accounting": budget, "total": total}
 
 

@@ -143,9 +143,12 @@ def verify_accounting_file(accounting: Path, key: list[str]) -> None:
     except (OSError, ValueError):
         raise IntegrityError("the accounting file cannot be read as JSON") from None
     result = verify_accounting(document, verifier_keys=key)
+    newer = len(result.unproven)
+    newer_text = f"; {newer} newer, checked but not yet provable" if newer else ""
     line(
         f"OK: {len(result.indices)} disclosures proven in the log of "
-        f"{safe(result.checkpoint.origin)} at size {result.checkpoint.size}"
+        f"{safe(result.checkpoint.origin)} at size {result.checkpoint.size}, each about "
+        f"{safe(result.person)}{newer_text}"
     )
 
 

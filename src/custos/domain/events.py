@@ -83,6 +83,12 @@ class EventTag(StrEnum):
         return self.value.split(":", 1)[0]
 
 
+#: The key, inside an entry's `data`, naming the person the entry is about (their keyed
+#: pseudonym). The ledger writes it for every entry appended with a subject; a person's
+#: accounting file and the per-person map read it. A contract with other implementations:
+#: keep the name.
+SUBJECT_KEY = "subject"
+
 #: RFC 8785 numbers are IEEE doubles: integers beyond this are not exact.
 _MAX_SAFE_INT = 2**53 - 1
 
@@ -142,6 +148,11 @@ _C_ENCODER = (
 _string = json.encoder.encode_basestring
 
 
+def encode_string(value: str) -> str:
+    """`value` as an RFC 8785 JSON string literal (what `canonical` writes for it)."""
+    return _string(value)
+
+
 def _encode(body: dict[str, Any]) -> str:
     if _C_ENCODER is None:
         return _ENCODER.encode(body)
@@ -197,21 +208,29 @@ class Event:
             "data": self.data,
         }
 
-    def canonical(self) -> bytes:
+    def canonical(self, *, extra: tuple[str, str] | None = None) -> bytes:
         """RFC 8785 canonical JSON bytes: the Merkle leaf's entry.
 
         The envelope (tag, time, actor, request) is always plain, so the event is plain
         exactly when its data is. For a plain event the envelope's five keys, already in
         RFC 8785 order, are written around the encoded data directly (the log's hot path).
+
+        `extra` = (key, string) encodes the event as if its data also held that key: how the
+        ledger adds the person an entry is about without making another event.
         """
-        if not self.plain or _C_ENCODER is None:
-            return canonical(self.body(), plain=self.plain)
+        data = self.data if extra is None else {**self.data, extra[0]: extra[1]}
+        if not self.plain or _C_ENCODER is None or (extra is not None and not extra[0].isascii()):
+            body = self.body()
+            body["data"] = data
+            return canonical(body, plain=None if extra is not None else self.plain)
         request = "null" if self.request_id is None else _string(self.request_id)
         try:
             return (
                 f'{{"actor":{_string(self.actor)},"at":"{_stamp(self.at)}",'
-                f'"data":{"".join(_C_ENCODER(self.data, 0))},"request":{request},'
+                f'"data":{"".join(_C_ENCODER(data, 0))},"request":{request},'
                 f'"tag":"{self.tag._value_}"}}'
             ).encode()
         except UnicodeEncodeError:  # a lone surrogate: rfc8785 rejects it with its own error
-            return canonical(self.body(), plain=False)
+            body = self.body()
+            body["data"] = data
+            return canonical(body, plain=False)

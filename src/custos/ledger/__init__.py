@@ -39,7 +39,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from custos.domain.events import canonical
+from custos.domain.events import SUBJECT_KEY, canonical
 from custos.ledger._checkpoint import Checkpoint
 from custos.ledger._errors import CheckpointError, NoteError, ProofError, VerificationError
 from custos.ledger._merkle import (
@@ -119,7 +119,13 @@ from custos.ledger._witness import (
 
 if TYPE_CHECKING:
     from custos.ledger._log import append, leaf_hash
-    from custos.ledger._tiles import TileStore, integrate, leaf_index, tree_state
+    from custos.ledger._tiles import (
+        TileStore,
+        integrate,
+        leaf_index,
+        subject_entries,
+        tree_state,
+    )
 
 _STORAGE = {
     "append": "custos.ledger._log",
@@ -127,6 +133,7 @@ _STORAGE = {
     "TileStore": "custos.ledger._tiles",
     "integrate": "custos.ledger._tiles",
     "leaf_index": "custos.ledger._tiles",
+    "subject_entries": "custos.ledger._tiles",
     "tree_state": "custos.ledger._tiles",
 }
 
@@ -150,6 +157,7 @@ __all__ = [
     "LEAVES",
     "MAX_WITNESS_REQUEST_BYTES",
     "SIZE_MEDIA_TYPE",
+    "SUBJECT_KEY",
     "WITNESS_CONFLICT",
     "AddCheckpoint",
     "Checkpoint",
@@ -205,6 +213,7 @@ __all__ = [
     "sign_note",
     "sign_note_with",
     "signature_lines",
+    "subject_entries",
     "tile_covers",
     "tiles_for_size",
     "tree_state",

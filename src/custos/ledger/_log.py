@@ -6,6 +6,12 @@ appends from many processes form one linear log; on SQLite every write transacti
 begins IMMEDIATE (see `custos.store.engine`), which serializes writers. An entry's index is
 read as max(idx) + 1 under that lock, so a rolled-back append leaves no gap: the next writer
 reuses its indices.
+
+An entry about one person commits to that person: `append` writes the person's keyed
+pseudonym into the entry's `data` as `"subject"`, inside the hashed canonical bytes, and the
+same value into the `subject_ref` lookup column. Both are written from one value here, so they
+cannot disagree; readers still check the entry's own subject before trusting the column, and a
+person's accounting file is verified against the entry alone.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from custos.domain.events import Event
+from custos.domain.events import SUBJECT_KEY, Event, encode_string
 from custos.ledger._merkle import hash_leaf
 from custos.store.tables import LedgerEntry
 
@@ -27,6 +33,10 @@ _PG_LOCK_KEY = 0x637573746F73  # "custos"
 _sha256 = hashlib.sha256
 _PG_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
 _LAST_INDEX = select(func.max(LedgerEntry.idx))
+#: A value no pseudonym takes (canonical JSON escapes the NULs): its encoded form is cut out
+#: of a template entry and each person's pseudonym spliced in its place.
+_PLACEHOLDER = "\x00custos-subject\x00"
+_PLACEHOLDER_JSON = encode_string(_PLACEHOLDER).encode()
 
 
 def leaf_hash(entry: bytes) -> bytes:
@@ -38,6 +48,10 @@ def append(
     session: Session, events: Sequence[Event], *, subject_refs: Sequence[str | None] | None = None
 ) -> list[int]:
     """Append events in order; returns their indices. Does not commit.
+
+    `subject_refs[i]`, when not None, is the keyed pseudonym of the person event i is about:
+    the stored entry is the event with `data["subject"]` set to it. An event whose data
+    already names a subject is stored as it is, and a different ref for it is refused.
 
     The indices are final once the caller's transaction commits; the entries are folded into
     the Merkle tree later (see `custos.ledger`'s package docstring).
@@ -59,29 +73,98 @@ def append(
     at_type = LedgerEntry.__table__.c.at.type
     # The dialect's own processor (for SQLite: the text the ORM writes), applied once per time.
     at_bind = at_type.dialect_impl(dialect).bind_processor(dialect)
-    stamps: dict[Any, Any] = {}
-    # A batch may repeat one Event object (a release's accounting entries for people with the
-    # same facts): its columns are worked out once. Frozen events make this safe.
-    columns: dict[int, tuple[str, str | None, bytes, bytes, Any]] = {}
-    rows: list[tuple[Any, ...]] = []
-    add = rows.append
-    for idx, event, ref in zip(count(start), events, refs, strict=False):
-        done = columns.get(id(event))
-        if done is None:
-            body = event.canonical()
-            at = stamps.get(event.at)
-            if at is None:
-                at = stamps[event.at] = at_bind(event.at) if at_bind is not None else event.at
-            done = columns[id(event)] = (
-                event.tag._value_,  # the plain attribute: `.value` is a slow descriptor
-                event.request_id,
-                body,
-                _sha256(b"\x00" + body).digest(),  # hash_leaf, inlined on the hot path
-                at,
-            )
-        add((idx, done[0], done[1], ref, done[2], done[3], done[4]))
+    rows = _rows(start, events, refs, at_bind)
     connection.exec_driver_sql(_insert_sql(dialect.paramstyle), rows)
     return [start + i for i in range(len(events))]
+
+
+def _rows(
+    start: int, events: Sequence[Event], refs: Sequence[str | None], at_bind: Any
+) -> list[tuple[Any, ...]]:
+    """The rows to insert: (idx, tag, request_id, subject_ref, body, leaf_hash, at)."""
+    stamps: dict[Any, Any] = {}
+    # A batch may repeat one Event object (a release's accounting entries for people with the
+    # same facts): what does not depend on the person is worked out once per object. For an
+    # entry about a person that is its canonical bytes cut where the pseudonym goes; for any
+    # other entry, its bytes and leaf hash. Frozen events make this safe.
+    plain: dict[int, tuple[Any, ...]] = {}
+    cuts: dict[int, tuple[Any, ...]] = {}
+    once: set[int] = set()
+    rows: list[tuple[Any, ...]] = []
+    add = rows.append
+    sha256, encode = _sha256, encode_string
+    for idx, event, ref in zip(count(start), events, refs, strict=False):
+        named = event.data.get(SUBJECT_KEY)
+        if ref is None or named is not None:
+            done = plain.get(id(event))
+            if done is None:
+                body = event.canonical()
+                # the plain attribute `_value_`: `.value` is a slow descriptor
+                done = plain[id(event)] = (
+                    event.tag._value_,
+                    event.request_id,
+                    body,
+                    sha256(b"\x00" + body).digest(),  # hash_leaf, inlined on the hot path
+                    _stamp(stamps, event.at, at_bind),
+                )
+            add((idx, done[0], done[1], _column(named, ref), done[2], done[3], done[4]))
+            continue
+        if type(ref) is not str or not ref:
+            raise ValueError("a subject_ref is a non-empty pseudonym string")
+        cut = cuts.get(id(event))
+        if cut is None:
+            if id(event) not in once:  # its first use: encoded with the subject directly
+                once.add(id(event))
+                body = event.canonical(extra=(SUBJECT_KEY, ref))
+                at = stamps.get(event.at) or _stamp(stamps, event.at, at_bind)
+                leaf = sha256(b"\x00" + body).digest()
+                add((idx, event.tag._value_, event.request_id, ref, body, leaf, at))
+                continue
+            before, after = _template(event)  # used again: cut once, spliced from now on
+            cut = cuts[id(event)] = (
+                event.tag._value_,
+                event.request_id,
+                before,
+                after,
+                _stamp(stamps, event.at, at_bind),
+            )
+        body = cut[2] + encode(ref).encode() + cut[3]
+        add((idx, cut[0], cut[1], ref, body, sha256(b"\x00" + body).digest(), cut[4]))
+    return rows
+
+
+def _stamp(stamps: dict[Any, Any], at: Any, at_bind: Any) -> Any:
+    """The stored form of a time, worked out once per distinct time in a batch."""
+    stored = stamps.get(at)
+    if stored is None:
+        stored = stamps[at] = at_bind(at) if at_bind is not None else at
+    return stored
+
+
+def _column(named: Any, ref: str | None) -> str | None:
+    """The lookup column of an entry whose data names its subject already (or no one)."""
+    if named is None:
+        return None
+    if type(named) is not str or not named:
+        raise ValueError(f"an entry's {SUBJECT_KEY!r} is a non-empty pseudonym string")
+    if ref is not None and ref != named:
+        raise ValueError("the subject_ref disagrees with the subject the entry names")
+    return named
+
+
+def _template(event: Event) -> tuple[bytes, bytes]:
+    """The canonical bytes of `event` with a subject, cut where the subject goes.
+
+    Splicing a pseudonym's JSON string between the two parts gives exactly the canonical
+    bytes of the event with `data["subject"]` set to it: canonical JSON writes a string the
+    same way wherever it stands, and the key's place among the sorted keys does not depend
+    on its value.
+    """
+    body = event.canonical(extra=(SUBJECT_KEY, _PLACEHOLDER))
+    before, found, after = body.partition(_PLACEHOLDER_JSON)
+    if not found or _PLACEHOLDER_JSON in after:
+        raise ValueError("an entry's data cannot hold the subject placeholder")
+    return before, after
 
 
 def _insert_sql(paramstyle: str) -> str:

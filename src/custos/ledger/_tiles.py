@@ -20,7 +20,12 @@ from sqlalchemy.orm import Session
 from custos.domain.errors import IntegrityError
 from custos.ledger._merkle import EMPTY_ROOT, HASH_SIZE, Node, root_hash
 from custos.ledger._tlog import TILE_HEIGHT, TILE_WIDTH
-from custos.store.ledger_tables import LedgerLeafIndex, LedgerTile, LedgerTree
+from custos.store.ledger_tables import (
+    LedgerLeafIndex,
+    LedgerSubjectIndex,
+    LedgerTile,
+    LedgerTree,
+)
 from custos.store.tables import LedgerEntry
 
 #: Arbitrary constant naming the integration lock on PostgreSQL (appends use another one).
@@ -223,6 +228,19 @@ def integrate(session: Session, *, now: Any, limit: int = 1 << 18) -> tuple[int,
         sorted((leaf_prefix(bytes(h)), size + i) for i, (_, h) in enumerate(rows)),
     )
     new_size = size + len(rows)
+    # 5. File the new entries about a person by person, in key order, in one statement.
+    session.execute(
+        insert(LedgerSubjectIndex).from_select(
+            ["subject_ref", "idx"],
+            select(LedgerEntry.subject_ref, LedgerEntry.idx)
+            .where(
+                LedgerEntry.idx >= size,
+                LedgerEntry.idx < new_size,
+                LedgerEntry.subject_ref.is_not(None),
+            )
+            .order_by(LedgerEntry.subject_ref, LedgerEntry.idx),
+        )
+    )
     root = root_hash(store, new_size)
     if state is None:
         session.add(LedgerTree(id=1, size=new_size, root=root, updated_at=now))
@@ -273,6 +291,33 @@ def _integrate_level(
 def leaf_prefix(leaf_hash: bytes) -> int:
     """The indexed part of a leaf hash: its first 8 bytes as a signed 64-bit integer."""
     return int.from_bytes(leaf_hash[:8], "big", signed=True)
+
+
+def subject_entries(session: Session, subject_ref: str, *, below: int | None = None) -> list[int]:
+    """Indices of the entries filed under a person (below `below`, if given), in log order.
+
+    Integrated entries come from `ledger_subject_index`; the tail not yet integrated is
+    scanned by index range (appends keep no index by person). The caller checks each entry's
+    own `data.subject`: this says where to look, the hashed entry says whom it is about.
+    """
+    state = session.get(LedgerTree, 1)
+    integrated = 0 if state is None else state.size
+    limit = integrated if below is None else min(below, integrated)
+    found = list(
+        session.scalars(
+            select(LedgerSubjectIndex.idx)
+            .where(LedgerSubjectIndex.subject_ref == subject_ref, LedgerSubjectIndex.idx < limit)
+            .order_by(LedgerSubjectIndex.idx)
+        )
+    )
+    if below is None or below > integrated:
+        tail = select(LedgerEntry.idx).where(
+            LedgerEntry.idx >= integrated, LedgerEntry.subject_ref == subject_ref
+        )
+        if below is not None:
+            tail = tail.where(LedgerEntry.idx < below)
+        found += session.scalars(tail.order_by(LedgerEntry.idx))
+    return found
 
 
 def leaf_index(session: Session, leaf_hash: bytes, size: int) -> int | None:

@@ -1,23 +1,34 @@
-"""A person's accounting document (format `custos-accounting/1`): its writer and its verifier.
+"""A person's accounting document (format `custos-accounting/2`): its writer and its verifier.
 
 One format, one module: `accounting_json` writes the document a person downloads, and
-`verify_accounting` checks it offline (`custos person verify`), so the two cannot drift.
+`verify_accounting` checks it offline (`custos person verify`, `custos ledger verify FILE`), so
+the two cannot drift. The format is written down in `docs/rights.md` for other implementations.
 
-An accounting downloaded as JSON carries, for each entry, the entry's exact ledger bytes,
-its index and an RFC 9162 inclusion proof against a signed checkpoint (C2SP signed note) that
-the document includes. Anyone holding the log's verifier key can check, without asking the
-agency, that every entry shown is in the log the agency signed:
+Every disclosure the document shows carries the entry's exact ledger bytes and its index; each
+field shown is checked against those bytes, and the entry must name the document's person
+(`data.subject`). An entry the signed checkpoint covers (index < tree size) must carry an
+RFC 9162 inclusion proof against it; only entries appended after the checkpoint may go without
+one. So, holding the log's verifier key and without asking the agency:
 
 1. open the checkpoint note with the trusted verifier keys (C2SP signed-note);
 2. parse the checkpoint body: origin, tree size, root (C2SP tlog-checkpoint);
-3. for each entry: leaf hash = SHA-256(0x00 ‖ entry bytes) (RFC 9162 §2.1.1);
-4. check the inclusion proof of that leaf at its index against the root (RFC 9162 §2.1.3.2);
-5. check the entry is an accounting entry and the summary shown matches its bytes.
+3. for each disclosure: leaf hash = SHA-256(0x00 ‖ entry bytes) (RFC 9162 §2.1.1);
+4. if its index is below the tree size, check its inclusion proof against the root
+   (RFC 9162 §2.1.3.2); a missing proof there fails;
+5. check the entry is an accounting entry about the document's person, and that every field
+   shown (recipient, purpose, legal process, date, retention, basis, request, release,
+   fields, rules, citations, compelled) is what the entry says; no index appears twice.
+
+Sections are checked by separate functions (`_check_checkpoint`, `_check_disclosures`), so a
+further section — a completeness proof over the person's whole accounting — is added by its
+own writer and checker without touching these.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +43,8 @@ from custos.ledger import (
 )
 from custos.rights._accounting import (
     Accounting,
+    AccountingEntry,
+    DisclosureStatus,
     DisclosureView,
     PendingView,
     Withheld,
@@ -40,12 +53,34 @@ from custos.rights._accounting import (
 )
 from custos.rights._challenges import ChallengeView
 
-FORMAT = "custos-accounting/1"
+FORMAT = "custos-accounting/2"
+
+#: What a disclosure shows, each worked out from the proven entry the same way by the writer
+#: and the verifier.
+_SHOWN: dict[str, Callable[[AccountingEntry], Any]] = {
+    "date": lambda e: e.disclosed_at.date().isoformat(),
+    "request_id": lambda e: e.request_id,
+    "release_id": lambda e: e.release_id,
+    "recipient": lambda e: e.requester_name,
+    "recipient_kind": lambda e: e.requester_kind,
+    "fields": lambda e: list(e.fields),
+    "generalized": lambda e: list(e.generalized),
+    "legal_process": lambda e: e.legal_process,
+    "purpose": lambda e: e.purpose,
+    "rule_ids": lambda e: list(e.rule_ids),
+    "citations": lambda e: list(e.citations),
+    "compelled": lambda e: e.compelled,
+    "basis": lambda e: "required by law" if e.compelled else "discretionary",
+    "retention_until": lambda e: e.retention_until.isoformat() if e.retention_until else None,
+}
+_KEYS = {*_SHOWN, "index", "entry", "status", "proof"}
+_STATUSES = {s.value for s in DisclosureStatus}
+_FINAL_STATUSES = {DisclosureStatus.DESTROYED.value, DisclosureStatus.RECALLED.value}
 
 
 def accounting_json(acc: Accounting) -> dict[str, Any]:
-    """The downloadable document (format `custos-accounting/1`), checkable offline with
-    `custos person verify` and the log's verifier key."""
+    """The downloadable document (format `custos-accounting/2`), checkable offline with
+    `custos ledger verify FILE` and the log's verifier key."""
     return {
         "format": FORMAT,
         "person": acc.subject_ref,
@@ -65,26 +100,14 @@ def _b64(data: bytes) -> str:
 
 def _disclosure_json(d: DisclosureView) -> dict[str, Any]:
     e = d.entry
+    shown = {name: value(e) for name, value in _SHOWN.items()}
     return {
-        "date": e.disclosed_at.date().isoformat(),
-        "request_id": e.request_id,
-        "release_id": e.release_id,
-        "recipient": e.requester_name,
-        "recipient_kind": e.requester_kind,
-        "fields": list(e.fields),
-        "generalized": list(e.generalized),
-        "legal_process": e.legal_process,
-        "purpose": e.purpose,
-        "rule_ids": list(e.rule_ids),
-        "citations": list(e.citations),
-        "compelled": e.compelled,
-        "basis": "required by law" if e.compelled else "discretionary",
-        "retention_until": e.retention_until.isoformat() if e.retention_until else None,
+        **shown,
         "status": d.status,
+        "index": e.index,
+        "entry": _b64(d.proof.entry if d.proof else e.body),
         "proof": {
-            "index": d.proof.index,
             "tree_size": d.proof.tree_size,
-            "entry": _b64(d.proof.entry),
             "inclusion": [_b64(h) for h in d.proof.inclusion],
         }
         if d.proof
@@ -124,46 +147,125 @@ def _challenge_json(c: ChallengeView) -> dict[str, Any]:
 @dataclass(frozen=True, kw_only=True)
 class VerifiedAccounting:
     checkpoint: Checkpoint
-    #: Ledger indices of the entries proven.
+    #: The person the document is about (their keyed pseudonym), as every entry says.
+    person: str
+    #: Ledger indices of the entries proven against the checkpoint.
     indices: tuple[int, ...]
+    #: Indices of entries shown that are newer than the checkpoint (checked, not yet proven).
+    unproven: tuple[int, ...] = ()
 
 
 def verify_accounting(document: dict[str, Any], *, verifier_keys: list[str]) -> VerifiedAccounting:
-    """Check every proof in an accounting document; raises IntegrityError naming the first bad
-    entry, returns what was proven otherwise."""
-    if document.get("format") != FORMAT:
+    """Check every disclosure of an accounting document; raises IntegrityError naming the
+    first bad entry and field, returns what was proven otherwise."""
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise IntegrityError(f"not a {FORMAT} document")
-    proof_doc = document.get("proof") or {}
+    person = document.get("person")
+    if not isinstance(person, str) or not person:
+        raise IntegrityError("the document does not name its person")
+    checkpoint = _check_checkpoint(document, verifier_keys)
+    proven, unproven = _check_disclosures(document, person, checkpoint)
+    return VerifiedAccounting(
+        checkpoint=checkpoint, person=person, indices=proven, unproven=unproven
+    )
+
+
+def _check_checkpoint(document: dict[str, Any], verifier_keys: list[str]) -> Checkpoint:
+    """1.–2. The checkpoint must be signed by a trusted key."""
+    proof_doc = document.get("proof")
+    note = proof_doc.get("checkpoint") if isinstance(proof_doc, dict) else None
+    if not isinstance(note, str):
+        raise IntegrityError("the document has no signed checkpoint")
     try:
-        # 1.–2. The checkpoint must be signed by a trusted key.
-        text = open_note(note=str(proof_doc.get("checkpoint", "")), verifier_keys=verifier_keys)
-        checkpoint = Checkpoint.parse(text)
+        return Checkpoint.parse(open_note(note=note, verifier_keys=verifier_keys))
     except (NoteError, IntegrityError) as exc:
         raise IntegrityError(f"the checkpoint does not verify: {exc}") from None
-    indices: list[int] = []
-    for item in document.get("disclosures", []):
-        proof = item.get("proof")
-        if proof is None:
-            continue  # newer than the checkpoint: shown, not yet provable
-        index = int(proof["index"])
-        try:
-            entry = base64.b64decode(proof["entry"], validate=True)
-            path = [base64.b64decode(h, validate=True) for h in proof["inclusion"]]
-            # 3.–4. The entry's leaf is in the signed tree.
-            if int(proof["tree_size"]) != checkpoint.size:
-                raise IntegrityError("the proof is not against the included checkpoint")
-            verify_inclusion(
-                leaf_hash=hash_leaf(entry),
-                index=index,
-                tree_size=checkpoint.size,
-                proof=path,
-                root=checkpoint.root,
-            )
-            # 5. What is shown is what the log holds.
-            parsed = parse_entry(index, entry)
-        except (ProofError, ValueError, KeyError, TypeError) as exc:
-            raise IntegrityError(f"entry {index} does not verify: {exc}") from None
-        if parsed.release_id != item.get("release_id") or list(parsed.fields) != item.get("fields"):
-            raise IntegrityError(f"entry {index} does not match the summary shown")
-        indices.append(index)
-    return VerifiedAccounting(checkpoint=checkpoint, indices=tuple(indices))
+
+
+def _check_disclosures(
+    document: dict[str, Any], person: str, checkpoint: Checkpoint
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """3.–5. for every disclosure shown; returns (proven indices, newer indices)."""
+    items = document.get("disclosures")
+    if not isinstance(items, list):
+        raise IntegrityError("the document has no list of disclosures")
+    seen: set[int] = set()
+    proven: list[int] = []
+    unproven: list[int] = []
+    for position, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get("index"), int):
+            raise IntegrityError(f"disclosure {position + 1} does not give its ledger index")
+        index = item["index"]
+        if index in seen:
+            raise IntegrityError(f"entry {index} is shown twice")
+        seen.add(index)
+        entry = _check_disclosure(index, item, person, checkpoint, _generated_on(document))
+        (proven if index < checkpoint.size else unproven).append(entry.index)
+    return tuple(proven), tuple(unproven)
+
+
+def _check_disclosure(
+    index: int, item: dict[str, Any], person: str, checkpoint: Checkpoint, today: dt.date | None
+) -> AccountingEntry:
+    """One disclosure: its entry is in the signed log (if covered), about the person, and
+    shown as it is."""
+    extra = set(item) - _KEYS
+    if extra:
+        raise IntegrityError(f"entry {index} shows fields no entry proves: {sorted(extra)}")
+    try:
+        body = base64.b64decode(str(item["entry"]), validate=True)
+        parsed = parse_entry(index, body)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise IntegrityError(f"entry {index} does not verify: {exc}") from None
+    _check_inclusion(index, body, item.get("proof"), checkpoint)
+    if parsed.subject != person:
+        raise IntegrityError(f"entry {index} is about another person, not {person}")
+    for name, value in _SHOWN.items():
+        if name not in item or item[name] != value(parsed):
+            raise IntegrityError(f"entry {index}: the {name} shown is not what the log holds")
+    _check_status(index, item.get("status"), parsed, today)
+    return parsed
+
+
+def _check_status(index: int, status: Any, entry: AccountingEntry, today: dt.date | None) -> None:
+    """What of the status the entry proves: a copy past its retention date, not destroyed or
+    recalled, is overdue, and only such a copy is (`disclosure_status`). That the copy was
+    delivered, destroyed or recalled comes from later release events the file does not carry."""
+    if status not in _STATUSES:
+        raise IntegrityError(f"entry {index}: the status shown is not a known status")
+    if today is None or entry.retention_until is None or status in _FINAL_STATUSES:
+        return
+    if (status == DisclosureStatus.OVERDUE.value) != (entry.retention_until < today):
+        raise IntegrityError(f"entry {index}: the status shown contradicts its retention date")
+
+
+def _generated_on(document: dict[str, Any]) -> dt.date | None:
+    """The UTC date the document was generated on (what "overdue" was judged against)."""
+    try:
+        at = dt.datetime.fromisoformat(str(document["generated_at"]))
+    except (KeyError, ValueError):
+        raise IntegrityError("the document does not say when it was generated") from None
+    return at.astimezone(dt.UTC).date() if at.tzinfo else at.date()
+
+
+def _check_inclusion(index: int, body: bytes, proof: Any, checkpoint: Checkpoint) -> None:
+    """4. An entry the checkpoint covers must be proven in it; a newer one cannot be yet."""
+    if index >= checkpoint.size:
+        if proof is not None:
+            raise IntegrityError(f"entry {index} is newer than the checkpoint yet claims a proof")
+        return
+    if not isinstance(proof, dict):
+        raise IntegrityError(f"entry {index} is covered by the checkpoint but has no proof")
+    try:
+        if int(proof["tree_size"]) != checkpoint.size:
+            raise IntegrityError("the proof is not against the included checkpoint")
+        path = [base64.b64decode(str(h), validate=True) for h in proof["inclusion"]]
+        verify_inclusion(
+            leaf_hash=hash_leaf(body),
+            index=index,
+            tree_size=checkpoint.size,
+            proof=path,
+            root=checkpoint.root,
+        )
+    except (ProofError, ValueError, KeyError, TypeError) as exc:
+        raise IntegrityError(f"entry {index} does not verify: {exc}") from None

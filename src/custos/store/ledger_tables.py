@@ -130,6 +130,25 @@ class WitnessAlarm(Base):
     at: Mapped[utc]
 
 
+class LedgerSubjectIndex(Base):
+    """Which entries are about which person, so a person's accounting finds them.
+
+    Derived data written by integration, like `LedgerLeafIndex`: the person's keyed pseudonym
+    (the lookup column `ledger_entries.subject_ref`, itself written from the entry's own
+    `data.subject`) and the entry's index, one B-tree keyed by both (no rowid on SQLite),
+    filled in key order a batch at a time. Appends therefore maintain no index by person: a
+    person's entries not yet integrated are found by scanning the short tail of the log
+    beyond the integrated size (`custos.ledger.subject_entries`). Readers trust the hashed
+    entry, not this table: an entry found here that names someone else is refused.
+    """
+
+    __tablename__ = "ledger_subject_index"
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012 - SQLAlchemy's own form
+
+    subject_ref: Mapped[str] = mapped_column(String(40), primary_key=True)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+
+
 class LedgerLeafIndex(Base):
     """Where a leaf hash sits, so a public inclusion proof can be asked for by leaf hash.
 

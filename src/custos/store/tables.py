@@ -18,7 +18,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -306,22 +305,13 @@ class LedgerEntry(Base):
     """
 
     __tablename__ = "ledger_entries"
-    __table_args__ = (
-        # Most entries concern no one person: indexing only those that do keeps a person's
-        # lookup just as fast and every other append cheaper (both databases use a partial
-        # index for `subject_ref = :ref`, which implies it is not null).
-        Index(
-            "ix_ledger_entries_subject_ref",
-            "subject_ref",
-            sqlite_where=text("subject_ref IS NOT NULL"),
-            postgresql_where=text("subject_ref IS NOT NULL"),
-        ),
-    )
 
     idx: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
     tag: Mapped[str] = mapped_column(String(60), index=True)
     request_id: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
-    #: The person's pseudonym for per-person entries (accounting); never plaintext.
+    #: The person's pseudonym for per-person entries (accounting); never plaintext. Written
+    #: from the same value as the entry's own `data.subject`. Not indexed here: appends stay
+    #: as fast as any other; integration files it in `ledger_subject_index`.
     subject_ref: Mapped[str | None] = mapped_column(String(40), nullable=True)
     body: Mapped[blob]
     leaf_hash: Mapped[blob]

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from custos.domain.errors import IntegrityError
 from custos.domain.events import Event, EventTag
@@ -18,11 +18,14 @@ from custos.ledger import (
     append,
     generate_key,
     hash_leaf,
+    integrate,
     open_note,
+    subject_entries,
     verify_consistency,
     verify_inclusion,
 )
 from custos.ledger._verify import TASK_BYTES, verify_export
+from custos.store.ledger_tables import LedgerSubjectIndex
 from custos.store.tables import LedgerEntry
 from custos.workflow import ledger
 from custos.workflow.context import Context
@@ -258,21 +261,41 @@ def test_append_stores_times_exactly_as_the_orm_does(lctx: Context) -> None:
         assert s.scalar(sa_select(LedgerEntry.at).where(LedgerEntry.idx == idx)) == at
 
 
-def test_a_persons_entries_are_found_through_the_partial_index(lctx: Context) -> None:
-    """Only entries about one person are indexed by person; looking them up still uses it."""
+def test_a_persons_entries_are_found_before_and_after_integration(lctx: Context) -> None:
+    """Appends keep no index by person: the tail not yet integrated is scanned, and
+    integration files entries by person in `ledger_subject_index`, which lookups then use."""
     add_events(lctx, 50)
     add_events(lctx, 3, subject="p_ref_1")
-    query = (
-        select(LedgerEntry.idx)
-        .where(LedgerEntry.subject_ref == "p_ref_1", LedgerEntry.idx < 1000)
-        .order_by(LedgerEntry.idx)
-    )
+    add_events(lctx, 2, subject="p_ref_2")
     with lctx.reading() as s:
-        assert list(s.scalars(query)) == [50, 51, 52]
+        assert subject_entries(s, "p_ref_1") == [50, 51, 52]
+        assert s.scalar(select(func.count()).select_from(LedgerSubjectIndex)) == 0
+    with lctx.transaction() as s:
+        integrate(s, now=dt.datetime(2026, 3, 2, tzinfo=dt.UTC))
+    add_events(lctx, 1, subject="p_ref_1")
+    with lctx.reading() as s:
+        filed = s.execute(
+            select(LedgerSubjectIndex.subject_ref, LedgerSubjectIndex.idx).order_by(
+                LedgerSubjectIndex.subject_ref, LedgerSubjectIndex.idx
+            )
+        ).all()
+        assert [tuple(r) for r in filed] == [
+            ("p_ref_1", 50),
+            ("p_ref_1", 51),
+            ("p_ref_1", 52),
+            ("p_ref_2", 53),
+            ("p_ref_2", 54),
+        ]
+        assert subject_entries(s, "p_ref_1") == [50, 51, 52, 55]
+        assert subject_entries(s, "p_ref_1", below=52) == [50, 51]
+        assert subject_entries(s, "p_ref_2", below=100) == [53, 54]
+        assert subject_entries(s, "p_nobody") == []
+        query = select(LedgerSubjectIndex.idx).where(LedgerSubjectIndex.subject_ref == "p_ref_1")
         compiled = query.compile(s.get_bind(), compile_kwargs={"literal_binds": True})
         if s.get_bind().dialect.name == "sqlite":
             plan = " ".join(str(r[-1]) for r in s.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
+            assert "SEARCH" in plan
         else:
             s.execute(text("SET LOCAL enable_seqscan = off"))
             plan = " ".join(r[0] for r in s.execute(text(f"EXPLAIN {compiled}")))
-    assert "ix_ledger_entries_subject_ref" in plan
+            assert "pk_ledger_subject_index" in plan

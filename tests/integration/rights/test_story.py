@@ -84,7 +84,7 @@ def test_person_sees_a_proven_disclosure_challenges_the_next_request_and_wins(
     assert doc["withheld"] == []
     # The proof verifies offline, with nothing but the log's verifier key.
     proven = verify_accounting(doc, verifier_keys=[verifier])
-    assert proven.indices == (disclosure["proof"]["index"],)
+    assert (proven.person, proven.indices) == (doc["person"], (disclosure["index"],))
 
     # A second, discretionary request about them is noticed before disclosure, with a
     # challenge deadline.

@@ -132,3 +132,26 @@ def test_charts_are_svg_with_a_bar_per_row_and_withheld_bars_marked() -> None:
     assert svg.startswith("<svg")
     assert "Requests &lt;by&gt; kind" in svg
     assert svg.count('class="bar"') == 2
+
+
+def test_accounting_entries_that_differ_only_in_their_person_are_counted_together() -> None:
+    """Each person's accounting entry names them; a report counts the entries of one class
+    as one decoded line with its count, so naming people keeps reports one pass."""
+    facts: dict[str, Any] = {
+        "release": "rel_1",
+        "requester": "rq_ice",
+        "requester_kind": "federal_immigration",
+        "fields": ["snap/address"],
+        "notice_delayed_until": None,
+    }
+    people = [f"p_{i:032x}" for i in range(50)]
+    bodies = [
+        canonical(_event(EventTag.RELEASE_ACCOUNTING_ENTRY, "r1", **facts, subject=p).body())
+        for p in people
+    ] + [canonical(_event(EventTag.RELEASE_ACCOUNTING_ENTRY, "r1", **facts).body())]
+    counted = oversight.count_chunks([(list(range(len(bodies))), bodies)])
+    assert counted.height == 2
+    assert sorted(counted["n"].to_list()) == [1, 50]
+    accounting = oversight.decode(counted).accounting
+    assert accounting["n"].sum() == 51
+    assert set(accounting["data"].struct.field("release").to_list()) == {"rel_1"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,7 @@ from custos.rights import (
 AT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
 
 
-def _body(release: str) -> bytes:
+def _body(release: str, subject: str = "ps_abc") -> bytes:
     doc = {
         "tag": EventTag.RELEASE_ACCOUNTING_ENTRY.value,
         "at": AT.isoformat(),
@@ -38,6 +39,7 @@ def _body(release: str) -> bytes:
             "fields": ["snap/address"],
             "compelled": True,
             "retention_until": "2031-03-01",
+            "subject": subject,
         },
     }
     return json.dumps(doc).encode()
@@ -130,7 +132,7 @@ def test_a_summary_that_differs_from_the_logged_entry_fails() -> None:
     acc, verifier = _accounting()
     doc = accounting_json(acc)
     doc["disclosures"][1]["fields"] = ["snap/benefit"]
-    with pytest.raises(IntegrityError, match="entry 2 does not match"):
+    with pytest.raises(IntegrityError, match="entry 2: the fields shown"):
         verify_accounting(doc, verifier_keys=[verifier])
 
 
@@ -139,3 +141,67 @@ def test_a_checkpoint_signed_by_another_key_fails() -> None:
     _, stranger = generate_key("custos.example/log")
     with pytest.raises(IntegrityError, match="checkpoint does not verify"):
         verify_accounting(accounting_json(acc), verifier_keys=[stranger])
+
+
+def test_an_entry_about_someone_else_fails_even_with_a_valid_proof() -> None:
+    """The proof is genuine, but the entry names another person: not this person's."""
+    acc, verifier = _accounting()
+    doc = accounting_json(acc)
+    doc["person"] = "ps_other"
+    with pytest.raises(IntegrityError, match="entry 1 is about another person"):
+        verify_accounting(doc, verifier_keys=[verifier])
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.update(proof=None), "entry 1 is covered by the checkpoint but has no proof"),
+        (lambda d: d.pop("proof"), "entry 1 is covered by the checkpoint but has no proof"),
+        (lambda d: d.update(index=2), "entry 2 does not verify"),
+        (lambda d: d.update(extra="x"), "entry 1 shows fields no entry proves"),
+        (lambda d: d.pop("recipient"), "entry 1: the recipient shown"),
+        (lambda d: d.update(status="deleted"), "entry 1: the status shown"),
+        (lambda d: d.update(index=7), "entry 7 is newer than the checkpoint yet claims a proof"),
+    ],
+)
+def test_each_way_of_breaking_a_disclosure_is_named(change: Any, message: str) -> None:
+    acc, verifier = _accounting()
+    doc = accounting_json(acc)
+    change(doc["disclosures"][0])
+    with pytest.raises(IntegrityError, match=message):
+        verify_accounting(doc, verifier_keys=[verifier])
+
+
+def test_an_entry_newer_than_the_checkpoint_is_checked_but_not_proven() -> None:
+    acc, verifier = _accounting()
+    doc = accounting_json(acc)
+    newer = dict(doc["disclosures"][1], index=5, proof=None)
+    doc["disclosures"].append(newer)
+    result = verify_accounting(doc, verifier_keys=[verifier])
+    assert result.indices == (1, 2)
+    assert result.unproven == (5,)
+    newer["purpose"] = "something else"
+    with pytest.raises(IntegrityError, match="entry 5: the purpose shown"):
+        verify_accounting(doc, verifier_keys=[verifier])
+
+
+def test_one_entry_shown_twice_fails() -> None:
+    acc, verifier = _accounting()
+    doc = accounting_json(acc)
+    doc["disclosures"].append(dict(doc["disclosures"][0]))
+    with pytest.raises(IntegrityError, match="entry 1 is shown twice"):
+        verify_accounting(doc, verifier_keys=[verifier])
+
+
+def test_a_status_that_contradicts_the_retention_date_fails() -> None:
+    """Past its retention date a copy not destroyed or recalled is overdue, and only then."""
+    acc, verifier = _accounting()
+    doc = accounting_json(acc)
+    doc["generated_at"] = "2031-03-02T10:00:00+00:00"  # a day after the retention date
+    with pytest.raises(IntegrityError, match="entry 1: the status shown contradicts"):
+        verify_accounting(doc, verifier_keys=[verifier])
+    for d in doc["disclosures"]:
+        d["status"] = "overdue"
+    assert verify_accounting(doc, verifier_keys=[verifier]).indices == (1, 2)
+    doc["disclosures"][0]["status"] = "destroyed"
+    assert verify_accounting(doc, verifier_keys=[verifier]).indices == (1, 2)

@@ -27,6 +27,7 @@ from custos.ledger import (
     encode_bundle,
     inclusion_proof,
     leaf_index,
+    subject_entries,
     tile_covers,
     tree_state,
 )
@@ -203,12 +204,10 @@ def entries_for_subject(
     """
     with ctx.reading() as session:
         size = check_size(session, tree_size)
+        found = subject_entries(session, subject_ref, below=size)[: 10 * MAX_PAGE]
         rows = list(
             session.scalars(
-                select(LedgerEntry)
-                .where(LedgerEntry.subject_ref == subject_ref, LedgerEntry.idx < size)
-                .order_by(LedgerEntry.idx)
-                .limit(10 * MAX_PAGE)
+                select(LedgerEntry).where(LedgerEntry.idx.in_(found)).order_by(LedgerEntry.idx)
             )
         )
         return _prove(session, rows, size)

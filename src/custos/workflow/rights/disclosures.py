@@ -11,8 +11,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from custos.domain.errors import IntegrityError
 from custos.domain.events import EventTag
 from custos.domain.lifecycle import UNRELEASED, RequestStatus
+from custos.ledger import subject_entries
 from custos.rights import (
     CHALLENGE_WINDOW_DAYS,
     AccountingEntry,
@@ -27,16 +29,26 @@ from custos.workflow.context import Context
 
 
 def accounting_entries(s: Session, subject_ref: str) -> list[AccountingEntry]:
-    """Every accounting entry the ledger holds for the person, in log order."""
+    """Every accounting entry the ledger holds for the person, in log order.
+
+    The lookup column only finds entries; the hashed entry says whom it is about. An entry
+    the column files under this person but which names someone else means the index was
+    altered behind the ledger's back: refused, never shown as this person's.
+    """
+    found = subject_entries(s, subject_ref)
     rows = s.execute(
         select(t.LedgerEntry.idx, t.LedgerEntry.body)
         .where(
-            t.LedgerEntry.subject_ref == subject_ref,
+            t.LedgerEntry.idx.in_(found),
             t.LedgerEntry.tag == EventTag.RELEASE_ACCOUNTING_ENTRY.value,
         )
         .order_by(t.LedgerEntry.idx)
     ).all()
-    return [parse_entry(idx, bytes(body)) for idx, body in rows]
+    entries = [parse_entry(idx, bytes(body)) for idx, body in rows]
+    for e in entries:
+        if e.subject != subject_ref:
+            raise IntegrityError(f"ledger entry {e.index} is filed under a person it is not about")
+    return entries
 
 
 def pending(ctx: Context, s: Session, person_id: str) -> list[PendingView]:

@@ -76,13 +76,6 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_ledger_entries_request_id"), ["request_id"], unique=False
         )
-        batch_op.create_index(
-            "ix_ledger_entries_subject_ref",
-            ["subject_ref"],
-            unique=False,
-            sqlite_where=sa.text("subject_ref IS NOT NULL"),
-            postgresql_where=sa.text("subject_ref IS NOT NULL"),
-        )
         batch_op.create_index(batch_op.f("ix_ledger_entries_tag"), ["tag"], unique=False)
 
     op.create_table(
@@ -90,6 +83,13 @@ def upgrade() -> None:
         sa.Column("prefix", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("idx", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.PrimaryKeyConstraint("prefix", "idx", name=op.f("pk_ledger_leaf_index")),
+        sqlite_with_rowid=False,
+    )
+    op.create_table(
+        "ledger_subject_index",
+        sa.Column("subject_ref", sa.String(length=40), nullable=False),
+        sa.Column("idx", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.PrimaryKeyConstraint("subject_ref", "idx", name=op.f("pk_ledger_subject_index")),
         sqlite_with_rowid=False,
     )
     op.create_table(
@@ -973,14 +973,10 @@ def downgrade() -> None:
     op.drop_table("ledger_witnesses")
     op.drop_table("ledger_tree")
     op.drop_table("ledger_tiles")
+    op.drop_table("ledger_subject_index")
     op.drop_table("ledger_leaf_index")
     with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ledger_entries_tag"))
-        batch_op.drop_index(
-            "ix_ledger_entries_subject_ref",
-            sqlite_where=sa.text("subject_ref IS NOT NULL"),
-            postgresql_where=sa.text("subject_ref IS NOT NULL"),
-        )
         batch_op.drop_index(batch_op.f("ix_ledger_entries_request_id"))
 
     op.drop_table("ledger_entries")
