@@ -96,9 +96,9 @@ class Bucket:
             return self.counts[pos], self.heads[pos]
         return None
 
-    def extend(self, items: Iterable[tuple[bytes, int, bytes]]) -> tuple[bytes, int]:
+    def extend(self, items: Iterable[tuple[bytes, int, bytes]]) -> None:
         """Add accounting entries (key, log index, leaf hash), in log order, to people's
-        chains; returns the bucket's new digest. Chain steps are `chain_step`, inlined."""
+        chains. Chain steps are `chain_step`, inlined."""
         state = dict(zip(self.keys, zip(self.counts, self.heads, strict=True), strict=True))
         before = len(state)
         for key, index, leaf in items:
@@ -112,7 +112,6 @@ class Bucket:
             self.keys = sorted(state)
         self.counts = [state[k][0] for k in self.keys]
         self.heads = [state[k][1] for k in self.keys]
-        return self.digest()
 
     def _leaves(self) -> list[bytes]:
         """Every person's leaf hash (`leaf_hash` of `value_hash`, inlined)."""
@@ -279,13 +278,18 @@ def _proof(key: bytes, siblings: list[bytes], bucket: Bucket | None, lo: int, hi
     )
 
 
-def fold(
-    buckets: dict[int, Bucket], entries: Iterable[tuple[bytes, int, bytes]]
-) -> dict[int, tuple[bytes, int]]:
+def fold(buckets: dict[int, Bucket], entries: Iterable[tuple[bytes, int, bytes]]) -> set[int]:
     """Extend people's chains by (key, log index, leaf hash) entries, in log order; returns the
-    new digest of every bucket touched. `buckets` must hold every bucket the entries touch."""
+    buckets touched. `buckets` must hold every bucket the entries touch."""
     grouped: dict[int, list[tuple[bytes, int, bytes]]] = {}
     for entry in entries:
         key = entry[0]
         grouped.setdefault((key[0] << 4) | (key[1] >> 4), []).append(entry)
-    return {b: buckets[b].extend(items) for b, items in grouped.items()}
+    for b, items in grouped.items():
+        buckets[b].extend(items)
+    return set(grouped)
+
+
+def digests(buckets: dict[int, Bucket], touched: Iterable[int]) -> dict[int, tuple[bytes, int]]:
+    """The new (hash, count) of each touched bucket, for `BucketMap.set_buckets`."""
+    return {b: buckets[b].digest() for b in touched}

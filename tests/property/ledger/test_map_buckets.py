@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from custos.ledger import ProofError
 from custos.ledger._map import AccountingMap, chain, value_hash, verify_map_proof
-from custos.ledger._map_buckets import Bucket, BucketMap, bucket_of, build_proof, fold
+from custos.ledger._map_buckets import Bucket, BucketMap, bucket_of, build_proof, digests, fold
 
 # Keys crowd into a few buckets (and share long prefixes) so that splits, single-person
 # subtrees and empty siblings all occur at every depth, above and below the buckets.
@@ -39,11 +39,11 @@ def _apply(
     ]
     for key, _, _ in entries:
         stored.setdefault(bucket_of(key), Bucket())
-    top.set_buckets(fold(stored, entries))
+    top.set_buckets(digests(stored, fold(stored, entries)))
     return entries
 
 
-def _reference(history: list[tuple[bytes, int, bytes]]) -> tuple[AccountingMap, dict]:
+def _reference(history: list[tuple[bytes, int, bytes]]) -> tuple[AccountingMap, dict[bytes, bytes]]:
     per: dict[bytes, list[tuple[int, bytes]]] = defaultdict(list)
     for key, index, leaf in history:
         per[key].append((index, leaf))
@@ -54,7 +54,7 @@ def _reference(history: list[tuple[bytes, int, bytes]]) -> tuple[AccountingMap, 
 @settings(max_examples=150)
 @given(batches, keys)
 def test_bucketed_map_is_the_defined_map(batches: list[list[bytes]], stranger: bytes) -> None:
-    top, stored = BucketMap(), {}
+    top, stored = BucketMap(), dict[int, Bucket]()
     history: list[tuple[bytes, int, bytes]] = []
     for batch in batches:
         history += _apply(top, stored, batch, len(history))
@@ -71,7 +71,7 @@ def test_bucketed_map_is_the_defined_map(batches: list[list[bytes]], stranger: b
 def test_another_entry_for_a_person_changes_the_root_and_voids_their_proof(
     batch: list[bytes], data: st.DataObject
 ) -> None:
-    top, stored = BucketMap(), {}
+    top, stored = BucketMap(), dict[int, Bucket]()
     history = _apply(top, stored, batch, 0)
     key = data.draw(st.sampled_from(batch))
     before, (_, values) = top.root(), _reference(history)
@@ -83,7 +83,7 @@ def test_another_entry_for_a_person_changes_the_root_and_voids_their_proof(
 
 
 def test_blobs_round_trip() -> None:
-    top, stored = BucketMap(), {}
+    top, stored = BucketMap(), dict[int, Bucket]()
     _apply(top, stored, [b"\x00" * 32, b"\x00" * 31 + b"\x01", b"\xff" * 32], 0)
     again = BucketMap.from_blobs(*top.blobs())
     assert again.root() == top.root()
