@@ -9,21 +9,26 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from custos.domain.events import Event, EventTag
 from custos.ledger import (
     AccountingMap,
     ProofError,
+    VerificationError,
     append,
     chain,
     map_key,
     prove_person,
     value_hash,
+    verify_export,
     verify_map_proof,
 )
+from custos.ledger._map_buckets import bucket_of
+from custos.store.ledger_tables import LedgerMapBucket, LedgerMapState
 from custos.store.tables import LedgerEntry
 from custos.workflow import ledger
 from custos.workflow.context import Context
@@ -126,3 +131,54 @@ def test_a_person_proof_shows_their_count_and_a_stranger_is_proven_absent(
         verify_map_proof(root, map_key(PEOPLE[4]), mine.value, mine.proof)
     with pytest.raises(ProofError):
         verify_map_proof(root, map_key(PEOPLE[3]), old.value, old.proof)
+
+
+def _export(lctx: Context, tmp_path: Path, name: str = "export") -> Path:
+    out = tmp_path / name
+    ledger.export(lctx, out)
+    return out
+
+
+def test_the_auditor_recomputes_every_committed_root(
+    lctx: Context, keys: tuple[Path, str], tmp_path: Path
+) -> None:
+    disclose(lctx, PEOPLE[:10])
+    ledger.publish_checkpoint(lctx)
+    add_events(lctx, 4)
+    disclose(lctx, PEOPLE[5:25], release="rel_2")
+    ledger.publish_checkpoint(lctx)
+    report = verify_export(_export(lctx, tmp_path), verifier_keys=[keys[1]])
+    assert report.map_commits == 2
+
+
+def test_a_map_that_lost_a_person_is_caught_by_the_auditor(
+    lctx: Context, keys: tuple[Path, str], tmp_path: Path
+) -> None:
+    disclose(lctx, PEOPLE[:10])
+    ledger.publish_checkpoint(lctx)
+    # The stored map loses a bucket (people's earlier entries), then folds new ones on top:
+    # the next committed root leaves those people's earlier disclosures out.
+    with lctx.transaction() as session:
+        session.execute(
+            delete(LedgerMapBucket).where(LedgerMapBucket.bucket == bucket_of(map_key(PEOPLE[3])))
+        )
+    disclose(lctx, [PEOPLE[3]], release="rel_2")
+    bad = ledger.publish_checkpoint(lctx)
+    with pytest.raises(VerificationError, match="root does not match") as caught:
+        verify_export(_export(lctx, tmp_path), verifier_keys=[keys[1]])
+    assert caught.value.first_bad_entry == bad.size - 1
+
+
+def test_a_checkpoint_over_uncommitted_accounting_entries_is_caught(
+    lctx: Context, keys: tuple[Path, str], tmp_path: Path
+) -> None:
+    disclose(lctx, PEOPLE[:10])
+    ledger.publish_checkpoint(lctx)
+    # The map is made to believe it already holds the next disclosures: no commit is made.
+    first_new = disclose(lctx, PEOPLE[10:12], release="rel_2")[0]
+    with lctx.transaction() as session:
+        session.execute(update(LedgerMapState).values(size=first_new + 2))
+    ledger.publish_checkpoint(lctx)
+    with pytest.raises(VerificationError, match="no accounting map commit") as caught:
+        verify_export(_export(lctx, tmp_path), verifier_keys=[keys[1]])
+    assert caught.value.first_bad_entry == first_new
