@@ -32,8 +32,9 @@ from custos.ledger import (
     verify_consistency,
     verify_inclusion,
 )
+from custos.ledger._map_audit import read_entries
 from custos.ledger._merkle import consistency_proof, root_hash
-from custos.ledger._verify import read_entries, verify_export
+from custos.ledger._verify import verify_export
 from custos.store.engine import make_engine, session_factory
 from custos.store.schema import metadata
 from custos.workflow import ledger

@@ -10,6 +10,7 @@ import base64
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import delete, select, update
@@ -63,11 +64,11 @@ def expected_root(ctx: Context, below: int) -> bytes:
         ).all()
     per: dict[str, list[tuple[int, bytes]]] = {}
     for ref, idx, leaf in rows:
-        per.setdefault(ref, []).append((idx, bytes(leaf)))
+        per.setdefault(str(ref), []).append((idx, bytes(leaf)))
     return AccountingMap({map_key(p): value_hash(*chain(e)) for p, e in per.items()}).root()
 
 
-def last_entry(ctx: Context) -> tuple[int, dict[str, object]]:
+def last_entry(ctx: Context) -> tuple[int, dict[str, Any]]:
     with ctx.reading() as session:
         row = session.scalars(select(LedgerEntry).order_by(LedgerEntry.idx.desc()).limit(1)).one()
         return row.idx, json.loads(row.body)
