@@ -145,7 +145,9 @@ def verify_accounting_file(accounting: Path, key: list[str]) -> None:
     result = verify_accounting(document, verifier_keys=key)
     line(
         f"OK: {len(result.indices)} disclosures proven in the log of "
-        f"{safe(result.checkpoint.origin)} at size {result.checkpoint.size}"
+        f"{safe(result.checkpoint.origin)} at size {result.checkpoint.size}; the list is "
+        f"complete: {result.complete.count} accounting entries name this person below entry "
+        f"{result.complete.covers}"
     )
 
 

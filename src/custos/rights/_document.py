@@ -12,7 +12,9 @@ agency, that every entry shown is in the log the agency signed:
 2. parse the checkpoint body: origin, tree size, root (C2SP tlog-checkpoint);
 3. for each entry: leaf hash = SHA-256(0x00 ‖ entry bytes) (RFC 9162 §2.1.1);
 4. check the inclusion proof of that leaf at its index against the root (RFC 9162 §2.1.3.2);
-5. check the entry is an accounting entry and the summary shown matches its bytes.
+5. check the entry is an accounting entry and the summary shown matches its bytes;
+6. check the completeness section (`custos.rights._completeness`): the list holds every
+   accounting entry naming the person up to the checkpoint's accounting map commit.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from custos.rights._accounting import (
     withheld_message,
 )
 from custos.rights._challenges import ChallengeView
+from custos.rights._completeness import VerifiedCompleteness, completeness_json, verify_completeness
 
 FORMAT = "custos-accounting/1"
 
@@ -56,6 +59,7 @@ def accounting_json(acc: Accounting) -> dict[str, Any]:
         "pending": [_pending_json(p) for p in acc.pending],
         "challenges": [_challenge_json(c) for c in acc.challenges],
         "proof": {"checkpoint": acc.checkpoint},
+        "completeness": completeness_json(acc.completeness) if acc.completeness else None,
     }
 
 
@@ -126,6 +130,8 @@ class VerifiedAccounting:
     checkpoint: Checkpoint
     #: Ledger indices of the entries proven.
     indices: tuple[int, ...]
+    #: The list proven complete (`_completeness`).
+    complete: VerifiedCompleteness
 
 
 def verify_accounting(document: dict[str, Any], *, verifier_keys: list[str]) -> VerifiedAccounting:
@@ -141,6 +147,7 @@ def verify_accounting(document: dict[str, Any], *, verifier_keys: list[str]) -> 
     except (NoteError, IntegrityError) as exc:
         raise IntegrityError(f"the checkpoint does not verify: {exc}") from None
     indices: list[int] = []
+    shown: dict[int, bytes] = {}
     for item in document.get("disclosures", []):
         proof = item.get("proof")
         if proof is None:
@@ -166,4 +173,29 @@ def verify_accounting(document: dict[str, Any], *, verifier_keys: list[str]) -> 
         if parsed.release_id != item.get("release_id") or list(parsed.fields) != item.get("fields"):
             raise IntegrityError(f"entry {index} does not match the summary shown")
         indices.append(index)
-    return VerifiedAccounting(checkpoint=checkpoint, indices=tuple(indices))
+        shown[index] = hash_leaf(entry)
+    # 6. Nothing left out: the completeness section (`_completeness`).
+    return VerifiedAccounting(
+        checkpoint=checkpoint,
+        indices=tuple(indices),
+        complete=_complete(document, checkpoint, shown),
+    )
+
+
+def _complete(
+    document: dict[str, Any], checkpoint: Checkpoint, shown: dict[int, bytes]
+) -> VerifiedCompleteness:
+    section = document.get("completeness")
+    if not isinstance(section, dict):
+        raise IntegrityError("the document does not prove that its list is complete")
+    try:
+        withheld = sum(int(w["count"]) for w in document.get("withheld", []))
+    except (KeyError, TypeError, ValueError):
+        raise IntegrityError("the withheld entries are malformed") from None
+    return verify_completeness(
+        section,
+        person=str(document.get("person", "")),
+        checkpoint=checkpoint,
+        shown=shown,
+        withheld=withheld,
+    )
