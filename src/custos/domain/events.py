@@ -87,6 +87,12 @@ class EventTag(StrEnum):
         return self.value.split(":", 1)[0]
 
 
+#: The key, inside an entry's `data`, naming the person the entry is about (their keyed
+#: pseudonym). The ledger writes it for every entry appended with a subject; a person's
+#: accounting file and the per-person map read it. A contract with other implementations:
+#: keep the name.
+SUBJECT_KEY = "subject"
+
 #: RFC 8785 numbers are IEEE doubles: integers beyond this are not exact.
 _MAX_SAFE_INT = 2**53 - 1
 
@@ -144,6 +150,11 @@ _C_ENCODER = (
 
 #: JSON string literal as RFC 8785 §3.2.2.2 writes it (the same escapes, lower-case hex).
 _string = json.encoder.encode_basestring
+
+
+def encode_string(value: str) -> str:
+    """`value` as an RFC 8785 JSON string literal (what `canonical` writes for it)."""
+    return _string(value)
 
 
 def _encode(body: dict[str, Any]) -> str:

@@ -39,7 +39,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from custos.domain.events import canonical
+from custos.domain.events import SUBJECT_KEY, canonical
 from custos.ledger._checkpoint import Checkpoint
 from custos.ledger._errors import CheckpointError, NoteError, ProofError, VerificationError
 from custos.ledger._map import (
@@ -181,6 +181,7 @@ __all__ = [
     "LEAVES",
     "MAX_WITNESS_REQUEST_BYTES",
     "SIZE_MEDIA_TYPE",
+    "SUBJECT_KEY",
     "WITNESS_CONFLICT",
     "AccountingMap",
     "AddCheckpoint",

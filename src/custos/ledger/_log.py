@@ -6,19 +6,26 @@ appends from many processes form one linear log; on SQLite every write transacti
 begins IMMEDIATE (see `custos.store.engine`), which serializes writers. An entry's index is
 read as max(idx) + 1 under that lock, so a rolled-back append leaves no gap: the next writer
 reuses its indices.
+
+An entry about one person commits to that person: `append` writes the person's keyed
+pseudonym into the entry's `data` as `"subject"`, inside the hashed canonical bytes, and the
+same value into the `subject_ref` lookup column. Both are written from one value here, so they
+cannot disagree; readers still check the entry's own subject before trusting the column, and a
+person's accounting file is verified against the entry alone.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import replace
 from itertools import count
 from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from custos.domain.events import Event
+from custos.domain.events import SUBJECT_KEY, Event, encode_string
 from custos.ledger._merkle import hash_leaf
 from custos.store.tables import LedgerEntry
 
@@ -27,6 +34,10 @@ _PG_LOCK_KEY = 0x637573746F73  # "custos"
 _sha256 = hashlib.sha256
 _PG_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
 _LAST_INDEX = select(func.max(LedgerEntry.idx))
+#: A value no pseudonym takes (canonical JSON escapes the NULs): its encoded form is cut out
+#: of a template entry and each person's pseudonym spliced in its place.
+_PLACEHOLDER = "\x00custos-subject\x00"
+_PLACEHOLDER_JSON = encode_string(_PLACEHOLDER).encode()
 
 
 def leaf_hash(entry: bytes) -> bytes:
@@ -59,6 +70,10 @@ def append(
 ) -> list[int]:
     """Append events in order; returns their indices. Does not commit.
 
+    `subject_refs[i]`, when not None, is the keyed pseudonym of the person event i is about:
+    the stored entry is the event with `data["subject"]` set to it. An event whose data
+    already names a subject is stored as it is, and a different ref for it is refused.
+
     The indices are final once the caller's transaction commits; the entries are folded into
     the Merkle tree later (see `custos.ledger`'s package docstring).
     """
@@ -81,8 +96,11 @@ def append(
     at_bind = at_type.dialect_impl(dialect).bind_processor(dialect)
     stamps: dict[Any, Any] = {}
     # A batch may repeat one Event object (a release's accounting entries for people with the
-    # same facts): its columns are worked out once. Frozen events make this safe.
+    # same facts): its columns are worked out once, and for entries about a person who is not
+    # yet in the data its canonical bytes become a template around the pseudonym. Frozen
+    # events make this safe.
     columns: dict[int, tuple[str, str | None, bytes, bytes, Any]] = {}
+    templates: dict[int, tuple[bytes, bytes]] = {}
     rows: list[tuple[Any, ...]] = []
     add = rows.append
     for idx, event, ref in zip(count(start), events, refs, strict=False):
@@ -99,9 +117,45 @@ def append(
                 _sha256(b"\x00" + body).digest(),  # hash_leaf, inlined on the hot path
                 at,
             )
-        add((idx, done[0], done[1], ref, done[2], done[3], done[4]))
+        named = event.data.get(SUBJECT_KEY)
+        if ref is None or named is not None:
+            add((idx, done[0], done[1], _column(named, ref), done[2], done[3], done[4]))
+            continue
+        cut = templates.get(id(event))
+        if cut is None:
+            cut = templates[id(event)] = _template(event)
+        if type(ref) is not str or not ref:
+            raise ValueError("a subject_ref is a non-empty pseudonym string")
+        body = cut[0] + encode_string(ref).encode() + cut[1]
+        add((idx, done[0], done[1], ref, body, _sha256(b"\x00" + body).digest(), done[4]))
     connection.exec_driver_sql(_insert_sql(dialect.paramstyle), rows)
     return [start + i for i in range(len(events))]
+
+
+def _column(named: Any, ref: str | None) -> str | None:
+    """The lookup column of an entry whose data names its subject already (or no one)."""
+    if named is None:
+        return None
+    if type(named) is not str or not named:
+        raise ValueError(f"an entry's {SUBJECT_KEY!r} is a non-empty pseudonym string")
+    if ref is not None and ref != named:
+        raise ValueError("the subject_ref disagrees with the subject the entry names")
+    return named
+
+
+def _template(event: Event) -> tuple[bytes, bytes]:
+    """The canonical bytes of `event` with a subject, cut where the subject goes.
+
+    Splicing a pseudonym's JSON string between the two parts gives exactly the canonical
+    bytes of the event with `data["subject"]` set to it: canonical JSON writes a string the
+    same way wherever it stands, and the key's place among the sorted keys does not depend
+    on its value.
+    """
+    body = replace(event, data={**event.data, SUBJECT_KEY: _PLACEHOLDER}).canonical()
+    before, found, after = body.partition(_PLACEHOLDER_JSON)
+    if not found or _PLACEHOLDER_JSON in after:
+        raise ValueError("an entry's data cannot hold the subject placeholder")
+    return before, after
 
 
 def _insert_sql(paramstyle: str) -> str:

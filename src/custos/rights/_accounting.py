@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from custos.domain.events import EventTag
+from custos.domain.events import SUBJECT_KEY, EventTag
 from custos.rights._challenges import ChallengeView
 
 if TYPE_CHECKING:
@@ -63,6 +63,9 @@ class AccountingEntry:
     retention_until: dt.date | None
     notify: str
     notice_delayed_until: dt.date | None
+    #: The keyed pseudonym of the person the entry is about, as the hashed entry itself says
+    #: (`data.subject`); None only for entries written before entries named their person.
+    subject: str | None = None
 
     def visible_on(self, today: dt.date) -> bool:
         """Whether the person may see this entry today (a delay ends at its end date)."""
@@ -108,6 +111,7 @@ def parse_entry(index: int, body: bytes) -> AccountingEntry:
             retention_until=_date(data.get("retention_until")),
             notify=str(data.get("notify", "none")),
             notice_delayed_until=_date(data.get("notice_delayed_until")),
+            subject=_text_or_none(data.get(SUBJECT_KEY)),
         )
     except (KeyError, TypeError) as exc:
         raise ValueError(f"a malformed accounting entry: {exc}") from exc

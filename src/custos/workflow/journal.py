@@ -37,8 +37,9 @@ def record(
 ) -> int:
     """Append one event in the caller's transaction; returns its ledger index.
 
-    `subject_ref` is the keyed pseudonym of the person the event is about, if any; it lets
-    the person's accounting find the entry.
+    `subject_ref` is the keyed pseudonym of the person the event is about, if any: the
+    ledger writes it into the hashed entry as `data.subject` and into the lookup column the
+    person's accounting finds the entry by.
     """
     made = event(ctx, tag, actor, request_id=request_id, **data)
     return ledger.append(session, [made], subject_refs=[subject_ref])[0]

@@ -113,6 +113,7 @@ def test_fleeing_felon_release_decrypts_with_age_and_holds_only_the_approved_fie
     assert ref == subject_ref
     data = body["data"]
     assert isinstance(data, dict)
+    assert data["subject"] == subject_ref  # inside the hashed entry, not only the column
     assert data["release"] == built.id
     assert data["fields"] == ["snap/address", "snap/ssn", "snap/photo"]
     assert data["generalized"] == []
@@ -191,6 +192,7 @@ def test_a_bulk_release_generalizes_addresses_to_counties_and_skips_excluded_peo
     assert len(entries) == built.people
     assert excluded_ref not in {ref for ref, _ in entries}
     assert all(e["data"]["generalized"] == ["snap/address"] for _, e in entries)  # type: ignore[index]
+    assert all(e["data"]["subject"] == ref for ref, e in entries)  # type: ignore[index]
 
 
 def test_only_an_approved_request_is_released(world: World) -> None:

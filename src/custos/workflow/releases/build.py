@@ -121,8 +121,9 @@ def append_accounting(
     first: int | None = None
     now = ctx.now()
     tag = EventTag.RELEASE_ACCOUNTING_ENTRY
-    # People of one class get the same entry (the person is the entry's subject_ref, not its
-    # content): one Event object per class, which the ledger encodes and hashes once.
+    # People of one class share the facts of their entry: one Event object per class, which
+    # the ledger encodes once as a template and completes per person with their pseudonym
+    # (`data.subject`, inside the hashed entry), hashing each person's entry.
     per_class: dict[Any, Event] = {}
     for start in range(0, len(refs), APPEND_BATCH):
         part_refs = refs[start : start + APPEND_BATCH]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from custos.domain.errors import IntegrityError
 from custos.domain.events import EventTag
 from custos.domain.lifecycle import UNRELEASED, RequestStatus
 from custos.rights import (
@@ -24,7 +25,12 @@ from custos.store import tables as t
 
 
 def accounting_entries(s: Session, subject_ref: str) -> list[AccountingEntry]:
-    """Every accounting entry the ledger holds for the person, in log order."""
+    """Every accounting entry the ledger holds for the person, in log order.
+
+    The lookup column only finds entries; the hashed entry says whom it is about. An entry
+    the column files under this person but which names someone else means the index was
+    altered behind the ledger's back: refused, never shown as this person's.
+    """
     rows = s.execute(
         select(t.LedgerEntry.idx, t.LedgerEntry.body)
         .where(
@@ -33,7 +39,11 @@ def accounting_entries(s: Session, subject_ref: str) -> list[AccountingEntry]:
         )
         .order_by(t.LedgerEntry.idx)
     ).all()
-    return [parse_entry(idx, bytes(body)) for idx, body in rows]
+    entries = [parse_entry(idx, bytes(body)) for idx, body in rows]
+    for e in entries:
+        if e.subject != subject_ref:
+            raise IntegrityError(f"ledger entry {e.index} is filed under a person it is not about")
+    return entries
 
 
 def pending(s: Session, person_id: str) -> list[PendingView]:

@@ -175,9 +175,11 @@ def _letters_made_due(s: Session, today: dt.date) -> list[tuple[int, str, dict[s
         for idx, body, ref in page:
             if ref is None or made_key(idx) in done:
                 continue
-            data = made_letter(parse_entry(idx, bytes(body)), today)
-            if data is not None:
-                out.append((idx, ref, data))
+            entry = parse_entry(idx, bytes(body))
+            # The letter goes to the person the hashed entry names, whatever the column says.
+            data = made_letter(entry, today)
+            if data is not None and entry.subject is not None:
+                out.append((idx, entry.subject, data))
 
 
 def _people_with_pending_letters_due(s: Session) -> list[str]:
