@@ -11,11 +11,13 @@ import base64
 import copy
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from custos.domain.errors import IntegrityError
+from custos.ledger import verify_export
 from custos.rights import verify_accounting
 from custos.workflow import ledger as ledger_service
 from tests.integration.conftest import World
@@ -41,9 +43,12 @@ def _history(world: World) -> None:
 
 
 def test_the_list_is_proven_complete_and_a_person_with_none_is_proven_absent(
-    world: World, client: TestClient, verifier: str
+    world: World, client: TestClient, verifier: str, tmp_path: Path
 ) -> None:
     _history(world)
+    # The auditor recomputes both committed roots from the exported log.
+    ledger_service.export(world.ctx, tmp_path / "export")
+    assert verify_export(tmp_path / "export", verifier_keys=[verifier]).map_commits == 2
     doc = _download(client, world, "snap_noncitizen")
     assert doc["completeness"]["count"] == 3
     assert doc["completeness"]["statement"]["en"].startswith(
