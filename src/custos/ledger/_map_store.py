@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, text
 from sqlalchemy.orm import Session
 
 from custos.domain.events import EventTag
@@ -30,6 +30,9 @@ from custos.store.tables import LedgerEntry
 #: The entries the map counts: a person's accounting of disclosures.
 ACCOUNTING_TAGS = (EventTag.RELEASE_ACCOUNTING_ENTRY.value,)
 _BATCH = 1 << 17
+#: Arbitrary constant naming the map's lock on PostgreSQL (appends and integration use others):
+#: held to commit, so two publishers fold one after the other, even before the state row exists.
+_PG_MAP_LOCK = text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=0x637573746F75)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,7 +57,9 @@ class PersonProof:
 
 def _row(session: Session, *, lock: bool = False) -> LedgerMapState | None:
     query = select(LedgerMapState).where(LedgerMapState.id == 1)
-    return session.scalars(query.with_for_update() if lock else query).first()
+    if lock:  # the row as committed once the lock is ours, not as this session read it before
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.scalars(query).first()
 
 
 def map_state(session: Session) -> MapState:
@@ -117,14 +122,19 @@ def _load(session: Session, buckets: dict[int, Bucket], wanted: set[int]) -> Non
 def advance_map(session: Session, upto: int, *, now: Any) -> MapState:
     """Fold every accounting entry below `upto` into the map and store it; the new state.
 
-    The caller holds the log's sequencing lock (`lock_appends`), so no entry below `upto`
-    can still appear, and records the commit entry with `mark_map_committed`.
+    No entry below `upto` may still appear: the caller saw one at `upto - 1` (indices are
+    taken under the sequencing lock, held to commit) or holds that lock (`lock_appends`);
+    it records the commit entry with `mark_map_committed`. The map is locked (PostgreSQL:
+    an advisory lock; SQLite: the write transaction), so two publishers fold one after the
+    other; a call the other already passed changes nothing.
     """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_PG_MAP_LOCK)
     row = _row(session, lock=True)
     top = BucketMap.from_blobs(bytes(row.top_hashes), bytes(row.top_counts)) if row else BucketMap()
     start = row.size if row else 0
-    if upto < start:
-        raise ValueError(f"the map already reaches {start}")
+    if row is not None and upto <= start:  # another publisher got here first
+        return map_state(session)
     buckets: dict[int, Bucket] = {}
     touched: set[int] = set()
     for batch in _entries(session, start, upto):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -183,3 +184,23 @@ def test_a_checkpoint_over_uncommitted_accounting_entries_is_caught(
     with pytest.raises(VerificationError, match="no accounting map commit") as caught:
         verify_export(_export(lctx, tmp_path), verifier_keys=[keys[1]])
     assert caught.value.first_bad_entry == first_new
+
+
+def test_publishers_and_releases_racing_still_commit_every_entry_once(
+    lctx: Context, keys: tuple[Path, str], tmp_path: Path
+) -> None:
+    """Several threads disclose and publish at once (as several server processes might):
+    every commit still holds exactly the accounting entries before it."""
+
+    def work(n: int) -> None:
+        for round_ in range(4):
+            disclose(lctx, PEOPLE[n * 7 : n * 7 + 9], release=f"rel_{n}_{round_}")
+            ledger.publish_checkpoint(lctx)
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        list(pool.map(work, range(3)))
+    ledger.publish_checkpoint(lctx)
+    report = verify_export(_export(lctx, tmp_path), verifier_keys=[keys[1]])
+    assert report.map_commits >= 2
+    index, body = last_entry(lctx)
+    assert body["data"]["root"] == base64.b64encode(expected_root(lctx, index)).decode()

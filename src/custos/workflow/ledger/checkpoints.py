@@ -71,8 +71,13 @@ def commit_map(ctx: Context, session: Session) -> int | None:
     rest of the transaction: the map covers every entry below the commit entry's index, and
     the checkpoint signed next in this transaction ends with the commit entry.
     """
-    if not map_pending(session, next_index(session)):
+    seen = next_index(session)
+    if not map_pending(session, seen):
         return None
+    # The bulk first, without holding up appends: every entry below the last one this
+    # transaction sees has committed (indices are taken under the sequencing lock, held to
+    # commit). Then, under the lock, whatever arrived meanwhile.
+    advance_map(session, seen, now=ctx.now())
     upto = lock_appends(session)
     made = advance_map(session, upto, now=ctx.now())
     index = journal.record(
