@@ -51,7 +51,7 @@ def _reference(history: list[tuple[bytes, int, bytes]]) -> tuple[AccountingMap, 
     return AccountingMap(values), values
 
 
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 @given(batches, keys)
 def test_bucketed_map_is_the_defined_map(batches: list[list[bytes]], stranger: bytes) -> None:
     top, stored = BucketMap(), dict[int, Bucket]()
@@ -67,6 +67,7 @@ def test_bucketed_map_is_the_defined_map(batches: list[list[bytes]], stranger: b
         verify_map_proof(top.root(), key, values.get(key), proof)
 
 
+@settings(deadline=None)
 @given(st.lists(keys, min_size=1, max_size=12), st.data())
 def test_another_entry_for_a_person_changes_the_root_and_voids_their_proof(
     batch: list[bytes], data: st.DataObject
