@@ -197,7 +197,7 @@ def verify(
     console.print(
         f"OK: {report.verified_size} entries verified against {len(report.checkpoints)} "
         f"checkpoints{pinned} ({report.entries - report.verified_size} newer entries not yet "
-        "signed)"
+        f"signed); {report.map_commits} accounting map roots recomputed and matching"
     )
 
 

@@ -148,7 +148,8 @@ def verify_accounting_file(accounting: Path, key: list[str]) -> None:
     line(
         f"OK: {len(result.indices)} disclosures proven in the log of "
         f"{safe(result.checkpoint.origin)} at size {result.checkpoint.size}, each about "
-        f"{safe(result.person)}{newer_text}"
+        f"{safe(result.person)}; the list is complete: {result.complete.count} accounting "
+        f"entries name this person below entry {result.complete.covers}{newer_text}"
     )
 
 

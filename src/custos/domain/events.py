@@ -77,6 +77,10 @@ class EventTag(StrEnum):
     OVERSIGHT_ALERT_RAISE = "oversight:alert:raise"
     OVERSIGHT_REPORT_PUBLISH = "oversight:report:publish"
     OVERSIGHT_AUDIT_READ = "oversight:audit:read"
+    # the log itself
+    #: The accounting map's root over every accounting entry before this one (see
+    #: docs/accounting-map.md), appended just before a checkpoint is signed.
+    LEDGER_MAP_COMMIT = "ledger:map:commit"
 
     @property
     def source(self) -> str:

@@ -42,6 +42,16 @@ from typing import TYPE_CHECKING, Any
 from custos.domain.events import SUBJECT_KEY, canonical
 from custos.ledger._checkpoint import Checkpoint
 from custos.ledger._errors import CheckpointError, NoteError, ProofError, VerificationError
+from custos.ledger._map import (
+    AccountingMap,
+    MapProof,
+    Terminal,
+    chain,
+    chain_step,
+    map_key,
+    value_hash,
+    verify_map_proof,
+)
 from custos.ledger._merkle import (
     EMPTY_ROOT,
     HASH_SIZE,
@@ -118,7 +128,17 @@ from custos.ledger._witness import (
 )
 
 if TYPE_CHECKING:
-    from custos.ledger._log import append, leaf_hash
+    from custos.ledger._log import append, leaf_hash, lock_appends, next_index
+    from custos.ledger._map_store import (
+        ACCOUNTING_TAGS,
+        MapState,
+        PersonProof,
+        advance_map,
+        map_pending,
+        map_state,
+        mark_map_committed,
+        prove_person,
+    )
     from custos.ledger._tiles import (
         TileStore,
         integrate,
@@ -130,6 +150,16 @@ if TYPE_CHECKING:
 _STORAGE = {
     "append": "custos.ledger._log",
     "leaf_hash": "custos.ledger._log",
+    "lock_appends": "custos.ledger._log",
+    "next_index": "custos.ledger._log",
+    "ACCOUNTING_TAGS": "custos.ledger._map_store",
+    "MapState": "custos.ledger._map_store",
+    "PersonProof": "custos.ledger._map_store",
+    "advance_map": "custos.ledger._map_store",
+    "map_pending": "custos.ledger._map_store",
+    "map_state": "custos.ledger._map_store",
+    "mark_map_committed": "custos.ledger._map_store",
+    "prove_person": "custos.ledger._map_store",
     "TileStore": "custos.ledger._tiles",
     "integrate": "custos.ledger._tiles",
     "leaf_index": "custos.ledger._tiles",
@@ -148,6 +178,7 @@ def __getattr__(name: str) -> Any:  # PEP 562: the storage half, loaded on first
 
 
 __all__ = [
+    "ACCOUNTING_TAGS",
     "ALG_COSIGNATURE_V1",
     "CHECKPOINTS",
     "EMPTY_ROOT",
@@ -159,6 +190,7 @@ __all__ = [
     "SIZE_MEDIA_TYPE",
     "SUBJECT_KEY",
     "WITNESS_CONFLICT",
+    "AccountingMap",
     "AddCheckpoint",
     "Checkpoint",
     "CheckpointError",
@@ -167,15 +199,19 @@ __all__ = [
     "Cosigner",
     "CosignerState",
     "HttpLogClient",
+    "MapProof",
+    "MapState",
     "MemoryCosignerState",
     "MemoryTree",
     "MemoryWitnessMemory",
     "NodeSource",
     "NoteError",
     "OpenedNote",
+    "PersonProof",
     "ProofError",
     "Seen",
     "SignerKey",
+    "Terminal",
     "TilePathError",
     "TileRef",
     "TileStore",
@@ -189,8 +225,11 @@ __all__ = [
     "WitnessRequestError",
     "Witnessed",
     "add_signatures",
+    "advance_map",
     "append",
     "canonical",
+    "chain",
+    "chain_step",
     "consistency_proof",
     "decode_bundle",
     "encode_bundle",
@@ -202,6 +241,12 @@ __all__ = [
     "integrate",
     "leaf_hash",
     "leaf_index",
+    "lock_appends",
+    "map_key",
+    "map_pending",
+    "map_state",
+    "mark_map_committed",
+    "next_index",
     "open_checkpoint",
     "open_note",
     "open_note_full",
@@ -209,6 +254,7 @@ __all__ = [
     "parse_size_body",
     "parse_tile_path",
     "post_add_checkpoint",
+    "prove_person",
     "root_hash",
     "sign_note",
     "sign_note_with",
@@ -217,7 +263,9 @@ __all__ = [
     "tile_covers",
     "tiles_for_size",
     "tree_state",
+    "value_hash",
     "verify_consistency",
     "verify_export",
     "verify_inclusion",
+    "verify_map_proof",
 ]

@@ -44,6 +44,26 @@ def leaf_hash(entry: bytes) -> bytes:
     return hash_leaf(entry)
 
 
+def next_index(session: Session) -> int:
+    """The index the next entry will get, as far as this transaction sees (no lock taken)."""
+    last = session.connection().execute(_LAST_INDEX).scalar_one_or_none()
+    return 0 if last is None else int(last) + 1
+
+
+def lock_appends(session: Session) -> int:
+    """Take the sequencing lock for the rest of the caller's transaction; the next index.
+
+    While it is held nobody else appends, so entries below the returned index are all there
+    is (the accounting map folds them and commits its root as the very next entry). On
+    SQLite the write transaction already holds the database's lock.
+    """
+    connection = session.connection()
+    if session.get_bind().dialect.name == "postgresql":
+        connection.execute(_PG_LOCK, {"k": _PG_LOCK_KEY})
+    last = connection.execute(_LAST_INDEX).scalar_one_or_none()
+    return 0 if last is None else int(last) + 1
+
+
 def append(
     session: Session, events: Sequence[Event], *, subject_refs: Sequence[str | None] | None = None
 ) -> list[int]:

@@ -29,6 +29,7 @@ from typing import Any
 
 from custos.ledger._checkpoint import Checkpoint
 from custos.ledger._errors import CheckpointError, NoteError, ProofError, VerificationError
+from custos.ledger._map_audit import audit_map, read_entries
 from custos.ledger._merkle import (
     EMPTY_ROOT,
     HASH_SIZE,
@@ -64,18 +65,8 @@ class VerifyReport:
     checkpoints: tuple[VerifiedCheckpoint, ...]
     #: The checkpoint the export was pinned to (`trusted_checkpoint`), when one was given.
     trusted: VerifiedCheckpoint | None = None
-
-
-def read_entries(path: Path, *, block: int = 1 << 24) -> Iterator[list[bytes]]:
-    """The entries of `entries.jsonl` in chunks, each without its line break."""
-    with path.open("rb") as f:
-        rest = b""
-        while chunk := f.read(block):
-            lines = (rest + chunk).split(b"\n")
-            rest = lines.pop()
-            yield lines
-        if rest:
-            yield [rest]
+    #: Accounting map roots recomputed from the entries (docs/accounting-map.md).
+    map_commits: int = 0
 
 
 def open_checkpoint(
@@ -327,6 +318,8 @@ def verify_export(
        authentic and the first entry that does not hash to its leaf is the first bad entry.
     4. Entries past the last signed checkpoint fail unless `allow_unsigned_tail`; `leaves.bin`
        must hold exactly the entries' leaf hashes.
+    5. Every accounting map root committed in the log is recomputed from the accounting
+       entries before it (`_map_audit`), and every signed accounting entry is committed.
 
     `workers` > 1 hashes the entries in that many processes; the result is the same, and a
     large export verifies in about 1/workers of the time.
@@ -353,8 +346,13 @@ def verify_export(
             f"entries {signed} to {count - 1} are covered by no signed checkpoint",
             first_bad_entry=signed,
         )
+    commits = audit_map(read_entries(directory / ENTRIES), cuts)
     return VerifyReport(
-        entries=count, verified_size=signed, checkpoints=tuple(checkpoints), trusted=pinned
+        entries=count,
+        verified_size=signed,
+        checkpoints=tuple(checkpoints),
+        trusted=pinned,
+        map_commits=commits,
     )
 
 

@@ -17,10 +17,13 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from custos.domain.events import SUBJECT_KEY, EventTag
 from custos.rights._challenges import ChallengeView
+
+if TYPE_CHECKING:
+    from custos.rights._completeness import Completeness
 
 
 class DisclosureStatus(StrEnum):
@@ -209,6 +212,8 @@ class Accounting:
     challenges: tuple[ChallengeView, ...]
     #: The signed checkpoint the proofs are against; None before the first checkpoint.
     checkpoint: str | None
+    #: The proof that the list is complete (`_completeness`); None before the first map commit.
+    completeness: Completeness | None = None
 
 
 def withheld_message(w: Withheld) -> str:

@@ -21,7 +21,9 @@ one. So, holding the log's verifier key and without asking the agency:
 
 Sections are checked by separate functions (`_check_checkpoint`, `_check_disclosures`), so a
 further section — a completeness proof over the person's whole accounting — is added by its
-own writer and checker without touching these.
+own writer and checker without touching these:
+6. check the completeness section (`custos.rights._completeness`): the list holds every
+   accounting entry naming the person up to the checkpoint's accounting map commit.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from custos.rights._accounting import (
     withheld_message,
 )
 from custos.rights._challenges import ChallengeView
+from custos.rights._completeness import VerifiedCompleteness, completeness_json, verify_completeness
 
 FORMAT = "custos-accounting/2"
 
@@ -91,6 +94,7 @@ def accounting_json(acc: Accounting) -> dict[str, Any]:
         "pending": [_pending_json(p) for p in acc.pending],
         "challenges": [_challenge_json(c) for c in acc.challenges],
         "proof": {"checkpoint": acc.checkpoint},
+        "completeness": completeness_json(acc.completeness) if acc.completeness else None,
     }
 
 
@@ -153,6 +157,8 @@ class VerifiedAccounting:
     indices: tuple[int, ...]
     #: Indices of entries shown that are newer than the checkpoint (checked, not yet proven).
     unproven: tuple[int, ...] = ()
+    #: The list proven complete (`_completeness`).
+    complete: VerifiedCompleteness
 
 
 def verify_accounting(document: dict[str, Any], *, verifier_keys: list[str]) -> VerifiedAccounting:
@@ -164,9 +170,15 @@ def verify_accounting(document: dict[str, Any], *, verifier_keys: list[str]) -> 
     if not isinstance(person, str) or not person:
         raise IntegrityError("the document does not name its person")
     checkpoint = _check_checkpoint(document, verifier_keys)
-    proven, unproven = _check_disclosures(document, person, checkpoint)
+    shown: dict[int, bytes] = {}
+    proven, unproven = _check_disclosures(document, person, checkpoint, shown)
     return VerifiedAccounting(
-        checkpoint=checkpoint, person=person, indices=proven, unproven=unproven
+        checkpoint=checkpoint,
+        person=person,
+        indices=proven,
+        unproven=unproven,
+        # 6. Nothing left out: the completeness section (`_completeness`).
+        complete=_complete(document, checkpoint, shown),
     )
 
 
@@ -183,9 +195,10 @@ def _check_checkpoint(document: dict[str, Any], verifier_keys: list[str]) -> Che
 
 
 def _check_disclosures(
-    document: dict[str, Any], person: str, checkpoint: Checkpoint
+    document: dict[str, Any], person: str, checkpoint: Checkpoint, shown: dict[int, bytes]
 ) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """3.–5. for every disclosure shown; returns (proven indices, newer indices)."""
+    """3.–5. for every disclosure shown; returns (proven indices, newer indices) and fills
+    `shown` with each checked entry's leaf hash (for the completeness check)."""
     items = document.get("disclosures")
     if not isinstance(items, list):
         raise IntegrityError("the document has no list of disclosures")
@@ -200,6 +213,7 @@ def _check_disclosures(
             raise IntegrityError(f"entry {index} is shown twice")
         seen.add(index)
         entry = _check_disclosure(index, item, person, checkpoint, _generated_on(document))
+        shown[index] = hash_leaf(base64.b64decode(str(item["entry"]), validate=True))
         (proven if index < checkpoint.size else unproven).append(entry.index)
     return tuple(proven), tuple(unproven)
 
@@ -269,3 +283,22 @@ def _check_inclusion(index: int, body: bytes, proof: Any, checkpoint: Checkpoint
         )
     except (ProofError, ValueError, KeyError, TypeError) as exc:
         raise IntegrityError(f"entry {index} does not verify: {exc}") from None
+
+
+def _complete(
+    document: dict[str, Any], checkpoint: Checkpoint, shown: dict[int, bytes]
+) -> VerifiedCompleteness:
+    section = document.get("completeness")
+    if not isinstance(section, dict):
+        raise IntegrityError("the document does not prove that its list is complete")
+    try:
+        withheld = sum(int(w["count"]) for w in document.get("withheld", []))
+    except (KeyError, TypeError, ValueError):
+        raise IntegrityError("the withheld entries are malformed") from None
+    return verify_completeness(
+        section,
+        person=str(document.get("person", "")),
+        checkpoint=checkpoint,
+        shown=shown,
+        withheld=withheld,
+    )

@@ -163,3 +163,39 @@ class LedgerLeafIndex(Base):
 
     prefix: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+
+
+class LedgerMapBucket(Base):
+    """One of the accounting map's 4096 buckets (`custos.ledger._map_buckets`): the people
+    whose keys start with its 12 bits, as sorted 72-byte records (key, count, chain head).
+
+    Derived data: rebuildable from the accounting entries. Holds keys (hashes of pseudonyms)
+    and hashes only, no personal data.
+    """
+
+    __tablename__ = "ledger_map_buckets"
+
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    people: Mapped[int] = mapped_column(Integer)
+    records: Mapped[blob]
+
+
+class LedgerMapState(Base):
+    """How far the accounting map reaches: one row (`id` = 1).
+
+    Every accounting entry with index < `size` is folded in; `root` is the map's root, and
+    `top_hashes` / `top_counts` the 8191 nodes from the root down to the buckets (32 and 8
+    bytes each, heap order). `commit_index` is the log index of the `ledger:map:commit`
+    entry that committed this root (its `size` is the same number).
+    """
+
+    __tablename__ = "ledger_map_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    size: Mapped[int] = mapped_column(BigInteger)
+    root: Mapped[blob]
+    people: Mapped[int] = mapped_column(BigInteger)
+    top_hashes: Mapped[blob]
+    top_counts: Mapped[blob]
+    commit_index: Mapped[int | None] = mapped_column(BigInteger, nullable=True, default=None)
+    updated_at: Mapped[utc]

@@ -256,6 +256,24 @@ SPANISH: dict[str, str] = {
         "comprobar el archivo sin conexión con la clave pública de la agencia."
     ),
     "Nothing about you has been shared.": "No se ha compartido nada sobre usted.",
+    "No disclosure of your data is recorded up to %(when)s.": (
+        "No hay ninguna divulgación de sus datos registrada hasta el %(when)s."
+    ),
+    "This is the only disclosure of your data recorded up to %(when)s.": (
+        "Esta es la única divulgación de sus datos registrada hasta el %(when)s."
+    ),
+    "These are all %(n)s disclosures of your data recorded up to %(when)s.": (
+        "Estas son todas las divulgaciones de sus datos registradas hasta el %(when)s: "
+        "%(n)s en total."
+    ),
+    "%(n)s of them are temporarily hidden (see above).": (
+        "%(n)s de ellas están ocultas por ahora (vea arriba)."
+    ),
+    "The agency cannot leave one out without it being detected: the downloadable file "
+    "proves the list complete against the public log.": (
+        "La agencia no puede omitir ninguna sin que se detecte: el archivo descargable prueba "
+        "que la lista está completa según el registro público."
+    ),
     "Requests waiting for a decision": "Solicitudes en espera de decisión",
     "Asks for": "Pide",
     "Received": "Recibida",

@@ -24,6 +24,7 @@ from custos.rights import (
     parse_entry,
     verify_accounting,
 )
+from tests.unit.rights.maps import commit_body, completeness_of, map_of
 
 AT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
 
@@ -47,6 +48,7 @@ def _body(release: str, subject: str = "ps_abc") -> bytes:
 
 def _accounting() -> tuple[Accounting, str]:
     bodies = [b'{"tag":"other"}', _body("rel_1"), _body("rel_2")]
+    bodies.append(commit_body(map_of({"ps_abc": [(1, bodies[1]), (2, bodies[2])]}), 3))
     tree = MemoryTree(hash_leaf(b) for b in bodies)
     signer, verifier = generate_key("custos.example/log")
     note = sign_note(
@@ -103,6 +105,9 @@ def _accounting() -> tuple[Accounting, str]:
             ),
         ),
         checkpoint=note,
+        completeness=completeness_of(
+            tree, bodies, "ps_abc", map_of({"ps_abc": [(1, bodies[1]), (2, bodies[2])]})
+        ),
     )
     return acc, verifier
 
@@ -125,7 +130,8 @@ def test_what_the_writer_puts_out_the_verifier_proves() -> None:
     assert "reason" not in doc["challenges"][0]
     result = verify_accounting(doc, verifier_keys=[verifier])
     assert result.indices == (1, 2)
-    assert result.checkpoint.size == 3
+    assert result.checkpoint.size == 4
+    assert result.complete.count == 2
 
 
 def test_a_summary_that_differs_from_the_logged_entry_fails() -> None:

@@ -9,6 +9,7 @@ writing `from custos.workflow import ledger` and `ledger.publish_checkpoint(ctx)
   and entry bundles for auditors; a person's own entries;
 - `witnessing` — submitting checkpoints to witnesses (C2SP tlog-witness), their
   cosignatures, and a witness's own storage;
+- `completeness` — a person's accounting map proof, with the commit that signs it;
 - `export` — the offline-verification export and the static public log (`publish_static`).
 """
 
@@ -21,6 +22,7 @@ from custos.workflow.ledger.checkpoints import (
     publish_checkpoint,
     with_cosignatures,
 )
+from custos.workflow.ledger.completeness import person_completeness
 from custos.workflow.ledger.export import (
     ExportSummary,
     StaticSummary,
@@ -91,6 +93,7 @@ __all__ = [
     "latest_row",
     "leaf_hashes",
     "log_size",
+    "person_completeness",
     "publish_and_witness",
     "publish_checkpoint",
     "publish_checkpoint_as",

@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from custos.domain.errors import IntegrityError, NotFoundError
-from custos.ledger import Checkpoint, TileStore, integrate, root_hash, sign_note_with, tree_state
+from custos.domain.events import EventTag
+from custos.ledger import (
+    Checkpoint,
+    TileStore,
+    advance_map,
+    integrate,
+    lock_appends,
+    map_pending,
+    mark_map_committed,
+    next_index,
+    root_hash,
+    sign_note_with,
+    tree_state,
+)
 from custos.store.ledger_tables import LedgerCheckpoint, LedgerCosignature
+from custos.workflow import journal
 from custos.workflow.context import Context
 from custos.workflow.ledger.keys import signer_keys
 
@@ -48,6 +63,36 @@ def _integrate_all(ctx: Context, session: Session) -> tuple[int, bytes]:
         size = new_size
 
 
+def commit_map(ctx: Context, session: Session) -> int | None:
+    """Fold new accounting entries into the map and append its root; the commit's index.
+
+    Nothing is appended when no accounting entry arrived since the last commit (so a quiet
+    log's checkpoints stay the same). Otherwise the log's sequencing lock is taken for the
+    rest of the transaction: the map covers every entry below the commit entry's index, and
+    the checkpoint signed next in this transaction ends with the commit entry.
+    """
+    seen = next_index(session)
+    if not map_pending(session, seen):
+        return None
+    # The bulk first, without holding up appends: every entry below the last one this
+    # transaction sees has committed (indices are taken under the sequencing lock, held to
+    # commit). Then, under the lock, whatever arrived meanwhile.
+    advance_map(session, seen, now=ctx.now())
+    upto = lock_appends(session)
+    made = advance_map(session, upto, now=ctx.now())
+    index = journal.record(
+        ctx,
+        session,
+        EventTag.LEDGER_MAP_COMMIT,
+        "system",
+        root=base64.b64encode(made.root).decode("ascii"),
+        size=made.size,
+        people=made.people,
+    )
+    mark_map_committed(session, index)
+    return index
+
+
 def publish_checkpoint(ctx: Context) -> PublishedCheckpoint:
     """Integrate every committed entry and sign a checkpoint of the new tree.
 
@@ -57,6 +102,8 @@ def publish_checkpoint(ctx: Context) -> PublishedCheckpoint:
     """
     keys = signer_keys(ctx.settings)
     with ctx.transaction() as session:
+        # 0. Commit the accounting map's root, so the signed tree covers it.
+        commit_map(ctx, session)
         # 1. Integrate in batches until caught up (takes the integration lock).
         size, root = _integrate_all(ctx, session)
         # 2. The new tree must extend the last signed one.

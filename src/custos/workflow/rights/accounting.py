@@ -45,13 +45,19 @@ def _release_statuses(s: Session, release_ids: list[str]) -> dict[str, str]:
     return releases.status_of(s, release_ids) if release_ids else {}
 
 
-def _proofs(ctx: Context, ref: str) -> tuple[str | None, dict[int, InclusionProof]]:
-    try:
-        checkpoint = ledger_service.latest_checkpoint(ctx)
-    except NotFoundError:
-        return None, {}
-    proven = ledger_service.entries_for_subject(ctx, ref, tree_size=checkpoint.size)
-    return checkpoint.note, {
+def _proofs(
+    ctx: Context, ref: str, at: tuple[str, int] | None = None
+) -> tuple[str | None, dict[int, InclusionProof]]:
+    """Inclusion proofs against `at` (note, size): the checkpoint that signs the person's
+    completeness proof; the latest checkpoint before the first map commit."""
+    if at is None:
+        try:
+            latest = ledger_service.latest_checkpoint(ctx)
+        except NotFoundError:
+            return None, {}
+        at = latest.note, latest.size
+    proven = ledger_service.entries_for_subject(ctx, ref, tree_size=at[1])
+    return at[0], {
         p.index: InclusionProof(
             index=p.index, tree_size=p.tree_size, entry=p.body, inclusion=tuple(p.proof)
         )
@@ -76,7 +82,9 @@ def _build_accounting(ctx: Context, person_id: str) -> Accounting:
         opted_out = person.opted_out
         language = language_of(s, person_id)
         challenge_views = tuple(challenge_view(c) for c in challenges)
-    checkpoint, proofs = _proofs(ctx, ref) if visible else (None, {})
+    complete = ledger_service.person_completeness(ctx, ref)
+    at = (complete[0], complete[1].tree_size) if complete else None
+    checkpoint, proofs = _proofs(ctx, ref, at) if visible else (at[0] if at else None, {})
     return Accounting(
         subject_ref=ref,
         name=name,
@@ -97,6 +105,7 @@ def _build_accounting(ctx: Context, person_id: str) -> Accounting:
         pending=tuple(waiting),
         challenges=challenge_views,
         checkpoint=checkpoint,
+        completeness=complete[1] if complete else None,
     )
 
 

@@ -86,6 +86,25 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     op.create_table(
+        "ledger_map_buckets",
+        sa.Column("bucket", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("people", sa.Integer(), nullable=False),
+        sa.Column("records", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("bucket", name=op.f("pk_ledger_map_buckets")),
+    )
+    op.create_table(
+        "ledger_map_state",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("size", sa.BigInteger(), nullable=False),
+        sa.Column("root", sa.LargeBinary(), nullable=False),
+        sa.Column("people", sa.BigInteger(), nullable=False),
+        sa.Column("top_hashes", sa.LargeBinary(), nullable=False),
+        sa.Column("top_counts", sa.LargeBinary(), nullable=False),
+        sa.Column("commit_index", sa.BigInteger(), nullable=True),
+        sa.Column("updated_at", custos.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_map_state")),
+    )
+    op.create_table(
         "ledger_subject_index",
         sa.Column("subject_ref", sa.String(length=40), nullable=False),
         sa.Column("idx", sa.BigInteger(), autoincrement=False, nullable=False),
@@ -974,6 +993,8 @@ def downgrade() -> None:
     op.drop_table("ledger_tree")
     op.drop_table("ledger_tiles")
     op.drop_table("ledger_subject_index")
+    op.drop_table("ledger_map_state")
+    op.drop_table("ledger_map_buckets")
     op.drop_table("ledger_leaf_index")
     with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ledger_entries_tag"))

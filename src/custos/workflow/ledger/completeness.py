@@ -1,0 +1,51 @@
+"""A person's completeness proof, read from the stored accounting map and the log.
+
+Pairs the person's map proof with the checkpoint whose last entry committed that map (the
+publisher signs it in the same transaction as the commit), the commit entry's inclusion
+proof, and the (index, leaf hash) of every accounting entry naming the person below it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from custos.domain.errors import IntegrityError
+from custos.ledger import ACCOUNTING_TAGS, TileStore, inclusion_proof, prove_person
+from custos.rights._completeness import Completeness
+from custos.store.ledger_tables import LedgerCheckpoint
+from custos.store.tables import LedgerEntry
+from custos.workflow.context import Context
+from custos.workflow.ledger.checkpoints import with_cosignatures
+
+
+def person_completeness(ctx: Context, subject_ref: str) -> tuple[str, Completeness] | None:
+    """(checkpoint note, completeness) for a person; None while no signed checkpoint ends
+    with the map's latest commit (before the first one, for instance)."""
+    with ctx.reading() as session:
+        found = prove_person(session, subject_ref)
+        commit = found.state.commit_index
+        if commit is None:
+            return None
+        checkpoint = session.get(LedgerCheckpoint, commit + 1)
+        entry = session.get(LedgerEntry, commit)
+        if checkpoint is None or entry is None:
+            # Committed outside a checkpoint's transaction (a benchmark, a repair): nothing
+            # signs this map, so nothing is claimed until the next commit and checkpoint.
+            return None
+        rows = session.execute(
+            select(LedgerEntry.idx, LedgerEntry.leaf_hash)
+            .where(LedgerEntry.subject_ref == subject_ref, LedgerEntry.idx < commit)
+            .where(LedgerEntry.tag.in_(ACCOUNTING_TAGS))
+            .order_by(LedgerEntry.idx)
+        ).all()
+        if len(rows) != found.count:
+            raise IntegrityError("the accounting map and the log disagree about a person")
+        store = TileStore(session, shared_cache=True)
+        return with_cosignatures(session, checkpoint), Completeness(
+            tree_size=checkpoint.size,
+            commit_index=commit,
+            commit_entry=bytes(entry.body),
+            commit_inclusion=tuple(inclusion_proof(store, commit, checkpoint.size)),
+            entries=tuple((idx, bytes(leaf)) for idx, leaf in rows),
+            proof=found.proof,
+        )
