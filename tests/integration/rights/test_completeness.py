@@ -67,7 +67,7 @@ def _drop_disclosure(d: Doc, _: dict[str, Doc]) -> None:
 
 
 def _drop_and_unlist(d: Doc, _: dict[str, Doc]) -> None:
-    index = d["disclosures"].pop(1)["proof"]["index"]
+    index = d["disclosures"].pop(1)["index"]
     c = d["completeness"]
     c["entries"] = [e for e in c["entries"] if e["index"] != index]
     c["count"] -= 1
@@ -163,7 +163,7 @@ MUTATIONS: list[Callable[[Doc, dict[str, Doc]], None]] = [
     _set("completeness.map_proof", "AAAA"),
     _set("completeness.entries", []),
     _set("withheld", [{"count": -1, "until": "2026-01-01"}]),
-    _set("disclosures.0.proof.index", 1),
+    _set("disclosures.0.index", 1),
 ]
 
 
