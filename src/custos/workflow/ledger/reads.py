@@ -26,6 +26,7 @@ from custos.ledger import (
     consistency_proof,
     encode_bundle,
     inclusion_proof,
+    inclusion_proofs,
     leaf_index,
     tile_covers,
     tree_state,
@@ -139,6 +140,8 @@ class ProvenEntry:
 
 def _prove(session: Session, rows: list[LedgerEntry], tree_size: int) -> list[ProvenEntry]:
     store = TileStore(session, shared_cache=True)
+    # Every proof from one lookup of the tiles they need (one query for the cold ones).
+    proofs = inclusion_proofs(store, [row.idx for row in rows], tree_size)
     return [
         ProvenEntry(
             index=row.idx,
@@ -146,9 +149,9 @@ def _prove(session: Session, rows: list[LedgerEntry], tree_size: int) -> list[Pr
             body=bytes(row.body),
             leaf_hash=bytes(row.leaf_hash),
             tree_size=tree_size,
-            proof=inclusion_proof(store, row.idx, tree_size),
+            proof=proof,
         )
-        for row in rows
+        for row, proof in zip(rows, proofs, strict=True)
     ]
 
 
