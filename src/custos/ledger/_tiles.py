@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
@@ -82,14 +83,19 @@ class _TileCache:
                 self._data.popitem(last=False)
 
 
-_caches: dict[int, _TileCache] = {}
+#: One cache per engine, forgotten with it: keyed by `id(engine)`, a new engine given a
+#: dead one's address would have read the dead one's tiles (another database's log).
+_caches: weakref.WeakKeyDictionary[Any, _TileCache] = weakref.WeakKeyDictionary()
 _caches_lock = threading.Lock()
 
 
 def _cache_for(session: Session) -> _TileCache:
-    engine = session.get_bind()
+    engine = session.get_bind().engine  # a reading session is bound to a fresh Connection
     with _caches_lock:
-        return _caches.setdefault(id(engine), _TileCache())
+        cache = _caches.get(engine)
+        if cache is None:
+            cache = _caches[engine] = _TileCache()
+        return cache
 
 
 #: Select one tile by its key (level, index); indexed by "the driver uses ? placeholders".
