@@ -50,6 +50,7 @@ from custos.workflow.ledger.reads import (
     inclusion,
     integrated_size,
     leaf_hashes,
+    proofs_in,
     signed_size,
 )
 from custos.workflow.ledger.witnessing import (
@@ -91,6 +92,7 @@ __all__ = [
     "latest_row",
     "leaf_hashes",
     "log_size",
+    "proofs_in",
     "publish_and_witness",
     "publish_checkpoint",
     "publish_checkpoint_as",

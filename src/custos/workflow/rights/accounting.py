@@ -12,12 +12,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from custos.domain.errors import NotFoundError
 from custos.domain.events import EventTag
 from custos.domain.permissions import Action, require
 from custos.domain.principals import StaffPrincipal
 from custos.rights import (
     Accounting,
+    AccountingEntry,
     DisclosureView,
     InclusionProof,
     NoticeKind,
@@ -36,7 +36,7 @@ from custos.workflow import ledger as ledger_service
 from custos.workflow import releases
 from custos.workflow.context import Context
 from custos.workflow.rights.challenges import challenge_view
-from custos.workflow.rights.disclosures import accounting_entries, pending
+from custos.workflow.rights.disclosures import accounting_rows, pending
 from custos.workflow.rights.people import language_of, load_person, subject_ref
 
 
@@ -45,26 +45,33 @@ def _release_statuses(s: Session, release_ids: list[str]) -> dict[str, str]:
     return releases.status_of(s, release_ids) if release_ids else {}
 
 
-def _proofs(ctx: Context, ref: str) -> tuple[str | None, dict[int, InclusionProof]]:
-    try:
-        checkpoint = ledger_service.latest_checkpoint(ctx)
-    except NotFoundError:
+def _proofs(
+    s: Session, bodies: dict[int, bytes], visible: list[AccountingEntry]
+) -> tuple[str | None, dict[int, InclusionProof]]:
+    """The latest checkpoint and the proofs of the visible entries it covers, all read in
+    the caller's session, the proofs in one pass over the tiles."""
+    last = ledger_service.latest_row(s)
+    if last is None or not visible:
         return None, {}
-    proven = ledger_service.entries_for_subject(ctx, ref, tree_size=checkpoint.size)
-    return checkpoint.note, {
-        p.index: InclusionProof(
-            index=p.index, tree_size=p.tree_size, entry=p.body, inclusion=tuple(p.proof)
+    covered = [e.index for e in visible if e.index < last.size]
+    proofs = ledger_service.proofs_in(s, covered, last.size)
+    return ledger_service.with_cosignatures(s, last), {
+        index: InclusionProof(
+            index=index, tree_size=last.size, entry=bodies[index], inclusion=tuple(proof)
         )
-        for p in proven
+        for index, proof in zip(covered, proofs, strict=True)
     }
 
 
 def _build_accounting(ctx: Context, person_id: str) -> Accounting:
     today = ctx.today()
     ref = subject_ref(ctx, person_id)
+    # One read-only session for everything the page shows, proofs included.
     with ctx.reading() as s:
         person = load_person(s, person_id)
-        visible, withheld = split_visible(accounting_entries(s, ref), today)
+        bodies = dict(accounting_rows(s, ref))
+        entries = [parse_entry(index, body) for index, body in bodies.items()]
+        visible, withheld = split_visible(entries, today)
         statuses = _release_statuses(s, sorted({e.release_id for e in visible}))
         waiting = pending(s, person_id)
         challenges = s.scalars(
@@ -76,7 +83,7 @@ def _build_accounting(ctx: Context, person_id: str) -> Accounting:
         opted_out = person.opted_out
         language = language_of(s, person_id)
         challenge_views = tuple(challenge_view(c) for c in challenges)
-    checkpoint, proofs = _proofs(ctx, ref) if visible else (None, {})
+        checkpoint, proofs = _proofs(s, bodies, visible)
     return Accounting(
         subject_ref=ref,
         name=name,

@@ -23,8 +23,8 @@ from custos.rights import (
 from custos.store import tables as t
 
 
-def accounting_entries(s: Session, subject_ref: str) -> list[AccountingEntry]:
-    """Every accounting entry the ledger holds for the person, in log order."""
+def accounting_rows(s: Session, subject_ref: str) -> list[tuple[int, bytes]]:
+    """(index, body) of every accounting entry the ledger holds for the person, in log order."""
     rows = s.execute(
         select(t.LedgerEntry.idx, t.LedgerEntry.body)
         .where(
@@ -33,7 +33,12 @@ def accounting_entries(s: Session, subject_ref: str) -> list[AccountingEntry]:
         )
         .order_by(t.LedgerEntry.idx)
     ).all()
-    return [parse_entry(idx, bytes(body)) for idx, body in rows]
+    return [(idx, bytes(body)) for idx, body in rows]
+
+
+def accounting_entries(s: Session, subject_ref: str) -> list[AccountingEntry]:
+    """Every accounting entry the ledger holds for the person, in log order."""
+    return [parse_entry(idx, body) for idx, body in accounting_rows(s, subject_ref)]
 
 
 def pending(s: Session, person_id: str) -> list[PendingView]:
