@@ -100,8 +100,12 @@ class Leadership:
 
     def release(self) -> None:
         if self._connection is not None:
+            # Closing a pooled connection only returns it to the pool, lock and all: the
+            # database session must end, so the connection is invalidated (really closed).
             with contextlib.suppress(Exception):
-                self._connection.close()  # closing the session frees its advisory locks
+                self._connection.invalidate()
+            with contextlib.suppress(Exception):
+                self._connection.close()
             self._connection = None
         if self._file is not None:
             self._file.close()  # closing the file frees its flock
