@@ -8,6 +8,8 @@ PYTEST_WORKERS ?= 2
 # `make demo PORT=8080 HOST=0.0.0.0` serves the demo elsewhere.
 PORT ?= 8000
 HOST ?= 127.0.0.1
+# `make demo WORKERS=2` serves with two processes over the one database.
+WORKERS ?= 1
 export CUSTOS_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .PHONY: install demo serve test test-fast lint bench bench-smoke screenshots clean
@@ -16,7 +18,7 @@ install:
 	@$(UV) sync --frozen
 
 demo: install
-	$(UV) run custos demo --host $(HOST) --port $(PORT)
+	$(UV) run custos demo --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 test: install
 	@scripts/services

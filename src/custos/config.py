@@ -92,6 +92,10 @@ class Settings(BaseSettings):
     #: Largest JSON (or form) request body accepted, in bytes; larger ones get 413 unparsed.
     #: Room for a challenge with its attached documents (base64).
     max_json_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    #: Log every HTTP request (uvicorn's access log). Off by default: at hundreds of requests
+    #: a second the log line costs more than a trivial request, and the ledger already
+    #: records every state change.
+    access_log: bool = False
 
     @model_validator(mode="before")
     @classmethod

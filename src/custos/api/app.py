@@ -24,7 +24,7 @@ from custos.api import (
 )
 from custos.api._edges import Edges
 from custos.config import Settings
-from custos.workflow import housekeeping
+from custos.workflow import housekeeping, leader
 from custos.workflow import ledger as ledger_workflow
 from custos.workflow.context import Context
 
@@ -43,18 +43,21 @@ def _publish_forever(ctx: Context, stop: threading.Event) -> None:
 
 
 def _lifespan(ctx: Context, *, background: bool) -> Lifespan:
-    """Start the checkpoint and housekeeping loops with the app (when `background`)."""
+    """Start the checkpoint and housekeeping loops with the app (when `background`), in
+    the one process of several serving this database that leads (`custos.workflow.leader`)."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
         workers = []
         if background:
+            loops = [
+                (_publish_forever, "checkpoints"),
+                (housekeeping.run_forever, "housekeeping"),
+            ]
             workers = [
-                threading.Thread(target=target, args=(ctx, stop), name=name, daemon=True)
-                for target, name in (
-                    (_publish_forever, "checkpoints"),
-                    (housekeeping.run_forever, "housekeeping"),
+                threading.Thread(
+                    target=leader.lead_forever, args=(ctx, stop, loops), name="leader", daemon=True
                 )
             ]
             for worker in workers:
@@ -62,7 +65,7 @@ def _lifespan(ctx: Context, *, background: bool) -> Lifespan:
         yield
         stop.set()
         for worker in workers:
-            worker.join(timeout=5)
+            worker.join(timeout=10)
 
     return lifespan
 
@@ -121,3 +124,9 @@ def create_app(
     app.add_middleware(Edges, max_json_bytes=ctx.settings.max_json_bytes)
     _openapi.install(app)
     return app
+
+
+def serve_app() -> FastAPI:
+    """The app `custos serve` runs in each worker process, from the `CUSTOS_*` environment
+    (uvicorn imports this factory in every process it starts)."""
+    return create_app(Settings(), background=True)

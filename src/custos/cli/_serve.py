@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+import copy
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from custos.cli._common import console, context, load_settings, safe
+from custos.workflow.context import Context
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -44,14 +46,44 @@ def db_upgrade() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Server processes over the one database.")
+    ] = 1,
 ) -> None:
-    """Serve the API (and web pages) with uvicorn."""
+    """Serve the API (and web pages) with uvicorn, in one process or several.
+
+    Each worker builds the app from the same `CUSTOS_*` environment; one of them leads and
+    runs the checkpoint publisher and housekeeping (`custos.workflow.leader`).
+    """
     import uvicorn
 
-    from custos.api.app import create_app
+    settings = load_settings()  # refuse a bad configuration before starting any worker
+    Context.from_settings(settings).engine.dispose()
+    uvicorn.run(
+        "custos.api.app:serve_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        log_config=_log_config(),
+        access_log=settings.access_log,
+        http="httptools",
+        loop="uvloop",
+        # A worker imports the whole command line before it answers its first health check;
+        # on a loaded machine that takes longer than uvicorn's 5 s, and it would be killed.
+        timeout_worker_healthcheck=60,
+    )
 
-    app = create_app(load_settings(), background=True)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+
+def _log_config() -> dict[str, Any]:
+    """uvicorn's logging, with Custos's own loggers (leader, housekeeping, checkpoints) on
+    the same handler, so what the background work does shows on the console."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["custos"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
 
 
 def demo(
@@ -61,6 +93,9 @@ def demo(
     seed: Annotated[int, typer.Option()] = 7,
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Server processes over the one database.")
+    ] = 1,
     no_serve: Annotated[
         bool, typer.Option("--no-serve", help="Set up, print credentials, exit.")
     ] = False,
@@ -77,7 +112,7 @@ def demo(
     if no_serve:
         return
     typer.echo(f"serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
-    serve(host=host, port=port)
+    serve(host=host, port=port, workers=workers)
 
 
 def _print_credentials(creds: DemoCredentials, path: Path, base: str) -> None:

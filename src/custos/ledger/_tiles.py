@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
@@ -87,14 +88,19 @@ class _TileCache:
                 self._data.popitem(last=False)
 
 
-_caches: dict[int, _TileCache] = {}
+#: One cache per engine, forgotten with it: keyed by `id(engine)`, a new engine given a
+#: dead one's address would have read the dead one's tiles (another database's log).
+_caches: weakref.WeakKeyDictionary[Any, _TileCache] = weakref.WeakKeyDictionary()
 _caches_lock = threading.Lock()
 
 
 def _cache_for(session: Session) -> _TileCache:
-    engine = session.get_bind()
+    engine = session.get_bind().engine  # a reading session is bound to a fresh Connection
     with _caches_lock:
-        return _caches.setdefault(id(engine), _TileCache())
+        cache = _caches.get(engine)
+        if cache is None:
+            cache = _caches[engine] = _TileCache()
+        return cache
 
 
 #: Select one tile by its key (level, index); indexed by "the driver uses ? placeholders".
@@ -102,6 +108,25 @@ _TILE_SQL = {
     True: "SELECT level, idx, width, hashes FROM ledger_tiles WHERE level = ? AND idx = ?",
     False: "SELECT level, idx, width, hashes FROM ledger_tiles WHERE level = %s AND idx = %s",
 }
+
+
+#: Up to this many missing tiles are looked up one by one (a warm proof's usual miss).
+_ONE_BY_ONE = 2
+
+
+def _tiles_query(keys: list[tuple[int, int]], *, qmark: bool) -> tuple[str, tuple[int, ...]]:
+    """One SELECT of several tiles by key: per tile level, its indices in one IN list."""
+    mark = "?" if qmark else "%s"
+    by_level: dict[int, list[int]] = {}
+    for level, index in keys:
+        by_level.setdefault(level, []).append(index)
+    clauses = [
+        f"(level = {mark} AND idx IN ({', '.join([mark] * len(indices))}))"
+        for indices in by_level.values()
+    ]
+    params = tuple(v for level, indices in by_level.items() for v in (level, *indices))
+    sql = "SELECT level, idx, width, hashes FROM ledger_tiles WHERE " + " OR ".join(clauses)  # noqa: S608  # nosec B608  (placeholders only)
+    return sql, params
 
 
 #: Insert (prefix, idx) rows into `ledger_leaf_index`; indexed as `_TILE_SQL` is.
@@ -140,14 +165,18 @@ class TileStore:
             missing.add(key)
         if not missing:
             return
-        # One primary-key lookup per missing tile through the driver: a proof misses one or
-        # two tiles once the cache is warm, and building an SQL expression for them would
-        # cost more than the lookups.
+        # Through the driver, not an SQL expression: a proof misses one or two tiles once
+        # the cache is warm, and building an expression would cost more than the lookups.
+        # Several missing tiles (a person's entries, proved together) come in one query:
+        # on a loaded database each round trip costs more than the whole proof.
         connection = self.session.connection()
-        sql = _TILE_SQL[connection.dialect.paramstyle == "qmark"]
-        rows = [
-            row for key in sorted(missing) for row in connection.exec_driver_sql(sql, key).all()
-        ]
+        qmark = connection.dialect.paramstyle == "qmark"
+        wanted = sorted(missing)
+        if len(wanted) <= _ONE_BY_ONE:
+            sql = _TILE_SQL[qmark]
+            rows = [row for key in wanted for row in connection.exec_driver_sql(sql, key).all()]
+        else:
+            rows = list(connection.exec_driver_sql(*_tiles_query(wanted, qmark=qmark)).all())
         for lv, ix, width, blob in rows:
             self._local[(lv, ix)] = (width, bytes(blob))
             if self._shared is not None and width == TILE_WIDTH:

@@ -292,15 +292,20 @@ def requester_from_token(ctx: Context, token: str) -> RequesterPrincipal:
     """Authenticate a requester's bearer token. Every failure reads the same."""
     row_id, secret = bearer.split(token)
     with ctx.reading() as s:
-        row = s.get(t.RequesterToken, row_id)
-        if row is None or not bearer.matches(secret, row.secret_hash):
+        # The token and its requester in one round trip: this runs on every API call.
+        found = s.execute(
+            select(t.RequesterToken, t.Requester)
+            .join(t.Requester, t.Requester.id == t.RequesterToken.requester_id)
+            .where(t.RequesterToken.id == row_id)
+        ).first()
+        if found is None or not bearer.matches(secret, found[0].secret_hash):
             raise AuthenticationError("the token is not valid")
+        row, requester = found
         if row.revoked_at is not None:
             raise AuthenticationError("the token has been revoked")
         if row.expires_at <= ctx.now():
             raise AuthenticationError("the token has expired")
-        requester = s.get(t.Requester, row.requester_id)
-        if requester is None or not requester.active:
+        if not requester.active:
             raise AuthenticationError("the token is not valid")
         return RequesterPrincipal(
             id=requester.id, kind=RequesterKind(requester.kind), scopes=frozenset(row.scopes)

@@ -84,17 +84,22 @@ class Context:
                 # connection block rolls the snapshot back.
                 session.close()
 
-    def active_pack(self) -> Pack:
+    def active_pack(self, session: Session | None = None) -> Pack:
         """The pack in force: the last activation, when it is still the same on disk.
 
         Falls back to the configured `active_pack` when nothing was activated or the
         activated pack's files changed since (a changed pack must be checked and activated
-        again before it decides anything).
+        again before it decides anything). Given the caller's `session`, it reads there: a
+        request is decided under the pack its own transaction sees, without a second session.
         """
-        with self.reading() as session:
-            last = session.scalar(
-                select(PackActivation).order_by(PackActivation.id.desc()).limit(1)
-            )
+        if session is None:
+            with self.reading() as reader:
+                return self.active_pack(reader)
+        last = session.execute(
+            select(PackActivation.name, PackActivation.content_hash)
+            .order_by(PackActivation.id.desc())
+            .limit(1)
+        ).first()
         if last is not None:
             pack = self.pack(last.name)
             if pack.content_hash == last.content_hash:

@@ -8,8 +8,9 @@ log. Each job is the same service staff can start by hand (`custos notice sweep`
 `custos release retention --sweep`, `custos release purge`, `custos alerts check`), so a
 round changes nothing those commands would not, and logs every change in the ledger.
 A job that fails is logged and retried next round; it never stops the others. When several
-processes serve one PostgreSQL database, one round runs at a time: a process that finds
-another's round under way skips its own.
+processes serve one database, only the leader (`custos.workflow.leader`) runs rounds; on
+PostgreSQL a round also takes a lock of its own, so a second round started while one is
+under way (a leader taking over mid-round, say) skips itself.
 """
 
 from __future__ import annotations

@@ -138,3 +138,24 @@ def test_publish_writes_the_same_tiles_as_static_files(
     assert (out / "tile/0/001.p/44").exists()  # the earlier checkpoint's partial tile stays
     assert not list(out.rglob("*.tmp"))
     assert not (out / "tile" / "entries").exists()  # entries are not public
+
+
+def test_a_persons_entries_are_proved_together_against_the_stored_tiles(lctx: Context) -> None:
+    """A person's entries fall in different tiles (here three bottom tiles and a partial
+    upper one, none cached yet): fetched in one query, every proof still verifies."""
+    ref = "person-ref-0001"
+    for start in (0, 300, 600):
+        add_events(lctx, 3, start=start)
+        add_events(lctx, 1, subject=ref, start=start + 3)
+        add_events(lctx, 296, start=start + 4)
+    cp = ledger.publish_checkpoint(lctx)
+    proven = ledger.entries_for_subject(lctx, ref, tree_size=cp.size)
+    assert [p.index for p in proven] == [3, 303, 603]
+    for p in proven:
+        verify_inclusion(
+            leaf_hash=hash_leaf(p.body),
+            index=p.index,
+            tree_size=cp.size,
+            proof=p.proof,
+            root=cp.root,
+        )

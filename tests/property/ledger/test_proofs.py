@@ -16,6 +16,7 @@ from custos.ledger import (
     canonical,
     hash_children,
     hash_leaf,
+    inclusion_proofs,
     verify_consistency,
     verify_inclusion,
 )
@@ -171,3 +172,22 @@ def test_fast_canonical_encoding_is_rfc8785(body: dict[str, Any]) -> None:
     except (rfc8785.CanonicalizationError, UnicodeEncodeError):
         return
     assert canonical(body) == expected
+
+
+@given(sizes, st.data())
+def test_proofs_made_together_are_each_leafs_own_proof(n: int, data: st.DataObject) -> None:
+    """A person's entries are proved in one pass; each proof must be exactly the one made
+    alone, and verify."""
+    entries, tree = tree_of(n)
+    size = data.draw(st.integers(min_value=1, max_value=n))
+    indices = data.draw(st.lists(st.integers(min_value=0, max_value=size - 1), max_size=12))
+    together = inclusion_proofs(tree, indices, size)
+    assert together == [tree.inclusion_proof(i, size) for i in indices]
+    for index, proof in zip(indices, together, strict=True):
+        verify_inclusion(
+            leaf_hash=hash_leaf(entries[index]),
+            index=index,
+            tree_size=size,
+            proof=proof,
+            root=tree.root(size),
+        )

@@ -22,7 +22,7 @@ from custos.workflow.ledger.checkpoints import (
     publish_checkpoint,
     with_cosignatures,
 )
-from custos.workflow.ledger.completeness import person_completeness
+from custos.workflow.ledger.completeness import completeness_in, person_completeness
 from custos.workflow.ledger.export import (
     ExportSummary,
     StaticSummary,
@@ -52,6 +52,7 @@ from custos.workflow.ledger.reads import (
     inclusion,
     integrated_size,
     leaf_hashes,
+    proofs_in,
     signed_size,
 )
 from custos.workflow.ledger.witnessing import (
@@ -79,6 +80,7 @@ __all__ = [
     "add_cosignature",
     "add_witness",
     "check_size",
+    "completeness_in",
     "consistency",
     "entries",
     "entries_as",
@@ -94,6 +96,7 @@ __all__ = [
     "leaf_hashes",
     "log_size",
     "person_completeness",
+    "proofs_in",
     "publish_and_witness",
     "publish_checkpoint",
     "publish_checkpoint_as",

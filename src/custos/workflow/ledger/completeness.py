@@ -8,9 +8,16 @@ proof, and the (index, leaf hash) of every accounting entry naming the person be
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from custos.domain.errors import IntegrityError
-from custos.ledger import ACCOUNTING_TAGS, TileStore, inclusion_proof, prove_person
+from custos.ledger import (
+    ACCOUNTING_TAGS,
+    TileStore,
+    inclusion_proof,
+    prove_person,
+    subject_entries,
+)
 from custos.rights._completeness import Completeness
 from custos.store.ledger_tables import LedgerCheckpoint
 from custos.store.tables import LedgerEntry
@@ -22,30 +29,40 @@ def person_completeness(ctx: Context, subject_ref: str) -> tuple[str, Completene
     """(checkpoint note, completeness) for a person; None while no signed checkpoint ends
     with the map's latest commit (before the first one, for instance)."""
     with ctx.reading() as session:
-        found = prove_person(session, subject_ref)
-        commit = found.state.commit_index
-        if commit is None:
-            return None
-        checkpoint = session.get(LedgerCheckpoint, commit + 1)
-        entry = session.get(LedgerEntry, commit)
-        if checkpoint is None or entry is None:
-            # Committed outside a checkpoint's transaction (a benchmark, a repair): nothing
-            # signs this map, so nothing is claimed until the next commit and checkpoint.
-            return None
-        rows = session.execute(
+        return completeness_in(session, subject_ref)
+
+
+def completeness_in(session: Session, subject_ref: str) -> tuple[str, Completeness] | None:
+    """`person_completeness` in the caller's read-only session (the tile cache is shared:
+    never in a writing transaction), so a person's page reads everything in one session."""
+    found = prove_person(session, subject_ref)
+    commit = found.state.commit_index
+    if commit is None:
+        return None
+    checkpoint = session.get(LedgerCheckpoint, commit + 1)
+    entry = session.get(LedgerEntry, commit)
+    if checkpoint is None or entry is None:
+        # Committed outside a checkpoint's transaction (a benchmark, a repair): nothing
+        # signs this map, so nothing is claimed until the next commit and checkpoint.
+        return None
+    filed = subject_entries(session, subject_ref, below=commit)
+    rows = (
+        session.execute(
             select(LedgerEntry.idx, LedgerEntry.leaf_hash)
-            .where(LedgerEntry.subject_ref == subject_ref, LedgerEntry.idx < commit)
-            .where(LedgerEntry.tag.in_(ACCOUNTING_TAGS))
+            .where(LedgerEntry.idx.in_(filed), LedgerEntry.tag.in_(ACCOUNTING_TAGS))
             .order_by(LedgerEntry.idx)
         ).all()
-        if len(rows) != found.count:
-            raise IntegrityError("the accounting map and the log disagree about a person")
-        store = TileStore(session, shared_cache=True)
-        return with_cosignatures(session, checkpoint), Completeness(
-            tree_size=checkpoint.size,
-            commit_index=commit,
-            commit_entry=bytes(entry.body),
-            commit_inclusion=tuple(inclusion_proof(store, commit, checkpoint.size)),
-            entries=tuple((idx, bytes(leaf)) for idx, leaf in rows),
-            proof=found.proof,
-        )
+        if filed
+        else []
+    )
+    if len(rows) != found.count:
+        raise IntegrityError("the accounting map and the log disagree about a person")
+    store = TileStore(session, shared_cache=True)
+    return with_cosignatures(session, checkpoint), Completeness(
+        tree_size=checkpoint.size,
+        commit_index=commit,
+        commit_entry=bytes(entry.body),
+        commit_inclusion=tuple(inclusion_proof(store, commit, checkpoint.size)),
+        entries=tuple((idx, bytes(leaf)) for idx, leaf in rows),
+        proof=found.proof,
+    )

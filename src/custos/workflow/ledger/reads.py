@@ -11,6 +11,7 @@ Who may see what:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -26,6 +27,7 @@ from custos.ledger import (
     consistency_proof,
     encode_bundle,
     inclusion_proof,
+    inclusion_proofs,
     leaf_index,
     subject_entries,
     tile_covers,
@@ -128,6 +130,16 @@ def inclusion(
         )
 
 
+def proofs_in(session: Session, indices: Sequence[int], tree_size: int) -> list[list[bytes]]:
+    """Inclusion proofs of several entries against a signed tree size, in the caller's
+    read-only session (the tile cache is shared: never call it in a writing transaction).
+
+    A person's accounting reads its entries, the checkpoint and the proofs in one session:
+    on a busy database every extra session costs its round trips (issue 18).
+    """
+    return inclusion_proofs(TileStore(session, shared_cache=True), indices, tree_size)
+
+
 @dataclass(frozen=True, kw_only=True)
 class ProvenEntry:
     index: int
@@ -140,6 +152,8 @@ class ProvenEntry:
 
 def _prove(session: Session, rows: list[LedgerEntry], tree_size: int) -> list[ProvenEntry]:
     store = TileStore(session, shared_cache=True)
+    # Every proof from one lookup of the tiles they need (one query for the cold ones).
+    proofs = inclusion_proofs(store, [row.idx for row in rows], tree_size)
     return [
         ProvenEntry(
             index=row.idx,
@@ -147,9 +161,9 @@ def _prove(session: Session, rows: list[LedgerEntry], tree_size: int) -> list[Pr
             body=bytes(row.body),
             leaf_hash=bytes(row.leaf_hash),
             tree_size=tree_size,
-            proof=inclusion_proof(store, row.idx, tree_size),
+            proof=proof,
         )
-        for row in rows
+        for row, proof in zip(rows, proofs, strict=True)
     ]
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -277,6 +278,82 @@ def _summary(
     }
 
 
+@dataclass(frozen=True, kw_only=True)
+class Decided:
+    """A request's decision before anything is stored: its matched subjects, their classes,
+    the decisions per class, the outcome and the decision event's summary."""
+
+    pack: policy.Pack
+    outcome: Outcome
+    summary: dict[str, Any]
+    subjects: Sequence[Matched] = ()
+    subject_keys: Sequence[str] = ()
+    by_key: dict[str, tuple[FieldDecision, ...]] = field(default_factory=dict)
+
+
+def decide(
+    ctx: Context,
+    session: Session,
+    row: t.Request,
+    req: DisclosureRequest,
+    pack: policy.Pack,
+    *,
+    requester_kind: RequesterKind,
+) -> Decided:
+    """Match and decide per class, writing nothing; `store_decided` stores the result.
+
+    Deciding before the request row is written lets intake insert the row once, in its final
+    state, instead of inserting it and updating it three times.
+    """
+    if req.preservation:
+        summary = {"outcome": Outcome.PRESERVE.value, "pack_hash": pack.content_hash}
+        return Decided(pack=pack, outcome=Outcome.PRESERVE, summary=summary)
+    context = decision_context(ctx, session, req, requester_kind)
+    subjects = subjects_with_facts(session, req, ctx.today())
+    classes, subject_keys = _classes(subjects, _outside_scope(context, req, len(subjects)))
+    keys = list(classes)
+    decided = policy.decide(pack, context, [classes[k] for k in keys])
+    by_key: dict[str, tuple[FieldDecision, ...]] = dict(zip(keys, decided, strict=True))
+    outcome = outcome_of(SubjectDecision(subject_ref=key, fields=by_key[key]) for key in keys)
+    return Decided(
+        pack=pack,
+        outcome=outcome,
+        summary=_summary(row, pack, outcome, by_key, subject_keys),
+        subjects=subjects,
+        subject_keys=subject_keys,
+        by_key=by_key,
+    )
+
+
+def mark_decided(row: t.Request, decided: Decided) -> None:
+    """Set the row's pack and outcome from the decision."""
+    row.pack_name = decided.pack.name
+    row.pack_hash = decided.pack.content_hash
+    row.outcome = decided.outcome.value
+
+
+def store_decided(
+    ctx: Context,
+    session: Session,
+    row: t.Request,
+    decided: Decided,
+    *,
+    excluded: set[str | None] | None = None,
+) -> None:
+    """Insert the decision's subject and decision rows for a request already written."""
+    if decided.outcome is Outcome.PRESERVE:
+        return
+    _store_subjects(
+        ctx,
+        session,
+        row,
+        subjects=decided.subjects,
+        subject_keys=decided.subject_keys,
+        excluded=excluded or set(),
+    )
+    _store_decisions(session, row, decided.by_key)
+
+
 def decide_and_store(
     ctx: Context, session: Session, row: t.Request, req: DisclosureRequest, pack: policy.Pack
 ) -> tuple[Outcome, dict[str, Any]]:
@@ -286,25 +363,11 @@ def decide_and_store(
     ledger keeps the history of outcomes).
     """
     excluded = _clear_previous(session, row)
-    row.pack_name = pack.name
-    row.pack_hash = pack.content_hash
-    if req.preservation:
-        row.outcome = Outcome.PRESERVE.value
-        return Outcome.PRESERVE, {"outcome": Outcome.PRESERVE.value, "pack_hash": pack.content_hash}
     requester = get_requester(session, row.requester_id)
-    context = decision_context(ctx, session, req, RequesterKind(requester.kind))
-    subjects = subjects_with_facts(session, req, ctx.today())
-    classes, subject_keys = _classes(subjects, _outside_scope(context, req, len(subjects)))
-    keys = list(classes)
-    decided = policy.decide(pack, context, [classes[k] for k in keys])
-    by_key: dict[str, tuple[FieldDecision, ...]] = dict(zip(keys, decided, strict=True))
-    _store_subjects(
-        ctx, session, row, subjects=subjects, subject_keys=subject_keys, excluded=excluded
-    )
-    _store_decisions(session, row, by_key)
-    outcome = outcome_of(SubjectDecision(subject_ref=key, fields=by_key[key]) for key in keys)
-    row.outcome = outcome.value
-    return outcome, _summary(row, pack, outcome, by_key, subject_keys)
+    decided = decide(ctx, session, row, req, pack, requester_kind=RequesterKind(requester.kind))
+    mark_decided(row, decided)
+    store_decided(ctx, session, row, decided, excluded=excluded)
+    return decided.outcome, decided.summary
 
 
 def redecide(

@@ -9,20 +9,26 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from custos import policy
-from custos.domain.disclosure import DisclosureRequest
+from custos.domain.disclosure import DisclosureRequest, RequesterKind
 from custos.domain.errors import ConflictError, FieldProblem, InvalidInputError
-from custos.domain.events import EventTag
+from custos.domain.events import Event, EventTag
 from custos.domain.lifecycle import RequestStatus
 from custos.domain.permissions import Action, require
 from custos.domain.principals import RequesterPrincipal, Scope, StaffPrincipal
 from custos.store import tables as t
-from custos.workflow import documents
+from custos.workflow import documents, journal
 from custos.workflow._ids import new_id
 from custos.workflow.accounts import get_requester
 from custos.workflow.context import Context
 from custos.workflow.intake import RequestInput
-from custos.workflow.requests.decision import DECISION_TAGS, decide_and_store
-from custos.workflow.requests.state import log, transition
+from custos.workflow.requests.decision import (
+    DECISION_TAGS,
+    Decided,
+    decide,
+    mark_decided,
+    store_decided,
+)
+from custos.workflow.requests.state import advance
 
 
 def validate_against_store(
@@ -118,21 +124,14 @@ def _new_row(
     )
 
 
-def _log_receipt(
-    ctx: Context,
-    session: Session,
-    row: t.Request,
-    req: DisclosureRequest,
-    *,
-    actor: str,
-    requester_kind: str,
-) -> None:
-    log(
+def _receipt(
+    ctx: Context, row: t.Request, req: DisclosureRequest, *, actor: str, requester_kind: str
+) -> Event:
+    return journal.event(
         ctx,
-        session,
-        row,
         EventTag.REQUEST_INTAKE_RECEIVE,
         actor,
+        request_id=row.id,
         requester=row.requester_id,
         requester_kind=requester_kind,
         purpose=req.purpose.value,
@@ -149,28 +148,28 @@ def _log_receipt(
 
 
 def _decide_and_queue(
-    ctx: Context, session: Session, row: t.Request, req: DisclosureRequest, pack: policy.Pack
-) -> None:
-    """Decide the received request, then put it in the review queue (two transitions)."""
-    outcome, summary = decide_and_store(ctx, session, row, req, pack)
-    transition(
-        ctx,
-        session,
-        row,
-        to=RequestStatus.DECIDED,
-        tag=DECISION_TAGS[outcome],
-        actor="system",
-        **summary,
-    )
-    transition(
-        ctx,
-        session,
-        row,
-        to=RequestStatus.IN_REVIEW,
-        tag=EventTag.REQUEST_REVIEW_START,
-        actor="system",
-        priority="emergency" if req.emergency else "routine",
-    )
+    ctx: Context, row: t.Request, req: DisclosureRequest, decided: Decided
+) -> list[Event]:
+    """Move the received request to decided, then into the review queue; their events."""
+    mark_decided(row, decided)
+    return [
+        advance(
+            ctx,
+            row,
+            to=RequestStatus.DECIDED,
+            tag=DECISION_TAGS[decided.outcome],
+            actor="system",
+            **decided.summary,
+        ),
+        advance(
+            ctx,
+            row,
+            to=RequestStatus.IN_REVIEW,
+            tag=EventTag.REQUEST_REVIEW_START,
+            actor="system",
+            priority="emergency" if req.emergency else "routine",
+        ),
+    ]
 
 
 def submit(
@@ -187,8 +186,8 @@ def submit(
     """
     rid, entered_by = _on_behalf_of(actor, requester_id)
     req = data.to_domain(rid)
-    pack = ctx.active_pack()
     with ctx.transaction() as s:
+        pack = ctx.active_pack(s)
         requester = get_requester(s, rid)
         if not requester.active:
             raise ConflictError("the requester is deactivated")
@@ -196,8 +195,13 @@ def submit(
             ctx, s, req, pack, by_requester=isinstance(actor, RequesterPrincipal)
         )
         row = _new_row(ctx, data, req, entered_by)
+        # Decide first and write the row once, in its final state; then its subjects, its
+        # decisions and its three events in one append (issue 18: 25 statements became 13).
+        decided = decide(ctx, s, row, req, pack, requester_kind=RequesterKind(requester.kind))
+        events = [_receipt(ctx, row, req, actor=actor.actor, requester_kind=requester.kind)]
+        events += _decide_and_queue(ctx, row, req, decided)
         s.add(row)
         s.flush()
-        _log_receipt(ctx, s, row, req, actor=actor.actor, requester_kind=requester.kind)
-        _decide_and_queue(ctx, s, row, req, pack)
+        store_decided(ctx, s, row, decided)
+        journal.record_all(s, events)
         return row.id

@@ -12,12 +12,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from custos.domain.errors import NotFoundError
 from custos.domain.events import EventTag
 from custos.domain.permissions import Action, require
 from custos.domain.principals import StaffPrincipal
 from custos.rights import (
     Accounting,
+    AccountingEntry,
     DisclosureView,
     InclusionProof,
     NoticeKind,
@@ -36,7 +36,7 @@ from custos.workflow import ledger as ledger_service
 from custos.workflow import releases
 from custos.workflow.context import Context
 from custos.workflow.rights.challenges import challenge_view
-from custos.workflow.rights.disclosures import accounting_entries, pending
+from custos.workflow.rights.disclosures import accounting_rows, pending
 from custos.workflow.rights.people import language_of, load_person, subject_ref
 
 
@@ -46,31 +46,39 @@ def _release_statuses(s: Session, release_ids: list[str]) -> dict[str, str]:
 
 
 def _proofs(
-    ctx: Context, ref: str, at: tuple[str, int] | None = None
+    s: Session,
+    bodies: dict[int, bytes],
+    visible: list[AccountingEntry],
+    at: tuple[str, int] | None,
 ) -> tuple[str | None, dict[int, InclusionProof]]:
-    """Inclusion proofs against `at` (note, size): the checkpoint that signs the person's
-    completeness proof; the latest checkpoint before the first map commit."""
+    """Inclusion proofs of the visible entries against `at` (note, size): the checkpoint that
+    signs the person's completeness proof; before the first map commit, the latest one. All
+    read in the caller's session, the proofs in one pass over the tiles."""
     if at is None:
-        try:
-            latest = ledger_service.latest_checkpoint(ctx)
-        except NotFoundError:
+        last = ledger_service.latest_row(s)
+        if last is None:
             return None, {}
-        at = latest.note, latest.size
-    proven = ledger_service.entries_for_subject(ctx, ref, tree_size=at[1])
-    return at[0], {
-        p.index: InclusionProof(
-            index=p.index, tree_size=p.tree_size, entry=p.body, inclusion=tuple(p.proof)
+        at = ledger_service.with_cosignatures(s, last), last.size
+    note, size = at
+    covered = [e.index for e in visible if e.index < size]
+    proofs = ledger_service.proofs_in(s, covered, size) if covered else []
+    return note, {
+        index: InclusionProof(
+            index=index, tree_size=size, entry=bodies[index], inclusion=tuple(proof)
         )
-        for p in proven
+        for index, proof in zip(covered, proofs, strict=True)
     }
 
 
 def _build_accounting(ctx: Context, person_id: str) -> Accounting:
     today = ctx.today()
     ref = subject_ref(ctx, person_id)
+    # One read-only session for everything the page shows, proofs included.
     with ctx.reading() as s:
         person = load_person(s, person_id)
-        visible, withheld = split_visible(accounting_entries(s, ref), today)
+        bodies = dict(accounting_rows(s, ref))
+        entries = [parse_entry(index, body) for index, body in bodies.items()]
+        visible, withheld = split_visible(entries, today)
         statuses = _release_statuses(s, sorted({e.release_id for e in visible}))
         waiting = pending(ctx, s, person_id)
         challenges = s.scalars(
@@ -82,9 +90,9 @@ def _build_accounting(ctx: Context, person_id: str) -> Accounting:
         opted_out = person.opted_out
         language = language_of(s, person_id)
         challenge_views = tuple(challenge_view(c) for c in challenges)
-    complete = ledger_service.person_completeness(ctx, ref)
-    at = (complete[0], complete[1].tree_size) if complete else None
-    checkpoint, proofs = _proofs(ctx, ref, at) if visible else (at[0] if at else None, {})
+        complete = ledger_service.completeness_in(s, ref)
+        at = (complete[0], complete[1].tree_size) if complete else None
+        checkpoint, proofs = _proofs(s, bodies, visible, at)
     return Accounting(
         subject_ref=ref,
         name=name,

@@ -28,13 +28,8 @@ from custos.workflow import requests
 from custos.workflow.context import Context
 
 
-def accounting_entries(s: Session, subject_ref: str) -> list[AccountingEntry]:
-    """Every accounting entry the ledger holds for the person, in log order.
-
-    The lookup column only finds entries; the hashed entry says whom it is about. An entry
-    the column files under this person but which names someone else means the index was
-    altered behind the ledger's back: refused, never shown as this person's.
-    """
+def accounting_rows(s: Session, subject_ref: str) -> list[tuple[int, bytes]]:
+    """(index, body) of every accounting entry the ledger holds for the person, in log order."""
     found = subject_entries(s, subject_ref)
     rows = s.execute(
         select(t.LedgerEntry.idx, t.LedgerEntry.body)
@@ -44,7 +39,17 @@ def accounting_entries(s: Session, subject_ref: str) -> list[AccountingEntry]:
         )
         .order_by(t.LedgerEntry.idx)
     ).all()
-    entries = [parse_entry(idx, bytes(body)) for idx, body in rows]
+    return [(idx, bytes(body)) for idx, body in rows]
+
+
+def accounting_entries(s: Session, subject_ref: str) -> list[AccountingEntry]:
+    """Every accounting entry the ledger holds for the person, in log order.
+
+    The lookup index only finds entries; the hashed entry says whom it is about. An entry
+    the index files under this person but which names someone else means the index was
+    altered behind the ledger's back: refused, never shown as this person's.
+    """
+    entries = [parse_entry(idx, body) for idx, body in accounting_rows(s, subject_ref)]
     for e in entries:
         if e.subject != subject_ref:
             raise IntegrityError(f"ledger entry {e.index} is filed under a person it is not about")
