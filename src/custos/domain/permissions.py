@@ -34,6 +34,9 @@ class Action(StrEnum):
     STAFF_CREATE = "staff:create"
     REQUESTER_REGISTER = "requester:register"
     REQUESTER_LIST = "requester:list"
+    OFFICER_REGISTER = "officer:register"
+    OFFICER_SUSPEND = "officer:suspend"
+    OFFICER_LIST = "officer:list"
     TOKEN_ISSUE = "token:issue"  # noqa: S105  # nosec B105  (an action name, not a secret)
     TOKEN_REVOKE = "token:revoke"  # noqa: S105  # nosec B105  (an action name, not a secret)
     AGREEMENT_REGISTER = "agreement:register"
@@ -78,6 +81,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.STAFF_CREATE: frozenset({_ADMIN}),
     Action.REQUESTER_REGISTER: frozenset({_ADMIN, _INTAKE}),
     Action.REQUESTER_LIST: _ALL,
+    Action.OFFICER_REGISTER: frozenset({_ADMIN, _INTAKE}),
+    Action.OFFICER_SUSPEND: frozenset({_ADMIN, _INTAKE}),
+    Action.OFFICER_LIST: _ALL,
     Action.TOKEN_ISSUE: frozenset({_ADMIN}),
     Action.TOKEN_REVOKE: frozenset({_ADMIN}),
     Action.AGREEMENT_REGISTER: frozenset({_ADMIN, _LEGAL}),

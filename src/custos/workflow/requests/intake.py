@@ -93,6 +93,11 @@ def _on_behalf_of(
     return requester_id, actor.id
 
 
+def _officer(actor: RequesterPrincipal | StaffPrincipal) -> str | None:
+    """The officer who submitted in the portal; None for an API token or staff's entry."""
+    return actor.officer_id if isinstance(actor, RequesterPrincipal) else None
+
+
 def _new_row(
     ctx: Context, data: RequestInput, req: DisclosureRequest, entered_by: str | None
 ) -> t.Request:
@@ -127,6 +132,8 @@ def _log_receipt(
     actor: str,
     requester_kind: str,
 ) -> None:
+    # `officer` names the person who submitted in the portal (None: the agency's API token
+    # or staff's entry of a paper request).
     log(
         ctx,
         session,
@@ -135,6 +142,7 @@ def _log_receipt(
         actor,
         requester=row.requester_id,
         requester_kind=requester_kind,
+        officer=row.officer_id,
         purpose=req.purpose.value,
         legal_process=req.legal_process.kind.value,
         document_sha256=req.legal_process.document_sha256 or None,
@@ -196,6 +204,7 @@ def submit(
             ctx, s, req, pack, by_requester=isinstance(actor, RequesterPrincipal)
         )
         row = _new_row(ctx, data, req, entered_by)
+        row.officer_id = _officer(actor)
         s.add(row)
         s.flush()
         _log_receipt(ctx, s, row, req, actor=actor.actor, requester_kind=requester.kind)

@@ -27,6 +27,7 @@ from custos.domain.subjects import NO_MATCH_KEY
 from custos.store import tables as t
 from custos.workflow.accounts import get_requester
 from custos.workflow.context import Context
+from custos.workflow.officers import officer_names
 from custos.workflow.requests.state import REQUIRED_APPROVALS, load
 
 #: What a requester is told, by outward status. One wording per status, whatever the reason.
@@ -205,6 +206,10 @@ class StaffRequestView:
     classes: tuple[DecisionClassView, ...]
     approvals: tuple[ApprovalView, ...]
     approvals_needed: int
+    #: The officer who submitted it in the portal; None for the agency's API token or a
+    #: paper request staff entered.
+    officer_id: str | None = None
+    officer_name: str = ""
 
 
 #: Staff reads show at most this many subject rows; bulk requests are summarised by class.
@@ -318,6 +323,10 @@ def get_for_staff(ctx: Context, *, actor: StaffPrincipal, request_id: str) -> St
             classes=_class_views(s, row, sizes),
             approvals=_approval_views(s, row),
             approvals_needed=1 if row.preservation else REQUIRED_APPROVALS,
+            officer_id=row.officer_id,
+            officer_name=officer_names(s, {row.officer_id}).get(row.officer_id, "")
+            if row.officer_id
+            else "",
         )
 
 
