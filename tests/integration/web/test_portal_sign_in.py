@@ -3,6 +3,8 @@ in sessions that live on the server and end at sign-out or suspension."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -192,3 +194,56 @@ def test_officer_registration_checks_its_fields(world: World, field: str) -> Non
             **details,
         )
     assert [p.path for p in err.value.problems] == [field]
+
+
+def test_staff_register_an_officer_who_then_signs_in_and_suspend_them(world: World) -> None:
+    intake = staff_browser(world, "intake")
+    intake.get("/staff/requesters")
+    r = intake.post(
+        "/staff/officers",
+        {
+            "officer_requester": world.requesters["ice"],
+            "officer_name": "Olga Ortiz",
+            "officer_username": "o.ortiz",
+            "officer_email": "o.ortiz@example.org",
+        },
+    )
+    assert r.status_code == 200, r.text
+    shown = r'id="officer-password">([^<]+)<.*id="officer-secret">([^<]+)<'
+    found = re.search(shown, r.text, re.DOTALL)
+    assert found is not None
+    password, secret = found.groups()
+    assert "<svg" in r.text
+    assert "otpauth://totp/" in r.text
+    b = _fresh(world)
+    r = b.post(
+        "/portal/sign-in",
+        {
+            "username": "o.ortiz",
+            "password": password,
+            "code": totp.code_at(secret, world.ctx.now()),
+        },
+    )
+    assert r.status_code == 303
+    assert "Olga Ortiz" in b.get("/portal/").text
+
+    officer_id = next(
+        o.id
+        for o in officers.list_officers(world.ctx, actor=world.staff["intake"])
+        if o.username == "o.ortiz"
+    )
+    assert intake.post(f"/staff/officers/{officer_id}/suspend").status_code == 303
+    assert b.get("/portal/").headers["location"] == "/portal/sign-in"
+    page = intake.get("/staff/requesters").text
+    assert 'aria-label="Reinstate Olga Ortiz"' in page
+    # A username already taken (in any case) is refused and the form says so.
+    r = intake.post(
+        "/staff/officers",
+        {
+            "officer_requester": world.requesters["ice"],
+            "officer_name": "X",
+            "officer_username": "O.Ortiz",
+        },
+    )
+    assert r.status_code == 409
+    assert "that username is taken" in r.text
