@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from custos.domain import totp
@@ -164,6 +164,20 @@ def requester_from_session(ctx: Context, token: str) -> RequesterPrincipal:
     if ended:
         raise AuthenticationError("the session has ended; sign in again")
     return principal
+
+
+def purge_ended(ctx: Context) -> int:
+    """Delete sessions that ended without a sign-out (idle or past their end); returns how
+    many. Run by housekeeping, so hashes of dead secrets do not pile up."""
+    now = ctx.now()
+    with ctx.transaction() as s:
+        ended = s.execute(
+            delete(t.PortalSession).where(
+                (t.PortalSession.expires_at <= now)
+                | (t.PortalSession.last_seen_at <= now - dt.timedelta(minutes=IDLE_MINUTES))
+            )
+        )
+        return int(getattr(ended, "rowcount", 0) or 0)
 
 
 def officer_name(ctx: Context, officer_id: str) -> str:
