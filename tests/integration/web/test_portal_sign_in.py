@@ -247,3 +247,17 @@ def test_staff_register_an_officer_who_then_signs_in_and_suspend_them(world: Wor
     )
     assert r.status_code == 409
     assert "that username is taken" in r.text
+
+
+def test_housekeeping_deletes_sessions_that_ended_unused(world: World, clock: Clock) -> None:
+    from custos.workflow import housekeeping
+
+    requester_browser(world)
+    live = requester_browser(world)
+    clock.advance(minutes=20)
+    assert live.get("/portal/").status_code == 200
+    clock.advance(minutes=15)
+    assert housekeeping.run_once(world.ctx).sessions == 1
+    with world.ctx.reading() as s:
+        assert len(s.scalars(select(t.PortalSession)).all()) == 1
+    assert live.get("/portal/").status_code == 200
