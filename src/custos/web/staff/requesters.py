@@ -99,7 +99,7 @@ _OFFICER_FIELDS = {
     "username": "officer_username",
     "display_name": "officer_name",
     "email": "officer_email",
-    "password": "officer_password",  # noqa: S105  # nosec B105  (a form field name, not a secret)
+    "password": "officer_password",  # nosec B105  (a form field name, not a secret)
 }
 
 
