@@ -1,6 +1,7 @@
 """The whole story in a real browser, in English and in Spanish.
 
-A police department submits a fleeing-felon request with its PDF; a legal reviewer confirms
+A police officer signs in with password and TOTP code and submits a fleeing-felon request
+with its PDF; a legal reviewer confirms
 the legal process and two different approvers approve; the release is built; the requester
 downloads it, decrypts it and acknowledges receipt. The person signs in with the code from
 their letter, sees the disclosure with its proof, opts out, and challenges a second, pending
@@ -25,7 +26,7 @@ from playwright.sync_api import expect
 from custos.workflow import accounts, documents, requests
 from custos.workflow.intake import RequestInput
 from tests.e2e.conftest import Live, check_a11y
-from tests.e2e.tour import fill_request_form
+from tests.e2e.tour import fill_request_form, portal_sign_in
 from tests.integration.conftest import (
     PASSWORD,
     add_snap_office,
@@ -128,13 +129,11 @@ def test_request_release_and_the_persons_rights(  # noqa: PLR0915 - one story, t
     intake = browser.new_context()
     person_ctx = browser.new_context(accept_downloads=True)
     try:
-        # 1. The requester signs in with its API token and submits with the PDF.
+        # 1. The requesting officer signs in (password and TOTP) and submits with the PDF.
         portal = requester.new_page()
         portal.goto(f"{live.url}/portal/sign-in")
         check_a11y(portal)
-        portal.get_by_label("API token").fill(live.world.tokens["police"])
-        portal.get_by_role("button", name="Sign in").click()
-        portal.wait_for_url(f"{live.url}/portal/")
+        portal_sign_in(portal, live)
         request_id = submit_in_portal(portal, live)
 
         # 2. The legal reviewer confirms the legal process; two approvers approve.

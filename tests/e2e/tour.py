@@ -15,6 +15,7 @@ from tests.integration.conftest import (
     PASSWORD,
     add_snap_office,
     fleeing_felon,
+    officer_code,
     program_administration,
 )
 
@@ -113,10 +114,7 @@ def sign_in(page: Any, live: Live, who: str, seeded: Seeded) -> None:
     """Sign `page`'s browser context in as `who`: a staff username, `requester`, `person` or
     `representative`."""
     if who == "requester":
-        page.goto(f"{live.url}/portal/sign-in")
-        page.get_by_label("API token").fill(live.world.tokens["police"])
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(f"{live.url}/portal/")
+        portal_sign_in(page, live)
     elif who == "person":
         p = live.world.person(PERSON)
         page.goto(f"{live.url}/sign-in")
@@ -136,6 +134,29 @@ def sign_in(page: Any, live: Live, who: str, seeded: Seeded) -> None:
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(f"{live.url}/staff/queue")
+
+
+def portal_sign_in(page: Any, live: Live, key: str = "police") -> None:
+    """Sign in to the portal as the agency's officer: username, password, and the code their
+    authenticator app shows (computed from the secret by the server's clock, moved on one
+    30-second step first, since a code is accepted only once)."""
+    live.clock.advance(seconds=30)
+    officer = live.world.officers[key].officer
+    page.goto(f"{live.url}/portal/sign-in")
+    page.get_by_label("Username").fill(officer.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Code from your authenticator app").fill(officer_code(live.world, key))
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live.url}/portal/")
+
+
+def _register_officer(page: Any) -> None:
+    page.get_by_label("Agency", exact=True).select_option(label="Columbia Police Department")
+    page.get_by_label("Full name").fill("Lee Nguyen")
+    page.get_by_label("Username", exact=True).fill("l.nguyen")
+    page.get_by_label("Work email (optional)").fill("l.nguyen@example.org")
+    page.get_by_role("button", name="Register the officer").click()
+    page.wait_for_load_state()
 
 
 def _empty_submit(button: str) -> Callable[[Any], None]:
@@ -238,7 +259,20 @@ TOUR: tuple[Stop, ...] = (
     Stop("representative-home", "representative", "/representative"),
     Stop("representative-acting", "representative", "/representative", _act_for),
     Stop("representative-acting-es", "representative", "/es/me"),
-    Stop("portal-sign-in", "", "/portal/sign-in"),
+    Stop("portal-sign-in", "", "/portal/sign-in", screenshot=True),
+    Stop(
+        "portal-sign-in-errors",
+        "",
+        "/portal/sign-in",
+        _fill_and_submit(
+            {
+                "Username": "police-officer",
+                "Password": "not the password",
+                "Code from your authenticator app": "000000",
+            },
+            "Sign in",
+        ),
+    ),
     Stop("portal-home", "requester", "/portal/", screenshot=True),
     Stop("portal-new-request", "requester", "/portal/requests/new", screenshot=True),
     Stop(
@@ -276,6 +310,13 @@ TOUR: tuple[Stop, ...] = (
         _fill_and_submit({"Period": "last spring"}, "Publish the report"),
     ),
     Stop("staff-requesters", "admin", "/staff/requesters", screenshot=True),
+    Stop(
+        "staff-officer-registered",
+        "admin",
+        "/staff/requesters",
+        _register_officer,
+        screenshot=True,
+    ),
     Stop(
         "staff-agreement-errors",
         "admin",

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 from fastapi.testclient import TestClient
 from pyrage import x25519
@@ -19,7 +20,8 @@ from custos.domain.principals import StaffPrincipal
 from custos.domain.programs import Program
 from custos.domain.roles import Role
 from custos.ledger import generate_key
-from custos.workflow import accounts, documents, ledger
+from custos.store import tables as t
+from custos.workflow import accounts, documents, ledger, officers
 from custos.workflow.context import Context
 from custos.workflow.intake import RequestInput
 from tests.conftest import Clock
@@ -34,6 +36,8 @@ class World:
     requesters: dict[str, str] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
     identities: dict[str, x25519.Identity] = field(default_factory=dict)
+    #: One officer per requester (same keys): what the portal's sign-in asks for.
+    officers: dict[str, officers.RegisteredOfficer] = field(default_factory=dict)
 
     def person(self, key: str) -> records.DemoPerson:
         return next(p for p in records.demo_people() if p.key == key)
@@ -74,9 +78,34 @@ def build_world(ctx: Context) -> World:
         world.tokens[key] = accounts.issue_token(
             ctx, actor=world.staff["admin"], requester_id=view.id
         ).token
+        world.officers[key] = officers.register(
+            ctx,
+            actor=world.staff["admin"],
+            requester_id=view.id,
+            username=f"{key}-officer",
+            display_name=f"Officer Ortega ({key})",
+            password=PASSWORD,
+        )
     with ctx.transaction() as s:
         records.load(s, records.demo_records())
     return world
+
+
+def officer_code(world: World, key: str = "police") -> str:
+    """A code the officer's authenticator app would accept now, by the server's clock.
+
+    Tests run on a clock that stands still, and a code is accepted once: a second sign-in in
+    the same step uses the next step's code, which the drift window accepts, as a phone whose
+    clock runs a little fast would show it."""
+    officer = world.officers[key]
+    with world.ctx.reading() as s:
+        last = s.get(t.RequesterOfficer, officer.officer.id)
+        used = last.totp_last_step if last is not None else None
+    clock = pyotp.TOTP(officer.totp_secret)
+    step = clock.timecode(world.ctx.now())
+    if used is not None and used >= step:
+        step = used + 1
+    return clock.generate_otp(step)
 
 
 def give_ledger_key(ctx: Context, directory: Path) -> str:

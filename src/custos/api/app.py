@@ -14,6 +14,7 @@ from custos.api import (
     _openapi,
     docs,
     ledger,
+    officers,
     oversight,
     people,
     policy,
@@ -75,6 +76,7 @@ def _lifespan(ctx: Context, *, background: bool) -> Lifespan:
 _ROUTERS = (
     requesters.router,
     staff.router,
+    officers.router,
     releases.router,
     policy.router,
     people.router,

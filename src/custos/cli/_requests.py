@@ -16,6 +16,7 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
+from custos.cli import _officers
 from custos.cli._common import context, safe
 from custos.cli._output import AsJson, Column, dump, line, listing, show
 from custos.domain.disclosure import Purpose, RequesterKind
@@ -30,7 +31,9 @@ from custos.workflow.intake import LegalProcessInput, RequestInput
 AsUser = Annotated[str, typer.Option("--as", help="Act as this staff member (username).")]
 
 staff_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
-requester_app = typer.Typer(help="Requester agencies and their API tokens.", no_args_is_help=True)
+requester_app = typer.Typer(
+    help="Requester agencies, their API tokens and their officers.", no_args_is_help=True
+)
 agreement_app = typer.Typer(
     help="Agreements (MOUs, data-sharing agreements).", no_args_is_help=True
 )
@@ -42,6 +45,7 @@ request_app = typer.Typer(
 def register(app: typer.Typer) -> None:
     app.add_typer(staff_app, name="staff")
     app.add_typer(requester_app, name="requester")
+    _officers.register(requester_app)
     app.add_typer(agreement_app, name="agreement")
     app.add_typer(request_app, name="request")
 

@@ -126,12 +126,21 @@ def _print_credentials(creds: DemoCredentials, path: Path, base: str) -> None:
     for user, password in creds.staff.items():
         echo(f"  {user:<{width}}  password {password}")
     echo("")
-    echo("Requesting agencies (API: Authorization: Bearer TOKEN):")
+    echo("Requesting agencies (API for machines: Authorization: Bearer TOKEN;")
+    echo(f"  portal for their officers: {base}/portal/ with username, password and a TOTP code):")
     for rid, info in creds.requesters.items():
         echo(f"  {safe(info['name'])} ({info['kind']})")
         echo(f"    requester id  {rid}")
         echo(f"    API token     {info['token']}")
         echo(f"    age identity  {info['age_identity_file']}")
+        if "officer_username" in info:
+            echo(f"    officer       {safe(info['officer_name'])}")
+            echo(f"      username    {info['officer_username']}")
+            echo(f"      password    {info['officer_password']}")
+            echo(f"      TOTP secret {info['officer_totp_secret']}")
+    echo("")
+    echo("An officer's current code (instead of an authenticator app holding the secret):")
+    echo("  .venv/bin/python -c 'import pyotp, sys; print(pyotp.TOTP(sys.argv[1]).now())' SECRET")
     echo("")
     echo(f"{creds.people:,} synthetic people in the records.")
     echo(f"All of the above is in {path}")

@@ -41,6 +41,10 @@ class EventTag(StrEnum):
     REQUESTER_ACCOUNT_REGISTER = "requester:account:register"
     REQUESTER_TOKEN_ISSUE = "requester:token:issue"  # noqa: S105  # nosec B105  (a tag)
     REQUESTER_TOKEN_REVOKE = "requester:token:revoke"  # noqa: S105  # nosec B105  (a tag)
+    REQUESTER_OFFICER_REGISTER = "requester:officer:register"
+    REQUESTER_OFFICER_SUSPEND = "requester:officer:suspend"
+    REQUESTER_OFFICER_REINSTATE = "requester:officer:reinstate"
+    REQUESTER_SIGNIN_LOCKOUT = "requester:signin:lockout"
     AGREEMENT_RECORD_REGISTER = "agreement:record:register"
     STAFF_ACCOUNT_CREATE = "staff:account:create"
     STAFF_SIGNIN_LOCKOUT = "staff:signin:lockout"

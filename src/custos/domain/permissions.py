@@ -34,6 +34,9 @@ class Action(StrEnum):
     STAFF_CREATE = "staff:create"
     REQUESTER_REGISTER = "requester:register"
     REQUESTER_LIST = "requester:list"
+    OFFICER_REGISTER = "officer:register"
+    OFFICER_SUSPEND = "officer:suspend"
+    OFFICER_LIST = "officer:list"
     TOKEN_ISSUE = "token:issue"  # noqa: S105  # nosec B105  (an action name, not a secret)
     TOKEN_REVOKE = "token:revoke"  # noqa: S105  # nosec B105  (an action name, not a secret)
     AGREEMENT_REGISTER = "agreement:register"
@@ -79,6 +82,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.STAFF_CREATE: frozenset({_ADMIN}),
     Action.REQUESTER_REGISTER: frozenset({_ADMIN, _INTAKE}),
     Action.REQUESTER_LIST: _ALL,
+    Action.OFFICER_REGISTER: frozenset({_ADMIN, _INTAKE}),
+    Action.OFFICER_SUSPEND: frozenset({_ADMIN, _INTAKE}),
+    Action.OFFICER_LIST: _ALL,
     Action.TOKEN_ISSUE: frozenset({_ADMIN}),
     Action.TOKEN_REVOKE: frozenset({_ADMIN}),
     Action.AGREEMENT_REGISTER: frozenset({_ADMIN, _LEGAL}),
@@ -117,6 +123,9 @@ _DESCRIPTIONS: dict[Action, str] = {
     Action.STAFF_CREATE: "create a staff account",
     Action.REQUESTER_REGISTER: "register a requesting agency",
     Action.REQUESTER_LIST: "list requesting agencies",
+    Action.OFFICER_REGISTER: "register an officer of a requesting agency (portal account)",
+    Action.OFFICER_SUSPEND: "suspend or reinstate a requesting agency's officer",
+    Action.OFFICER_LIST: "list requesting agencies' officers",
     Action.TOKEN_ISSUE: "issue an API token to a requesting agency",
     Action.TOKEN_REVOKE: "revoke a requesting agency's API token",
     Action.AGREEMENT_REGISTER: "record a data sharing agreement",

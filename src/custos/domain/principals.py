@@ -40,6 +40,8 @@ class RequesterPrincipal:
     id: str
     kind: RequesterKind
     scopes: frozenset[str]
+    #: The officer signed in to the portal; None for the agency's API token (machine clients).
+    officer_id: str | None = None
 
     @property
     def actor(self) -> str:

@@ -20,8 +20,9 @@ The rules (thresholds in `AlertRules`):
 7. `witness_inconsistent_checkpoint` — a witness reported a checkpoint inconsistent with one it
    had seen: the log may have been forked or rewritten.
 
-One alert is raised where it happens rather than by a rule: `staff_signin_lockout`, when
-repeated wrong passwords lock a staff sign-in (`custos.workflow.signin_throttle`).
+Two alerts are raised where they happen rather than by a rule: `staff_signin_lockout` and
+`requester_signin_lockout`, when repeated wrong sign-ins lock a staff or officer username
+(`custos.workflow.staff_sessions`).
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ class AlertKind(StrEnum):
     WITNESS_INCONSISTENT_CHECKPOINT = "witness_inconsistent_checkpoint"
     #: Raised by the staff sign-in itself, not by a rule over the log.
     STAFF_SIGNIN_LOCKOUT = "staff_signin_lockout"
+    #: Raised by the requester portal's sign-in, like the staff one.
+    REQUESTER_SIGNIN_LOCKOUT = "requester_signin_lockout"
 
 
 @dataclass(frozen=True, kw_only=True)

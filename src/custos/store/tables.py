@@ -68,6 +68,44 @@ class RequesterToken(Base):
     issued_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
 
 
+class RequesterOfficer(Base):
+    """A requesting agency's officer: a person with their own portal sign-in (password and
+    TOTP), so every request submitted through the portal names who submitted it."""
+
+    __tablename__ = "requester_officers"
+
+    id: Mapped[str_id]
+    requester_id: Mapped[str] = mapped_column(ForeignKey("requesters.id"), index=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[short_str]
+    email: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    #: The TOTP shared secret (RFC 6238, base32). It must be readable to check a code, so
+    #: it is a second factor beside the Argon2 password, never a substitute for it.
+    totp_secret: Mapped[str] = mapped_column(String(64))
+    #: The last TOTP time step accepted: a code is never accepted twice (RFC 6238 §5.2).
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: `active` or `suspended`.
+    status: Mapped[str] = mapped_column(String(20))
+    registered_by: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[utc]
+
+
+class PortalSession(Base):
+    """A signed-in officer's portal session; the cookie holds only its bearer token, the
+    table its SHA-256. Sign-out and suspension delete the row."""
+
+    __tablename__ = "portal_sessions"
+
+    id: Mapped[str_id]
+    officer_id: Mapped[str] = mapped_column(ForeignKey("requester_officers.id"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[utc]
+    last_seen_at: Mapped[utc]
+    #: The absolute end, whatever the activity.
+    expires_at: Mapped[utc]
+
+
 class Agreement(Base):
     __tablename__ = "agreements"
 
@@ -189,6 +227,10 @@ class Request(Base):
     pack_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     #: Staff member who entered it on a requester's behalf; null when submitted through the API.
     entered_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    #: The officer who submitted it in the portal; null for API tokens and paper requests.
+    officer_id: Mapped[str | None] = mapped_column(
+        ForeignKey("requester_officers.id"), nullable=True
+    )
     denial_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     #: Bumped each time the decision is re-run; approvals count only for the current version.
     decision_version: Mapped[int] = mapped_column(Integer, default=1)

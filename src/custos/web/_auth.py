@@ -3,8 +3,9 @@
 Each audience has its own HttpOnly cookie holding an opaque, server-checked secret:
 
 - staff: the session token of `staff_sessions.sign_in` (server-side, 8 hours, revocable);
-- requesters: their API token, entered once, kept in a signed cookie that expires after
-  `REQUESTER_COOKIE_SECONDS` whatever the token's own lifetime;
+- requesting officers: the session token of `portal_sessions.sign_in` (server-side, idle and
+  absolute expiry, deleted at sign-out); the agency's API token is for machine clients only
+  and never kept in a cookie;
 - people: the session token of the rights sign-in (server-side, 60 minutes);
 - representatives: their token, entered once, kept in a signed cookie like a requester's; to
   act for a person they open that person's session (`rights.act_for`), held in the people's
@@ -25,7 +26,7 @@ from custos.domain.principals import RequesterPrincipal, StaffPrincipal
 from custos.rights import PersonPrincipal
 from custos.web._render import ctx_of
 from custos.web._security import unsign
-from custos.workflow import accounts, rights, staff_sessions
+from custos.workflow import portal_sessions, rights, staff_sessions
 
 STAFF_COOKIE: Final = "custos_staff"
 REQUESTER_COOKIE: Final = "custos_requester"
@@ -44,21 +45,6 @@ def current_staff(request: Request) -> StaffPrincipal:
     if not token:
         raise AuthenticationError("please sign in")
     return staff_sessions.staff_from_session(ctx_of(request), token)
-
-
-def requester_token(request: Request) -> str:
-    ctx = ctx_of(request)
-    signed = request.cookies.get(REQUESTER_COOKIE, "")
-    token = unsign(
-        ctx,
-        REQUESTER_PURPOSE,
-        signed,
-        max_age=REQUESTER_COOKIE_SECONDS,
-        now=ctx.now().timestamp(),
-    )
-    if token is None:
-        raise AuthenticationError("please sign in")
-    return token
 
 
 def _signed_token(request: Request, cookie: str, purpose: bytes, max_age: int) -> str:
@@ -80,7 +66,11 @@ def current_representative(request: Request) -> str:
 
 
 def current_requester(request: Request) -> RequesterPrincipal:
-    return accounts.requester_from_token(ctx_of(request), requester_token(request))
+    """The signed-in officer, as their agency's principal (carrying the officer's id)."""
+    token = request.cookies.get(REQUESTER_COOKIE)
+    if not token:
+        raise AuthenticationError("please sign in")
+    return portal_sessions.requester_from_session(ctx_of(request), token)
 
 
 def current_person(request: Request) -> PersonPrincipal:

@@ -1,7 +1,9 @@
 """The requester portal: an agency submits a request with its legal document, follows it,
 downloads releases, acknowledges receipt and attests destruction.
 
-The agency signs in once with its API token; the pages then use a signed, expiring cookie.
+Each officer signs in as themselves with a password and a TOTP code; the session lives on
+the server (`custos.workflow.portal_sessions`) and the cookie holds only its random token.
+The agency's API token is for machine clients and does not open these pages.
 What the pages show is what the requester API shows: never a match, a person or a challenge.
 The new-request form and a request's page are in `portal_requests`.
 """
@@ -20,12 +22,7 @@ from custos.domain.errors import (
     InvalidInputError,
 )
 from custos.domain.principals import RequesterPrincipal
-from custos.web._auth import (
-    REQUESTER_COOKIE,
-    REQUESTER_COOKIE_SECONDS,
-    REQUESTER_PURPOSE,
-    Requester,
-)
+from custos.web._auth import REQUESTER_COOKIE, REQUESTER_COOKIE_SECONDS, Requester
 from custos.web._render import (
     FormStr,
     ctx_of,
@@ -33,15 +30,17 @@ from custos.web._render import (
     redirect,
     render,
 )
-from custos.web._security import check_csrf, clear_cookie, set_cookie, sign
-from custos.workflow import accounts, releases, requests
+from custos.web._security import check_csrf, clear_cookie, set_cookie
+from custos.workflow import accounts, portal_sessions, releases, requests
 
 router = APIRouter(prefix="/portal", dependencies=[Depends(check_csrf)], include_in_schema=False)
 
 
 def _page(request: Request, template: str, actor: RequesterPrincipal, **data: Any) -> HTMLResponse:
-    name = accounts.requester_view(ctx_of(request), actor.id).name
-    return render(request, template, me=actor, agency=name, **data)
+    ctx = ctx_of(request)
+    name = accounts.requester_view(ctx, actor.id).name
+    officer = portal_sessions.officer_name(ctx, actor.officer_id) if actor.officer_id else ""
+    return render(request, template, me=actor, agency=name, officer=officer, **data)
 
 
 # --- sign-in --------------------------------------------------------------------------------
@@ -53,22 +52,32 @@ def sign_in_form(request: Request) -> HTMLResponse:
 
 
 @router.post("/sign-in")
-def sign_in(  # nosec B107 - an empty form field by default, not a password
-    request: Request, token: FormStr = ""
+def sign_in(  # nosec B107 - empty form fields by default, not passwords
+    request: Request, username: FormStr = "", password: FormStr = "", code: FormStr = ""
 ) -> Response:
+    """Password and TOTP code; the cookie gets the new session's token, nothing else."""
     ctx = ctx_of(request)
     try:
-        accounts.requester_from_token(ctx, token.strip())
+        opened = portal_sessions.sign_in(ctx, username=username, password=password, code=code)
     except AuthenticationError as exc:
-        return render(request, "portal/sign_in.html", status_code=401, errors={"token": str(exc)})
+        return render(
+            request,
+            "portal/sign_in.html",
+            status_code=exc.status,
+            errors={"form": str(exc)},
+            form={"username": username},
+        )
     response = redirect("/portal/")
-    value = sign(ctx, REQUESTER_PURPOSE, token.strip(), now=ctx.now().timestamp())
-    set_cookie(request, response, REQUESTER_COOKIE, value, max_age=REQUESTER_COOKIE_SECONDS)
+    set_cookie(request, response, REQUESTER_COOKIE, opened.token, max_age=REQUESTER_COOKIE_SECONDS)
     return response
 
 
 @router.post("/sign-out")
 def sign_out(request: Request) -> Response:
+    """End the session on the server, so the cookie is worthless even if it was copied."""
+    token = request.cookies.get(REQUESTER_COOKIE)
+    if token:
+        portal_sessions.sign_out(ctx_of(request), token)
     response = redirect("/portal/sign-in")
     clear_cookie(request, response, REQUESTER_COOKIE)
     return response

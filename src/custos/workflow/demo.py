@@ -22,7 +22,7 @@ from custos.domain.roles import Role
 from custos.records import demo_people
 from custos.store import tables as t
 from custos.store.migrate import upgrade
-from custos.workflow import accounts
+from custos.workflow import accounts, officers
 from custos.workflow.context import Context
 
 DEMO_STAFF: tuple[tuple[str, str, frozenset[Role]], ...] = (
@@ -44,6 +44,19 @@ DEMO_REQUESTERS: tuple[tuple[str, RequesterKind], ...] = (
     ("Boone County Prosecuting Attorney (demo)", RequesterKind.LOCAL_LAW_ENFORCEMENT),
     ("DHS U.S. Citizenship and Immigration Services, SAVE (demo)", RequesterKind.OTHER_FEDERAL),
     ("Kansas Department for Children and Families (demo)", RequesterKind.STATE),
+)
+
+
+#: Each demo agency's officer (same order as `DEMO_REQUESTERS`): username and full name.
+DEMO_OFFICERS: tuple[tuple[str, str], ...] = (
+    ("ice.ortega", "Officer Dana Ortega"),
+    ("cpd.nguyen", "Detective Lee Nguyen"),
+    ("usda.fisher", "Analyst Pat Fisher"),
+    ("court.clerk", "Deputy Clerk Sam Rivera"),
+    ("sheriff.cole", "Deputy Jordan Cole"),
+    ("prosecutor.hale", "Investigator Morgan Hale"),
+    ("save.iqbal", "Status Verifier Ana Iqbal"),
+    ("kdcf.brooks", "Caseworker Riley Brooks"),
 )
 
 
@@ -136,7 +149,7 @@ def _create_accounts(ctx: Context) -> DemoCredentials:
         creds.staff[username] = password
     admin = principals["admin"]
     keys_dir = ctx.settings.data_dir / "demo-keys"
-    for name, kind in DEMO_REQUESTERS:
+    for (name, kind), (username, officer_name) in zip(DEMO_REQUESTERS, DEMO_OFFICERS, strict=True):
         identity = x25519.Identity.generate()
         view = accounts.register_requester(
             ctx, actor=admin, name=name, kind=kind, age_recipients=[str(identity.to_public())]
@@ -144,10 +157,22 @@ def _create_accounts(ctx: Context) -> DemoCredentials:
         key_path = keys_dir / f"{view.id}.agekey"
         _write_private(key_path, str(identity) + "\n")
         token = accounts.issue_token(ctx, actor=admin, requester_id=view.id)
+        officer = officers.register(
+            ctx,
+            actor=admin,
+            requester_id=view.id,
+            username=username,
+            display_name=officer_name,
+            email=f"{username}@example.org",
+        )
         creds.requesters[view.id] = {
             "name": name,
             "kind": kind.value,
             "token": token.token,
             "age_identity_file": str(key_path),
+            "officer_name": officer_name,
+            "officer_username": username,
+            "officer_password": officer.password,
+            "officer_totp_secret": officer.totp_secret,
         }
     return creds

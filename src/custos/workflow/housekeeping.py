@@ -4,9 +4,11 @@ Each round: the letters due to people are queued (disclosures made, requests not
 release — a late letter would eat into a person's time to challenge), releases past their
 retention deadline without a destruction attestation are marked overdue (with an oversight
 alert), internal ciphertext past its grace period is purged, and the alert rules run over the
-log. Each job is the same service staff can start by hand (`custos notice sweep`,
+log. Each of these jobs is the same service staff can start by hand (`custos notice sweep`,
 `custos release retention --sweep`, `custos release purge`, `custos alerts check`), so a
-round changes nothing those commands would not, and logs every change in the ledger.
+round changes nothing those commands would not, and logs every change in the ledger. Last,
+requester portal sessions that ended unused are deleted (no ledger entry: a session is not
+an event, and its sign-in was not logged either).
 A job that fails is logged and retried next round; it never stops the others. When several
 processes serve one database, only the leader (`custos.workflow.leader`) runs rounds; on
 PostgreSQL a round also takes a lock of its own, so a second round started while one is
@@ -24,7 +26,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import text
 
 from custos.domain.principals import SYSTEM_ACTOR as ACTOR
-from custos.workflow import oversight, releases, rights
+from custos.workflow import oversight, portal_sessions, releases, rights
 from custos.workflow.context import Context
 
 _log = logging.getLogger("custos.housekeeping")
@@ -41,6 +43,8 @@ class Round:
     overdue: list[str] = field(default_factory=list)
     purged: list[str] = field(default_factory=list)
     alerts: int = 0
+    #: Portal sessions that ended unused and were deleted.
+    sessions: int = 0
     #: Jobs that failed this round (their error is in the log).
     failed: list[str] = field(default_factory=list)
     #: Another process was running a round, so this one did nothing.
@@ -96,6 +100,11 @@ def _round(ctx: Context) -> Round:
     except Exception:  # noqa: BLE001
         _log.exception("checking the alert rules failed")
         done.failed.append("alerts")
+    try:
+        done.sessions = portal_sessions.purge_ended(ctx)
+    except Exception:  # noqa: BLE001
+        _log.exception("deleting ended portal sessions failed")
+        done.failed.append("sessions")
     if done.notices or done.overdue or done.purged or done.alerts:
         _log.info(
             "housekeeping: %d letter(s) queued, %d release(s) overdue, %d purged, %d alert(s)",

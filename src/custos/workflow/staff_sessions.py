@@ -9,12 +9,17 @@ locked for `LOCKOUT_MINUTES`, during which even the right password is refused wi
 checked. Unknown usernames are counted like real ones, so a lockout says nothing about which
 accounts exist. Each lockout is logged and raises an oversight alert in the same transaction:
 a run of wrong passwords against a staff account is someone trying to get in.
+
+The requester portal's officers sign in through the same throttle (`check`, `fail`, `clear`)
+in their own `SignInRealm`: their usernames are counted apart from staff ones, and their
+lockouts carry their own event tag and alert.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -57,17 +62,41 @@ def locked_message(until: dt.datetime) -> str:
     )
 
 
-def throttle_key(username: str) -> str:
+@dataclass(frozen=True, kw_only=True)
+class SignInRealm:
+    """Whose sign-in is throttled: keeps each realm's counts apart and names its lockouts."""
+
+    #: Mixed into the key's hash, so one realm's username never shares a count with another's.
+    salt: bytes
+    lockout: EventTag
+    alert: AlertKind
+    #: The lockout event's field naming the account, and the alert's words for it.
+    account_field: str
+    account_words: str
+
+
+STAFF_REALM = SignInRealm(
+    salt=b"custos-staff-signin",
+    lockout=EventTag.STAFF_SIGNIN_LOCKOUT,
+    alert=AlertKind.STAFF_SIGNIN_LOCKOUT,
+    account_field="staff",
+    account_words="staff account",
+)
+
+
+def throttle_key(username: str, realm: SignInRealm = STAFF_REALM) -> str:
     """The throttle row's key: a hash of the folded username (never the username itself)."""
     folded = username.strip().casefold().encode()
-    return hashlib.sha256(b"custos-staff-signin\0" + folded).hexdigest()
+    return hashlib.sha256(realm.salt + b"\0" + folded).hexdigest()
 
 
-def check(session: Session, username: str, now: dt.datetime) -> t.StaffSignInThrottle | None:
+def check(
+    session: Session, username: str, now: dt.datetime, realm: SignInRealm = STAFF_REALM
+) -> t.StaffSignInThrottle | None:
     """The username's throttle row, locked for update; raises while the username is locked."""
     row = session.scalar(
         select(t.StaffSignInThrottle)
-        .where(t.StaffSignInThrottle.key == throttle_key(username))
+        .where(t.StaffSignInThrottle.key == throttle_key(username, realm))
         .with_for_update()
     )
     if row is not None and row.locked_until is not None:
@@ -90,11 +119,18 @@ def fail(
     username: str,
     staff_id: str | None,
     row: t.StaffSignInThrottle | None,
+    realm: SignInRealm = STAFF_REALM,
+    requester_id: str | None = None,
 ) -> AuthenticationError:
-    """Count one wrong password; returns the error to raise once the count is committed."""
+    """Count one wrong password; returns the error to raise once the count is committed.
+
+    `staff_id` is the account the username names, if any (an officer's id in the officers'
+    realm); `requester_id` the officer's agency, for the alert."""
     now = ctx.now()
     if row is None:
-        row = t.StaffSignInThrottle(key=throttle_key(username), failures=0, first_failure_at=now)
+        row = t.StaffSignInThrottle(
+            key=throttle_key(username, realm), failures=0, first_failure_at=now
+        )
         session.add(row)
     row.failures += 1
     until = lock_until(row.failures, now)
@@ -105,26 +141,26 @@ def fail(
     journal.record(
         ctx,
         session,
-        EventTag.STAFF_SIGNIN_LOCKOUT,
+        realm.lockout,
         SYSTEM_ACTOR,
         key=key,
-        staff=staff_id,
         until=until.isoformat(),
+        **{realm.account_field: staff_id},
     )
     journal.record(
         ctx,
         session,
         EventTag.OVERSIGHT_ALERT_RAISE,
         SYSTEM_ACTOR,
-        alert=AlertKind.STAFF_SIGNIN_LOCKOUT.value,
-        key=f"{AlertKind.STAFF_SIGNIN_LOCKOUT.value}:{key}:{now.isoformat()}",
+        alert=realm.alert.value,
+        key=f"{realm.alert.value}:{key}:{now.isoformat()}",
         summary=(
             f"{row.failures} wrong passwords for "
-            + (f"staff account {staff_id}" if staff_id else "an unknown username")
+            + (f"{realm.account_words} {staff_id}" if staff_id else "an unknown username")
             + f"; sign-in locked until {until.strftime('%Y-%m-%d %H:%M')} UTC"
         ),
-        requester=None,
-        staff=staff_id,
+        requester=requester_id,
+        staff=staff_id if realm is STAFF_REALM else None,
     )
     return StaffSignInLockedError(locked_message(until))
 

@@ -203,3 +203,60 @@ def test_an_exported_ledger_verifies_offline_and_a_forged_entry_is_named(
     forged = _custos(tmp, "ledger", "verify", str(out), *trust, check=False)
     assert forged.returncode != 0
     assert "entry 3 " in forged.stderr
+
+
+def test_demo_officers_sign_in_and_staff_manage_them(demo: tuple[Path, dict[str, Any]]) -> None:
+    """Each demo agency has an officer whose printed secrets sign in; staff list, add and
+    suspend officers from the CLI."""
+    import pyotp
+
+    from custos.config import Settings
+    from custos.domain.errors import AuthenticationError
+    from custos.workflow import portal_sessions
+    from custos.workflow.context import Context
+
+    tmp, creds = demo
+    police_id, police = next(
+        (k, v) for k, v in creds["requesters"].items() if "Police" in v["name"]
+    )
+    listed = json.loads(
+        _custos(tmp, "requester", "officer", "list", "--as", "admin", "--json").stdout
+    )
+    assert len(listed) == 8
+    assert {o["username"] for o in listed} >= {police["officer_username"]}
+    added = json.loads(
+        _custos(
+            tmp,
+            "requester",
+            "officer",
+            "add",
+            police_id,
+            "j.doe",
+            "--name",
+            "Jo Doe",
+            "--as",
+            "intake",
+            "--json",
+        ).stdout
+    )
+    assert added["officer"]["status"] == "active"
+    ctx = Context.from_settings(
+        Settings(database_url=f"sqlite:///{tmp / 'custos.db'}", data_dir=tmp / "var", demo=True)
+    )
+    signed = portal_sessions.sign_in(
+        ctx,
+        username="j.doe",
+        password=added["password"],
+        code=pyotp.TOTP(added["totp_secret"]).now(),
+    )
+    assert signed.principal.id == police_id
+    _custos(tmp, "requester", "officer", "suspend", added["officer"]["id"], "--as", "admin")
+    with pytest.raises(AuthenticationError):
+        portal_sessions.requester_from_session(ctx, signed.token)
+    # The demo's own officer signs in with what the demo printed.
+    portal_sessions.sign_in(
+        ctx,
+        username=police["officer_username"],
+        password=police["officer_password"],
+        code=pyotp.TOTP(police["officer_totp_secret"]).now(),
+    )

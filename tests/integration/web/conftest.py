@@ -14,7 +14,13 @@ from fastapi.testclient import TestClient
 from custos.api.app import create_app
 from custos.workflow import rights
 from custos.workflow.context import Context
-from tests.integration.conftest import PASSWORD, World, build_world, give_ledger_key
+from tests.integration.conftest import (
+    PASSWORD,
+    World,
+    build_world,
+    give_ledger_key,
+    officer_code,
+)
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -69,9 +75,18 @@ def staff_browser(world: World, username: str) -> Browser:
 
 
 def requester_browser(world: World, key: str = "police") -> Browser:
+    """A browser signed in to the portal as the agency's officer (password and TOTP code)."""
     b = Browser(TestClient(create_app(ctx=world.ctx), follow_redirects=False))
     b.get("/portal/sign-in")
-    r = b.post("/portal/sign-in", {"token": world.tokens[key]})
+    officer = world.officers[key]
+    r = b.post(
+        "/portal/sign-in",
+        {
+            "username": officer.officer.username,
+            "password": PASSWORD,
+            "code": officer_code(world, key),
+        },
+    )
     assert r.status_code == 303, r.text
     return b
 

@@ -1,13 +1,15 @@
-"""The staff console's requesting agencies: registering them, issuing their API tokens, and
-recording their data sharing agreements with the signed document."""
+"""The staff console's requesting agencies: registering them and their officers, issuing
+their API tokens, and recording their data sharing agreements with the signed document."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
 
+import segno
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 from pydantic import Field
 
 from custos.domain.disclosure import Purpose, RequesterKind
@@ -23,7 +25,7 @@ from custos.domain.programs import FieldRef, Program
 from custos.web._auth import Staff
 from custos.web._render import FormData, FormStr, ctx_of, field_errors, redirect, upload
 from custos.web.staff._page import page
-from custos.workflow import accounts
+from custos.workflow import accounts, officers
 from custos.workflow import policy as policy_service
 
 router = APIRouter(include_in_schema=False)
@@ -39,6 +41,7 @@ def _requesters_page(
         actor,
         status_code=status_code,
         requesters=accounts.list_requesters(ctx, actor=actor),
+        officers=officers.list_officers(ctx, actor=actor),
         agreements=accounts.list_agreements(ctx, actor=actor),
         kinds=list(RequesterKind),
         programs=list(Program),
@@ -87,6 +90,77 @@ def issue_token(request: Request, actor: Staff, requester_id: str) -> Response:
     except (PermissionDeniedError, ConflictError) as exc:
         return _requesters_page(request, actor, status_code=exc.status, errors={"form": str(exc)})
     return _requesters_page(request, actor, issued=issued, issued_for=requester_id)
+
+
+# --- officers -------------------------------------------------------------------------------
+
+#: Where officer problems are shown on the officer form.
+_OFFICER_FIELDS = {
+    "username": "officer_username",
+    "display_name": "officer_name",
+    "email": "officer_email",
+    "password": "officer_password",  # nosec B105  (a form field name, not a secret)
+}
+
+
+def qr_svg(uri: str) -> Markup:
+    """The `otpauth://` URI as an inline SVG QR code, for a phone's authenticator app to scan.
+
+    Made here, not in the template, so nothing but segno's own output is marked safe."""
+    svg = segno.make(uri, error="m").svg_inline(
+        scale=4, dark="#000", light="#fff", svgclass="qr", lineclass=None
+    )
+    label = "QR code of the sign-in secret, for an authenticator app"
+    return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1))  # noqa: S704  # nosec B704  (segno's SVG of a URI we made)
+
+
+@router.post("/officers")
+def register_officer(
+    request: Request,
+    actor: Staff,
+    officer_requester: FormStr = "",
+    officer_name: FormStr = "",
+    officer_username: FormStr = "",
+    officer_email: FormStr = "",
+) -> Response:
+    """Register an officer; the page then shows their password and TOTP secret once."""
+    form = {
+        "officer_requester": officer_requester,
+        "officer_name": officer_name,
+        "officer_username": officer_username,
+        "officer_email": officer_email,
+    }
+    try:
+        made = officers.register(
+            ctx_of(request),
+            actor=actor,
+            requester_id=officer_requester,
+            username=officer_username,
+            display_name=officer_name,
+            email=officer_email,
+        )
+    except InvalidInputError as exc:
+        errors = field_errors(exc.problems, _OFFICER_FIELDS)
+        return _requesters_page(request, actor, status_code=422, errors=errors, form=form)
+    except (PermissionDeniedError, ConflictError, NotFoundError) as exc:
+        errors = {"officer": str(exc)}
+        return _requesters_page(request, actor, status_code=exc.status, errors=errors, form=form)
+    return _requesters_page(request, actor, officer=made, qr=qr_svg(made.otpauth_uri))
+
+
+@router.post("/officers/{officer_id}/{change}")
+def change_officer(request: Request, actor: Staff, officer_id: str, change: str) -> Response:
+    """Suspend (their sessions end at once) or reinstate an officer."""
+    action = {"suspend": officers.suspend, "reinstate": officers.reinstate}.get(change)
+    if action is None:
+        raise NotFoundError("no such change")
+    try:
+        action(ctx_of(request), actor=actor, officer_id=officer_id)
+    except (PermissionDeniedError, NotFoundError) as exc:
+        return _requesters_page(
+            request, actor, status_code=exc.status, errors={"officer": str(exc)}
+        )
+    return redirect("/staff/requesters#h-officers")
 
 
 #: Where agreement problems are shown on the form.

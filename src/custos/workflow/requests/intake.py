@@ -99,6 +99,11 @@ def _on_behalf_of(
     return requester_id, actor.id
 
 
+def _officer(actor: RequesterPrincipal | StaffPrincipal) -> str | None:
+    """The officer who submitted in the portal; None for an API token or staff's entry."""
+    return actor.officer_id if isinstance(actor, RequesterPrincipal) else None
+
+
 def _new_row(
     ctx: Context, data: RequestInput, req: DisclosureRequest, entered_by: str | None
 ) -> t.Request:
@@ -134,6 +139,7 @@ def _receipt(
         request_id=row.id,
         requester=row.requester_id,
         requester_kind=requester_kind,
+        officer=row.officer_id,
         purpose=req.purpose.value,
         legal_process=req.legal_process.kind.value,
         document_sha256=req.legal_process.document_sha256 or None,
@@ -195,6 +201,7 @@ def submit(
             ctx, s, req, pack, by_requester=isinstance(actor, RequesterPrincipal)
         )
         row = _new_row(ctx, data, req, entered_by)
+        row.officer_id = _officer(actor)
         # Decide first and write the row once, in its final state; then its subjects, its
         # decisions and its three events in one append (issue 18: 25 statements became 13).
         decided = decide(ctx, s, row, req, pack, requester_kind=RequesterKind(requester.kind))

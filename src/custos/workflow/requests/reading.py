@@ -28,6 +28,7 @@ from custos.rights import ReleaseWindow
 from custos.store import tables as t
 from custos.workflow.accounts import get_requester
 from custos.workflow.context import Context
+from custos.workflow.officers import officer_names
 from custos.workflow.requests.state import REQUIRED_APPROVALS, load
 from custos.workflow.requests.window import release_window_of
 
@@ -279,6 +280,10 @@ class StaffRequestView:
     noticed_before: int = 0
     letters_unsent: int = 0
     earliest_release: dt.date | None = None
+    #: The officer who submitted it in the portal; None for the agency's API token or a
+    #: paper request staff entered.
+    officer_id: str | None = None
+    officer_name: str = ""
 
 
 #: Staff reads show at most this many subject rows; bulk requests are summarised by class.
@@ -397,6 +402,10 @@ def get_for_staff(ctx: Context, *, actor: StaffPrincipal, request_id: str) -> St
             noticed_before=window.noticed,
             letters_unsent=window.unsent,
             earliest_release=window.earliest,
+            officer_id=row.officer_id,
+            officer_name=officer_names(s, {row.officer_id}).get(row.officer_id, "")
+            if row.officer_id
+            else "",
         )
 
 

@@ -542,6 +542,35 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "requester_officers",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("requester_id", sa.String(length=40), nullable=False),
+        sa.Column("username", sa.String(length=80), nullable=False),
+        sa.Column("display_name", sa.String(length=200), nullable=False),
+        sa.Column("email", sa.String(length=200), nullable=False),
+        sa.Column("password_hash", sa.String(length=200), nullable=False),
+        sa.Column("totp_secret", sa.String(length=64), nullable=False),
+        sa.Column("totp_last_step", sa.Integer(), nullable=True),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("registered_by", sa.String(length=40), nullable=False),
+        sa.Column("created_at", custos.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["registered_by"], ["staff.id"], name=op.f("fk_requester_officers_registered_by_staff")
+        ),
+        sa.ForeignKeyConstraint(
+            ["requester_id"],
+            ["requesters.id"],
+            name=op.f("fk_requester_officers_requester_id_requesters"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_requester_officers")),
+        sa.UniqueConstraint("username", name=op.f("uq_requester_officers_username")),
+    )
+    with op.batch_alter_table("requester_officers", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_requester_officers_requester_id"), ["requester_id"], unique=False
+        )
+
+    op.create_table(
         "requester_tokens",
         sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("requester_id", sa.String(length=40), nullable=False),
@@ -601,6 +630,27 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "portal_sessions",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("officer_id", sa.String(length=40), nullable=False),
+        sa.Column("secret_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", custos.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", custos.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", custos.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["officer_id"],
+            ["requester_officers.id"],
+            name=op.f("fk_portal_sessions_officer_id_requester_officers"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_portal_sessions")),
+        sa.UniqueConstraint("secret_hash", name=op.f("uq_portal_sessions_secret_hash")),
+    )
+    with op.batch_alter_table("portal_sessions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_portal_sessions_officer_id"), ["officer_id"], unique=False
+        )
+
+    op.create_table(
         "requests",
         sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("requester_id", sa.String(length=40), nullable=False),
@@ -619,6 +669,7 @@ def upgrade() -> None:
         sa.Column("pack_name", sa.String(length=80), nullable=True),
         sa.Column("pack_hash", sa.String(length=64), nullable=True),
         sa.Column("entered_by", sa.String(length=40), nullable=True),
+        sa.Column("officer_id", sa.String(length=40), nullable=True),
         sa.Column("denial_reason", sa.Text(), nullable=True),
         sa.Column("decision_version", sa.Integer(), nullable=False),
         sa.Column("classified_by", sa.String(length=40), nullable=True),
@@ -632,6 +683,11 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["entered_by"], ["staff.id"], name=op.f("fk_requests_entered_by_staff")
+        ),
+        sa.ForeignKeyConstraint(
+            ["officer_id"],
+            ["requester_officers.id"],
+            name=op.f("fk_requests_officer_id_requester_officers"),
         ),
         sa.ForeignKeyConstraint(
             ["requester_id"], ["requesters.id"], name=op.f("fk_requests_requester_id_requesters")
@@ -919,6 +975,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_requests_requester_id"))
 
     op.drop_table("requests")
+    with op.batch_alter_table("portal_sessions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_portal_sessions_officer_id"))
+
+    op.drop_table("portal_sessions")
     with op.batch_alter_table("person_sessions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_person_sessions_person_id"))
 
@@ -927,6 +987,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_requester_tokens_requester_id"))
 
     op.drop_table("requester_tokens")
+    with op.batch_alter_table("requester_officers", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_requester_officers_requester_id"))
+
+    op.drop_table("requester_officers")
     with op.batch_alter_table("representative_consents", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_representative_consents_representative_id"))
         batch_op.drop_index(batch_op.f("ix_representative_consents_person_id"))
