@@ -17,12 +17,21 @@ The modules, by what they hold:
   deciding again (a corrected classification, an opt-out).
 - `review`: classification, the two approvals, denial, withdrawal, lapse, holds.
 - `reading`: what a requester is told, what staff review, the queue and a request's events.
+- `listing`: the staff console's queue: tabs, search, filters, sort, pages and due dates.
 """
 
 from __future__ import annotations
 
 from custos.workflow.requests.decision import redecide_for_person
 from custos.workflow.requests.intake import submit
+from custos.workflow.requests.listing import (
+    QUEUE_TABS,
+    Due,
+    QueuePage,
+    QueueQuery,
+    QueueRow,
+    search_queue,
+)
 from custos.workflow.requests.reading import (
     MAX_SUBJECT_ROWS,
     OUTWARD_MESSAGES,
@@ -62,12 +71,17 @@ from custos.workflow.requests.state import (
 __all__ = [
     "MAX_SUBJECT_ROWS",
     "OUTWARD_MESSAGES",
+    "QUEUE_TABS",
     "RELEASE_STEPS",
     "REQUIRED_APPROVALS",
     "ApprovalView",
     "DecisionClassView",
+    "Due",
     "FieldDecisionView",
     "QueueItem",
+    "QueuePage",
+    "QueueQuery",
+    "QueueRow",
     "RequesterRequestView",
     "StaffRequestView",
     "SubjectView",
@@ -89,6 +103,7 @@ __all__ = [
     "queue",
     "redecide_for_person",
     "resume",
+    "search_queue",
     "submit",
     "withdraw",
 ]
