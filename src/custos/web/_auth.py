@@ -2,7 +2,8 @@
 
 Each audience has its own HttpOnly cookie holding an opaque, server-checked secret:
 
-- staff: the session token of `staff_sessions.sign_in` (server-side, 8 hours, revocable);
+- staff: the session token of `staff_sessions.sign_in` (server-side, 8 hours, revocable); an
+  administrator without a second factor reaches only the enrolment page (`EnrollingStaff`);
 - requesters: their API token, entered once, kept in a signed cookie that expires after
   `REQUESTER_COOKIE_SECONDS` whatever the token's own lifetime;
 - people: the session token of the rights sign-in (server-side, 60 minutes);
@@ -44,6 +45,14 @@ def current_staff(request: Request) -> StaffPrincipal:
     if not token:
         raise AuthenticationError("please sign in")
     return staff_sessions.staff_from_session(ctx_of(request), token)
+
+
+def enrolling_staff(request: Request) -> StaffPrincipal:
+    """The signed-in staff member on the second-factor page, enrolled or not yet."""
+    token = request.cookies.get(STAFF_COOKIE)
+    if not token:
+        raise AuthenticationError("please sign in")
+    return staff_sessions.staff_from_session(ctx_of(request), token, enrolling=True)
 
 
 def requester_token(request: Request) -> str:
@@ -91,6 +100,7 @@ def current_person(request: Request) -> PersonPrincipal:
 
 
 Staff = Annotated[StaffPrincipal, Depends(current_staff)]
+EnrollingStaff = Annotated[StaffPrincipal, Depends(enrolling_staff)]
 Requester = Annotated[RequesterPrincipal, Depends(current_requester)]
 Person = Annotated[PersonPrincipal, Depends(current_person)]
 Representative = Annotated[str, Depends(current_representative)]

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from custos.api.app import create_app
 from custos.workflow import rights
 from custos.workflow.context import Context
-from tests.integration.conftest import PASSWORD, World, build_world, give_ledger_key
+from tests.integration.conftest import PASSWORD, World, build_world, give_ledger_key, totp_code
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -63,7 +63,8 @@ def browser(app_client: TestClient) -> Browser:
 def staff_browser(world: World, username: str) -> Browser:
     b = Browser(TestClient(create_app(ctx=world.ctx), follow_redirects=False))
     b.get("/staff/sign-in")
-    r = b.post("/staff/sign-in", {"username": username, "password": PASSWORD})
+    code = totp_code(world.ctx, username)
+    r = b.post("/staff/sign-in", {"username": username, "password": PASSWORD, "code": code})
     assert r.status_code == 303, r.text
     return b
 
