@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from custos.domain.decisions import Effect
 from custos.domain.errors import ConflictError, InvalidInputError, PermissionDeniedError
+from custos.domain.permissions import Action, require
 from custos.domain.principals import StaffPrincipal
 from custos.web._auth import Staff
 from custos.web._render import FormStr, ctx_of, field_errors, redirect
@@ -25,11 +26,11 @@ from custos.workflow import releases, requests
 
 router = APIRouter(include_in_schema=False)
 
-#: The actions that ask first: (page title, confirm button).
+#: The actions that ask first: (page title, confirm button, the permission it needs).
 ACTIONS: Final = {
-    "approve": ("Approve this disclosure?", "Confirm the approval"),
-    "deny": ("Deny this request?", "Confirm the denial"),
-    "release": ("Build and send the release?", "Confirm: build the release"),
+    "approve": ("Approve this disclosure?", "Confirm the approval", Action.REQUEST_APPROVE),
+    "deny": ("Deny this request?", "Confirm the denial", Action.REQUEST_DENY),
+    "release": ("Build and send the release?", "Confirm: build the release", Action.RELEASE_BUILD),
 }
 #: Names listed on a confirmation page; a bulk request says how many more.
 MAX_NAMES: Final = 20
@@ -77,8 +78,9 @@ def _confirm_page(
     status_code: int = 200,
     errors: dict[str, str] | None = None,
 ) -> HTMLResponse:
+    title, button, needed = ACTIONS[action]
+    require(actor, needed)  # no page asking to confirm what its reader may not do
     view = requests.get_for_staff(ctx_of(request), actor=actor, request_id=request_id)
-    title, button = ACTIONS[action]
     current = [a for a in view.approvals if a.decision_version == view.decision_version]
     return page(
         request,
