@@ -80,7 +80,9 @@ def test_staff_find_filter_and_approve_through_confirmation(
         # 2. An approver filters the queue to the police's compelled requests.
         approver = _sign_in(contexts[1], live, "approver2")
         approver.wait_for_url(f"{live.url}/staff/queue")
-        approver.get_by_label("Requester").select_option(label="Columbia Police Department")
+        approver.get_by_label("Requester", exact=True).select_option(
+            label="Columbia Police Department"
+        )
         approver.get_by_label("Legal basis").select_option("compelled")
         approver.get_by_role("button", name="Search").click()
         expect(approver.locator("#queue tbody tr")).to_have_count(1)
