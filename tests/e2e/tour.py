@@ -219,7 +219,7 @@ TOUR: tuple[Stop, ...] = (
     Stop("staff-queue-retention", "counsel", "/staff/queue?tab=retention"),
     Stop("staff-request", "counsel", "/staff/requests/{request}", screenshot=True),
     Stop("staff-request-held", "counsel", "/staff/requests/{pending}"),
-    Stop("staff-queue-search", "counsel", "/staff/queue?q=columbia&sort=due"),
+    Stop("staff-queue-search", "counsel", "/staff/queue?q=columbia&sort=due", screenshot=True),
     Stop("staff-confirm-deny", "counsel", "/staff/requests/{pending}/deny", screenshot=True),
     Stop("staff-challenges", "counsel", "/staff/challenges", screenshot=True),
     Stop("staff-policy", "counsel", "/staff/policy", screenshot=True),
@@ -231,7 +231,7 @@ TOUR: tuple[Stop, ...] = (
         _fill_and_submit({"Period": "last spring"}, "Publish the report"),
     ),
     Stop("staff-requesters", "admin", "/staff/requesters", screenshot=True),
-    Stop("staff-second-factor", "admin", "/staff/second-factor"),
+    Stop("staff-second-factor", "intake", "/staff/second-factor", screenshot=True),
     Stop(
         "staff-agreement-errors",
         "admin",
