@@ -73,7 +73,7 @@ def second_factor_page(request: Request, actor: EnrollingStaff) -> HTMLResponse:
 
 
 @router.post("/second-factor")
-def enrol_second_factor(
+def enrol_second_factor(  # nosec B107 - empty form fields by default, not a password
     request: Request, actor: EnrollingStaff, secret: FormStr = "", code: FormStr = ""
 ) -> Response:
     ctx = ctx_of(request)
