@@ -96,7 +96,7 @@ def test_every_page_template_renders(
             "/staff/reports",
             "/staff/requesters",
         ],
-        "admin": ["/staff/people", "/staff/notices"],
+        "admin": ["/staff/people", "/staff/notices", "/staff/second-factor"],
         "auditor": ["/staff/concerns", "/staff/alerts"],
     }
     for user, paths in pages.items():

@@ -142,12 +142,16 @@ def _discloses() -> Any:
 
 
 def _about_person(case_number: str) -> Any:
-    """Requests one of whose matched subjects has this DCN or household case number."""
-    return exists().where(
-        t.RequestSubject.request_id == t.Request.id,
-        t.RequestSubject.person_id == t.Person.id,
-        t.Person.household_id == t.Household.id,
-        or_(t.Person.dcn == case_number, t.Household.case_number == case_number),
+    """Requests one of whose matched subjects has this DCN or household case number: the
+    few people with that number first (both columns are unique), then their requests by the
+    subjects' person index, rather than a lookup per request."""
+    people = (
+        select(t.Person.id)
+        .join(t.Household, t.Household.id == t.Person.household_id)
+        .where(or_(t.Person.dcn == case_number, t.Household.case_number == case_number))
+    )
+    return t.Request.id.in_(
+        select(t.RequestSubject.request_id).where(t.RequestSubject.person_id.in_(people))
     )
 
 
