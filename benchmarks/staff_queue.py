@@ -58,9 +58,24 @@ def _setup(root: Path, people: int, n: int) -> tuple[Context, str, str]:
         ).id
         for i, kind in enumerate(_KINDS)
     ]
+    rows, subjects, decisions = _rows(n, requester_ids, [pid for pid, _ in persons])
+    with ctx.transaction() as s:
+        s.execute(insert(t.Request), rows)
+        s.execute(insert(t.RequestSubject), subjects)
+        s.execute(insert(t.DecisionRow), decisions)
+    return ctx, requester_ids[0], persons[7][1]
+
+
+def _rows(
+    n: int, requester_ids: list[str], persons: list[str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """`n` requests spread over requesters, statuses and process kinds; a subject and a
+    decision row each (every other one compelled)."""
     start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     statuses = ("in_review", "in_review", "approved", "denied", "released")
-    rows, subjects, decisions = [], [], []
+    rows: list[dict[str, Any]] = []
+    subjects: list[dict[str, Any]] = []
+    decisions: list[dict[str, Any]] = []
     for i in range(n):
         rid, when = f"req_{i:020d}", start + dt.timedelta(minutes=i)
         kind = "written_request" if i % 3 else "administrative_subpoena"
@@ -79,7 +94,7 @@ def _setup(root: Path, people: int, n: int) -> tuple[Context, str, str]:
                 "updated_at": when,
             }
         )
-        person_id, _ = persons[i % len(persons)]
+        person_id = persons[i % len(persons)]
         subjects.append(
             {
                 "request_id": rid,
@@ -102,11 +117,7 @@ def _setup(root: Path, people: int, n: int) -> tuple[Context, str, str]:
                 "reasons": [],
             }
         )
-    with ctx.transaction() as s:
-        s.execute(insert(t.Request), rows)
-        s.execute(insert(t.RequestSubject), subjects)
-        s.execute(insert(t.DecisionRow), decisions)
-    return ctx, requester_ids[0], persons[7][1]
+    return rows, subjects, decisions
 
 
 _RECIPIENT = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
