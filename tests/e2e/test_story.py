@@ -48,6 +48,13 @@ def staff_page(context: Any, live: Live, username: str) -> Any:
     return page
 
 
+def confirm(page: Any, link: str, button: str) -> None:
+    """Open an action's confirmation page from the request page and confirm it."""
+    page.get_by_role("link", name=link).click()
+    page.get_by_role("button", name=button).click()
+    page.wait_for_load_state()
+
+
 def submit_in_portal(page: Any, live: Live) -> str:
     """The officer sends an empty form first (every problem listed, focus on the list), then
     answers, checks the answers, changes one, and sends the request."""
@@ -147,18 +154,18 @@ def test_request_release_and_the_persons_rights(  # noqa: PLR0915 - one story, t
 
         first = staff_page(staff["approver1"], live, "approver1")
         first.goto(f"{live.url}/staff/requests/{request_id}")
-        first.get_by_role("button", name="Approve").click()
+        confirm(first, "Approve…", "Confirm the approval")
         expect(first.get_by_role("heading", name="Approvals: 1 of 2")).to_be_visible()
         # The same person cannot give the second approval.
-        first.get_by_role("button", name="Approve").click()
+        confirm(first, "Approve…", "Confirm the approval")
         expect(first.get_by_role("alert")).to_contain_text("a second person must")
         check_a11y(first)
 
         second = staff_page(staff["approver2"], live, "approver2")
         second.goto(f"{live.url}/staff/requests/{request_id}")
-        second.get_by_role("button", name="Approve").click()
+        confirm(second, "Approve…", "Confirm the approval")
         expect(second.locator(".status")).to_contain_text("approved")
-        second.get_by_role("button", name="Build the release").click()
+        confirm(second, "Build the release…", "Confirm: build the release")
         expect(second.locator(".status")).to_contain_text("released")
 
         # 3. The requester downloads, decrypts, and acknowledges receipt.

@@ -17,6 +17,7 @@ from tests.integration.conftest import (
     fleeing_felon,
     officer_code,
     program_administration,
+    totp_code,
 )
 
 PERSON = "snap_fleeing_felon"
@@ -132,6 +133,7 @@ def sign_in(page: Any, live: Live, who: str, seeded: Seeded) -> None:
         page.goto(f"{live.url}/staff/sign-in")
         page.get_by_label("Username").fill(who)
         page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_label("Code from your authenticator app").fill(totp_code(live.ctx, who))
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(f"{live.url}/staff/queue")
 
@@ -300,6 +302,8 @@ TOUR: tuple[Stop, ...] = (
     Stop("staff-queue-retention", "counsel", "/staff/queue?tab=retention"),
     Stop("staff-request", "counsel", "/staff/requests/{request}", screenshot=True),
     Stop("staff-request-held", "counsel", "/staff/requests/{pending}"),
+    Stop("staff-queue-search", "counsel", "/staff/queue?q=columbia&sort=due", screenshot=True),
+    Stop("staff-confirm-deny", "counsel", "/staff/requests/{pending}/deny", screenshot=True),
     Stop("staff-challenges", "counsel", "/staff/challenges", screenshot=True),
     Stop("staff-policy", "counsel", "/staff/policy", screenshot=True),
     Stop("staff-reports", "counsel", "/staff/reports"),
@@ -310,6 +314,7 @@ TOUR: tuple[Stop, ...] = (
         _fill_and_submit({"Period": "last spring"}, "Publish the report"),
     ),
     Stop("staff-requesters", "admin", "/staff/requesters", screenshot=True),
+    Stop("staff-second-factor", "intake", "/staff/second-factor", screenshot=True),
     Stop(
         "staff-officer-registered",
         "admin",

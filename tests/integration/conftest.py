@@ -12,9 +12,11 @@ import pyotp
 import pytest
 from fastapi.testclient import TestClient
 from pyrage import x25519
+from sqlalchemy import select
 
 from custos import records
 from custos.api.app import create_app
+from custos.domain import second_factor
 from custos.domain.disclosure import RequesterKind
 from custos.domain.principals import StaffPrincipal
 from custos.domain.programs import Program
@@ -27,6 +29,22 @@ from custos.workflow.intake import RequestInput
 from tests.conftest import Clock
 
 PASSWORD = "correct horse battery staple"
+#: The test administrator's TOTP secret: administrators must have a second factor.
+ADMIN_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def totp_code(ctx: Context, username: str) -> str:
+    """The code `username`'s authenticator app shows now, or "" without a second factor.
+
+    Test clocks stand still, and a code is accepted once per 30-second step: the step last
+    used is forgotten first, as the clock moving on would.
+    """
+    with ctx.transaction() as s:
+        row = s.scalar(select(t.Staff).where(t.Staff.username == username))
+        if row is None or row.totp_secret is None:
+            return ""
+        row.totp_last_step = None
+        return second_factor.code_at(row.totp_secret, ctx.now())
 
 
 @dataclass
@@ -61,6 +79,8 @@ def build_world(ctx: Context) -> World:
             password=PASSWORD,
             roles=roles,
         )
+    with ctx.transaction() as s:  # seeded as enrolled, without an enrolment entry in the log
+        s.get_one(t.Staff, world.staff["admin"].id).totp_secret = ADMIN_TOTP_SECRET
     for key, name, kind in (
         ("ice", "ICE ERO Kansas City Field Office", RequesterKind.FEDERAL_IMMIGRATION_ENFORCEMENT),
         ("police", "Columbia Police Department", RequesterKind.LOCAL_LAW_ENFORCEMENT),
@@ -133,7 +153,10 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def staff_token(client: TestClient, username: str) -> dict[str, str]:
-    r = client.post("/v1/staff/session", json={"username": username, "password": PASSWORD})
+    code = totp_code(client.app.state.ctx, username)  # type: ignore[attr-defined]  # a FastAPI app
+    r = client.post(
+        "/v1/staff/session", json={"username": username, "password": PASSWORD, "code": code}
+    )
     assert r.status_code == 200, r.text
     return bearer(r.json()["token"])
 

@@ -33,6 +33,8 @@ class _In(BaseModel):
 class SignIn(_In):
     username: Annotated[str, OneLine] = Field(max_length=80)
     password: str = Field(max_length=1000)
+    #: The code of the staff member's TOTP second factor; required once one is set up.
+    code: str = Field(default="", max_length=10, description="TOTP code, if enrolled")
 
 
 class SessionOut(BaseModel):
@@ -123,7 +125,15 @@ class Count(BaseModel):
 
 @router.post("/session", summary="Sign in; returns a bearer session token")
 def sign_in(body: SignIn, ctx: Ctx) -> SessionOut:
-    token, staff = staff_sessions.sign_in(ctx, username=body.username, password=body.password)
+    """With the TOTP code once a second factor is set up. An administrator without one is
+    refused (401): a second factor is set up in the staff console, not here."""
+    token, staff = staff_sessions.sign_in(
+        ctx,
+        username=body.username,
+        password=body.password,
+        code=body.code,
+        enrolment_allowed=False,
+    )
     return SessionOut(
         token=token, staff_id=staff.id, username=staff.username, roles=sorted(staff.roles)
     )

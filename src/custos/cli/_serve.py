@@ -115,6 +115,10 @@ def demo(
     serve(host=host, port=port, workers=workers)
 
 
+#: How a newcomer gets an administrator's current sign-in code from the demo's secret.
+TOTP_COMMAND = """.venv/bin/python -c 'import pyotp; print(pyotp.TOTP("{secret}").now())'"""
+
+
 def _print_credentials(creds: DemoCredentials, path: Path, base: str) -> None:
     """Every credential whole, one a line (never a table a narrow terminal would cut), and
     where the file holding them is, first and last."""
@@ -125,6 +129,13 @@ def _print_credentials(creds: DemoCredentials, path: Path, base: str) -> None:
     width = max(len(u) for u in creds.staff)
     for user, password in creds.staff.items():
         echo(f"  {user:<{width}}  password {password}")
+        if user in creds.totp:
+            echo(
+                f"  {'':<{width}}  TOTP secret {creds.totp[user]} (add it to an authenticator app)"
+            )
+    for user, secret in creds.totp.items():
+        echo(f"Sign-in code for {user} now, without an app (the code changes every 30 seconds):")
+        echo(f"  {TOTP_COMMAND.format(secret=secret)}")
     echo("")
     echo("Requesting agencies (API for machines: Authorization: Bearer TOKEN;")
     echo(f"  portal for their officers: {base}/portal/ with username, password and a TOTP code):")

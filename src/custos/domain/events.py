@@ -48,6 +48,7 @@ class EventTag(StrEnum):
     AGREEMENT_RECORD_REGISTER = "agreement:record:register"
     STAFF_ACCOUNT_CREATE = "staff:account:create"
     STAFF_SIGNIN_LOCKOUT = "staff:signin:lockout"
+    STAFF_TOTP_ENROL = "staff:totp:enrol"
     # records and policy
     RECORDS_IMPORT_COMPLETE = "records:import:complete"
     POLICY_PACK_ACTIVATE = "policy:pack:activate"

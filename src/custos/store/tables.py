@@ -35,6 +35,10 @@ class Staff(Base):
     roles: Mapped[list[str]] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[utc]
+    #: The TOTP second factor's shared secret (RFC 6238, base32); null until enrolled.
+    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
+    #: The last time step whose code signed in: a code is accepted once (RFC 6238 §5.2).
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True, default=None)
 
 
 class Requester(Base):

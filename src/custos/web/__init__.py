@@ -25,8 +25,11 @@ from custos.web import portal, portal_requests, public, staff
 from custos.web._i18n import LANGUAGES, language_of
 from custos.web._render import redirect, render
 from custos.web._security import SecurityHeaders, is_web_path
+from custos.workflow.staff_sessions import SecondFactorEnrolmentRequiredError
 
 STATIC_DIR = Path(__file__).parent / "static"
+#: Where a staff member sets up their second factor.
+SECOND_FACTOR_PAGE = "/staff/second-factor"
 _log = logging.getLogger("custos.web")
 
 _TITLES = {
@@ -121,6 +124,9 @@ def _wrap(app: FastAPI, exc_class: type[Exception], html: HtmlHandler) -> None:
 def _custos_error(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, CustosError):
         return _unexpected(request, exc)
+    # An administrator without a second factor is sent to set one up before anything else.
+    if isinstance(exc, SecondFactorEnrolmentRequiredError) and request.method == "GET":
+        return redirect(SECOND_FACTOR_PAGE)
     # An absent or dead session goes to sign-in; a locked sign-in (429) is shown.
     if isinstance(exc, AuthenticationError) and exc.status == 401 and request.method == "GET":  # noqa: PLR2004
         return redirect(sign_in_page(request.url.path))

@@ -2,7 +2,8 @@
 
 Each audience has its own HttpOnly cookie holding an opaque, server-checked secret:
 
-- staff: the session token of `staff_sessions.sign_in` (server-side, 8 hours, revocable);
+- staff: the session token of `staff_sessions.sign_in` (server-side, 8 hours, revocable); an
+  administrator without a second factor reaches only the enrolment page (`EnrollingStaff`);
 - requesting officers: the session token of `portal_sessions.sign_in` (server-side, idle and
   absolute expiry, deleted at sign-out); the agency's API token is for machine clients only
   and never kept in a cookie;
@@ -47,6 +48,14 @@ def current_staff(request: Request) -> StaffPrincipal:
     return staff_sessions.staff_from_session(ctx_of(request), token)
 
 
+def enrolling_staff(request: Request) -> StaffPrincipal:
+    """The signed-in staff member on the second-factor page, enrolled or not yet."""
+    token = request.cookies.get(STAFF_COOKIE)
+    if not token:
+        raise AuthenticationError("please sign in")
+    return staff_sessions.staff_from_session(ctx_of(request), token, enrolling=True)
+
+
 def _signed_token(request: Request, cookie: str, purpose: bytes, max_age: int) -> str:
     ctx = ctx_of(request)
     token = unsign(
@@ -81,6 +90,7 @@ def current_person(request: Request) -> PersonPrincipal:
 
 
 Staff = Annotated[StaffPrincipal, Depends(current_staff)]
+EnrollingStaff = Annotated[StaffPrincipal, Depends(enrolling_staff)]
 Requester = Annotated[RequesterPrincipal, Depends(current_requester)]
 Person = Annotated[PersonPrincipal, Depends(current_person)]
 Representative = Annotated[str, Depends(current_representative)]

@@ -16,6 +16,7 @@ from pathlib import Path
 from pyrage import x25519
 from sqlalchemy import func, select
 
+from custos.domain import second_factor
 from custos.domain.disclosure import RequesterKind
 from custos.domain.errors import ConflictError
 from custos.domain.roles import Role
@@ -24,6 +25,7 @@ from custos.store import tables as t
 from custos.store.migrate import upgrade
 from custos.workflow import accounts, officers
 from custos.workflow.context import Context
+from custos.workflow.second_factor import enrol as enrol_second_factor
 
 DEMO_STAFF: tuple[tuple[str, str, frozenset[Role]], ...] = (
     ("admin", "Avery Admin", frozenset({Role.ADMIN})),
@@ -65,6 +67,8 @@ class DemoCredentials:
     staff: dict[str, str] = field(default_factory=dict)
     requesters: dict[str, dict[str, str]] = field(default_factory=dict)
     people: int = 0
+    #: TOTP secrets of the staff set up with a second factor (administrators must be).
+    totp: dict[str, str] = field(default_factory=dict)
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -148,6 +152,13 @@ def _create_accounts(ctx: Context) -> DemoCredentials:
         )
         creds.staff[username] = password
     admin = principals["admin"]
+    # Administrators must have a second factor: the demo's is enrolled as an app would be,
+    # with the code it shows now, and its secret is printed so a newcomer can make codes.
+    secret = second_factor.new_secret()
+    enrol_second_factor(
+        ctx, actor=admin, secret=secret, code=second_factor.code_at(secret, ctx.now())
+    )
+    creds.totp["admin"] = secret
     keys_dir = ctx.settings.data_dir / "demo-keys"
     for (name, kind), (username, officer_name) in zip(DEMO_REQUESTERS, DEMO_OFFICERS, strict=True):
         identity = x25519.Identity.generate()

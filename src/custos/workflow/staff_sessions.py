@@ -3,6 +3,12 @@
 Sessions are bearer secrets stored as SHA-256 (`custos.workflow.bearer`), 8 hours, revocable.
 Wrong passwords are counted per username, then the username locks.
 
+A staff member with a TOTP second factor (`custos.domain.second_factor`) signs in with the
+code too; a wrong or replayed code counts like a wrong password, and every failure reads the
+same. An administrator without one may sign in with the password only to enrol: until then
+their session opens nothing else (`staff_from_session` refuses it unless `enrolling`), and the
+API, which cannot enrol, refuses the sign-in itself.
+
 The policy is the one people's sign-in follows (`custos.rights.lock_until`,
 `custos.rights.still_locked`): after `MAX_SIGNIN_FAILURES` wrong passwords a username is
 locked for `LOCKOUT_MINUTES`, during which even the right password is refused without being
@@ -26,6 +32,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from custos.domain import second_factor
 from custos.domain.errors import AuthenticationError
 from custos.domain.events import EventTag
 from custos.domain.principals import SYSTEM_ACTOR, StaffPrincipal
@@ -45,7 +52,18 @@ _DUMMY_HASH = _hasher.hash("custos-dummy-password-for-timing")
 STAFF_SESSION_HOURS = 8
 
 #: What every failed staff sign-in says, whichever part was wrong.
-SIGNIN_FAILED = "wrong username or password"
+SIGNIN_FAILED = "wrong username, password or code"
+#: What an administrator without a second factor is told outside the enrolment page.
+ENROL_FIRST = (
+    "an administrator must set up a second factor (an authenticator app) in the staff "
+    "console before doing anything else"
+)
+
+
+class SecondFactorEnrolmentRequiredError(AuthenticationError):
+    """An administrator signed in without a second factor: they must enrol one first."""
+
+    kind = "second-factor-enrolment-required"
 
 
 class StaffSignInLockedError(AuthenticationError):
@@ -171,11 +189,21 @@ def staff_principal(row: t.Staff) -> StaffPrincipal:
     )
 
 
-def sign_in(ctx: Context, *, username: str, password: str) -> tuple[str, StaffPrincipal]:
-    """Check a password and open a session; returns (session token, principal).
+def sign_in(
+    ctx: Context,
+    *,
+    username: str,
+    password: str,
+    code: str = "",
+    enrolment_allowed: bool = True,
+) -> tuple[str, StaffPrincipal]:
+    """Check a password (and the TOTP code, if the account has a second factor) and open a
+    session; returns (session token, principal).
 
-    Throttled : a locked username is refused before its
-    password is looked at, and a wrong password is counted even though the sign-in fails.
+    Throttled: a locked username is refused before its password is looked at, and a wrong
+    password or code is counted even though the sign-in fails. With `enrolment_allowed`
+    False (the API), an administrator without a second factor is refused: only the console
+    can enrol one.
     """
     failure: AuthenticationError | None = None
     with ctx.transaction() as s:
@@ -183,10 +211,17 @@ def sign_in(ctx: Context, *, username: str, password: str) -> tuple[str, StaffPr
         row = s.scalar(select(t.Staff).where(t.Staff.username == username))
         live = row is not None and row.active
         stored = row.password_hash if row is not None and live else _DUMMY_HASH
-        if not _password_matches(stored, password) or row is None or not live:
+        if (
+            not _password_matches(stored, password)
+            or row is None
+            or not live
+            or not _code_matches(row, code, ctx.now())
+        ):
             failure = fail(
                 ctx, s, username=username, staff_id=row.id if row else None, row=throttle
             )
+        elif not enrolment_allowed and must_enrol(row):
+            failure = SecondFactorEnrolmentRequiredError(ENROL_FIRST)
         else:
             clear(s, throttle)
             token = _open_session(ctx, s, row.id)
@@ -194,6 +229,23 @@ def sign_in(ctx: Context, *, username: str, password: str) -> tuple[str, StaffPr
     if failure is not None:
         raise failure
     return token, principal
+
+
+def _code_matches(row: t.Staff, code: str, now: dt.datetime) -> bool:
+    """No second factor: nothing to check. Otherwise the code must match a step not used yet,
+    which is then spent."""
+    if row.totp_secret is None:
+        return True
+    step = second_factor.matching_step(row.totp_secret, code, now, last_step=row.totp_last_step)
+    if step is None:
+        return False
+    row.totp_last_step = step
+    return True
+
+
+def must_enrol(row: t.Staff) -> bool:
+    """An administrator (or anyone whose roles require it) without a second factor."""
+    return row.totp_secret is None and second_factor.required(Role(r) for r in row.roles)
 
 
 def _password_matches(stored: str, password: str) -> bool:
@@ -219,7 +271,10 @@ def _open_session(ctx: Context, s: Session, staff_id: str) -> str:
     return token
 
 
-def staff_from_session(ctx: Context, token: str) -> StaffPrincipal:
+def staff_from_session(ctx: Context, token: str, *, enrolling: bool = False) -> StaffPrincipal:
+    """The staff member of a live session. An administrator still without a second factor
+    gets only the enrolment page (`enrolling`); anything else raises
+    SecondFactorEnrolmentRequiredError."""
     row_id, secret = bearer.split(token)
     with ctx.reading() as s:
         sess = s.get(t.StaffSession, row_id)
@@ -230,6 +285,8 @@ def staff_from_session(ctx: Context, token: str) -> StaffPrincipal:
         staff = s.get(t.Staff, sess.staff_id)
         if staff is None or not staff.active:
             raise AuthenticationError("the session is not valid")
+        if not enrolling and must_enrol(staff):
+            raise SecondFactorEnrolmentRequiredError(ENROL_FIRST)
         return staff_principal(staff)
 
 

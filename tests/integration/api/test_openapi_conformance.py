@@ -46,13 +46,21 @@ from schemathesis.specs.openapi.checks import (
     positive_data_acceptance,
     use_after_free,
 )
+from sqlalchemy import select
 
 from custos.api.app import create_app
 from custos.domain.roles import Role
+from custos.store import tables as t
 from custos.workflow import accounts, rights, staff_sessions
 from custos.workflow.context import Context
 from tests.conftest import Clock, _settings
-from tests.integration.conftest import PASSWORD, build_world, give_ledger_key
+from tests.integration.conftest import (
+    ADMIN_TOTP_SECRET,
+    PASSWORD,
+    build_world,
+    give_ledger_key,
+    totp_code,
+)
 
 #: Examples per operation: enough to reach every status, bounded for CI.
 EXAMPLES = 6
@@ -82,7 +90,13 @@ def _tokens(ctx: Context) -> dict[str, str]:
         password=PASSWORD,
         roles=set(Role),
     )
-    staff, _ = staff_sessions.sign_in(ctx, username="everyone", password=PASSWORD)
+    with ctx.transaction() as s:  # an administrator too: signs in with a second factor
+        s.scalars(
+            select(t.Staff).where(t.Staff.username == "everyone")
+        ).one().totp_secret = ADMIN_TOTP_SECRET
+    staff, _ = staff_sessions.sign_in(
+        ctx, username="everyone", password=PASSWORD, code=totp_code(ctx, "everyone")
+    )
     person = world.person("snap_fleeing_felon")
     code = rights.issue_access_code(ctx, actor=world.staff["intake"], person_id=person.person_id)
     opened = rights.AccessCodeSignIn().sign_in(

@@ -75,6 +75,10 @@ def test_demo_sets_up_accounts_and_people_with_private_credentials(
     for info in creds["requesters"].values():
         assert info["token"] in again.stdout
     assert "demo-credentials.json" in again.stdout
+    # Administrators must have a second factor: the demo's secret and how to get a code.
+    assert set(creds["totp"]) == {"admin"}
+    assert f"TOTP secret {creds['totp']['admin']}" in again.stdout
+    assert f'pyotp.TOTP("{creds["totp"]["admin"]}").now()' in again.stdout
     # The demo people's photos exist where their records point.
     assert (tmp / "var" / "demo-photos" / "per_demo_02.svg").read_text().startswith("<svg")
 

@@ -12,7 +12,7 @@ from custos.oversight import AlertKind
 from custos.workflow import documents, oversight, requests
 from custos.workflow.intake import RequestInput
 from tests.conftest import Clock
-from tests.integration.conftest import PASSWORD, World, bearer, ice_subpoena
+from tests.integration.conftest import World, bearer, ice_subpoena, staff_token
 from tests.integration.oversight.conftest import Season
 from tests.integration.release.conftest import requester
 
@@ -91,8 +91,7 @@ def test_only_auditors_and_admins_list_alerts(world: World) -> None:
     with TestClient(create_app(ctx=world.ctx), raise_server_exceptions=False) as client:
         assert client.get("/v1/staff/alerts").status_code == 401
         for name, code in (("intake", 403), ("approver1", 403), ("auditor", 200), ("admin", 200)):
-            r = client.post("/v1/staff/session", json={"username": name, "password": PASSWORD})
-            headers = bearer(r.json()["token"])
+            headers = staff_token(client, name)
             assert client.get("/v1/staff/alerts", headers=headers).status_code == code, name
         r = client.get("/v1/staff/alerts", headers=bearer(world.tokens["ice"]))
         assert r.status_code == 401

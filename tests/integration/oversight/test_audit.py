@@ -17,7 +17,7 @@ from custos.ledger._verify import verify_export
 from custos.store import tables as t
 from custos.workflow import oversight
 from custos.workflow.context import Context
-from tests.integration.conftest import PASSWORD, bearer
+from tests.integration.conftest import bearer, staff_token
 from tests.integration.oversight.conftest import Season
 
 
@@ -32,8 +32,7 @@ def _reads(ctx: Context) -> list[dict[str, Any]]:
 
 
 def _login(client: TestClient, name: str) -> dict[str, str]:
-    r = client.post("/v1/staff/session", json={"username": name, "password": PASSWORD})
-    return bearer(r.json()["token"])
+    return staff_token(client, name)
 
 
 def test_auditor_reads_are_logged_and_others_are_refused(season: Season) -> None:

@@ -20,6 +20,7 @@ from tests.integration.conftest import (
     build_world,
     give_ledger_key,
     officer_code,
+    totp_code,
 )
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -69,7 +70,8 @@ def browser(app_client: TestClient) -> Browser:
 def staff_browser(world: World, username: str) -> Browser:
     b = Browser(TestClient(create_app(ctx=world.ctx), follow_redirects=False))
     b.get("/staff/sign-in")
-    r = b.post("/staff/sign-in", {"username": username, "password": PASSWORD})
+    code = totp_code(world.ctx, username)
+    r = b.post("/staff/sign-in", {"username": username, "password": PASSWORD, "code": code})
     assert r.status_code == 303, r.text
     return b
 

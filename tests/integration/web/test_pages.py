@@ -90,12 +90,13 @@ def test_every_page_template_renders(
             "/staff/queue?tab=retention",
             f"/staff/requests/{first}",
             f"/staff/requests/{pending}",
+            f"/staff/requests/{pending}/deny",
             "/staff/challenges",
             "/staff/policy?compare=sanctuary",
             "/staff/reports",
             "/staff/requesters",
         ],
-        "admin": ["/staff/people", "/staff/notices"],
+        "admin": ["/staff/people", "/staff/notices", "/staff/second-factor"],
         "auditor": ["/staff/concerns", "/staff/alerts"],
     }
     for user, paths in pages.items():
@@ -311,12 +312,12 @@ def test_two_person_rule_is_visible_on_the_request_page(
     assert counsel.post(f"/staff/requests/{rid}/classify", {}).status_code == 303
     first = staff_browser(world, "approver1")
     first.get(f"/staff/requests/{rid}")
-    assert first.post(f"/staff/requests/{rid}/approve", {}).status_code == 303
+    assert first.post(f"/staff/requests/{rid}/approve", {"confirm": "yes"}).status_code == 303
     page = first.get(f"/staff/requests/{rid}").text
     assert "Approvals: 1 of 2" in page
-    again = first.post(f"/staff/requests/{rid}/approve", {})
+    again = first.post(f"/staff/requests/{rid}/approve", {"confirm": "yes"})
     assert again.status_code == 409
     assert "a second person must" in again.text
     second = staff_browser(world, "approver2")
-    second.post(f"/staff/requests/{rid}/approve", {})
+    second.post(f"/staff/requests/{rid}/approve", {"confirm": "yes"})
     assert "<strong>approved</strong>" in second.get(f"/staff/requests/{rid}").text

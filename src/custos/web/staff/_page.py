@@ -10,10 +10,19 @@ from fastapi.responses import HTMLResponse
 from custos.domain.principals import StaffPrincipal
 from custos.web._render import render
 
+#: What the rules would allow, in words that do not read as a decision: only people approve.
+PROPOSALS = {
+    "approved": "disclose every field asked for",
+    "partly_approved": "disclose some fields",
+    "denied": "disclose nothing",
+    "needs_review": "needs legal review",
+    "preserve": "preserve the records, send nothing",
+}
+
 
 def page(request: Request, template: str, actor: StaffPrincipal, **data: Any) -> HTMLResponse:
     """A console page for `actor`; its buttons ask `can(me, "action")` (the permission table)."""
-    return render(request, template, me=actor, **data)
+    return render(request, template, me=actor, proposals=PROPOSALS, **data)
 
 
 def safe_filename(filename: str) -> str:

@@ -4,80 +4,124 @@ legal document, the two approvals, denial and the release build."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import Field
 
-from custos.domain.decisions import Outcome
 from custos.domain.errors import (
     ConflictError,
     CustosError,
     InvalidInputError,
     PermissionDeniedError,
 )
-from custos.domain.lifecycle import RequestStatus
+from custos.domain.legal import LegalProcessKind
 from custos.domain.permissions import Action, allowed
 from custos.domain.principals import StaffPrincipal
 from custos.web._auth import Staff
-from custos.web._render import FormStr, ctx_of, field_errors, redirect
+from custos.web._render import FormData, FormStr, ctx_of, field_errors, redirect
 from custos.web.staff._page import page, safe_filename
-from custos.workflow import documents, releases, requests
+from custos.workflow import accounts, documents, releases, requests
 from custos.workflow import policy as policy_service
 
 router = APIRouter(include_in_schema=False)
 
-#: The queue tabs: (key, title, statuses, keep only this outcome or None).
-QUEUES: tuple[tuple[str, str, tuple[RequestStatus, ...]], ...] = (
-    ("new", "New", (RequestStatus.RECEIVED, RequestStatus.DECIDED, RequestStatus.IN_REVIEW)),
-    ("review", "Needs review", (RequestStatus.IN_REVIEW,)),
-    ("approved", "Approved", (RequestStatus.APPROVED,)),
-    ("on_hold", "On hold", (RequestStatus.ON_HOLD,)),
-    ("released", "Released", (RequestStatus.RELEASED, RequestStatus.DELIVERED)),
-    (
-        "closed",
-        "Closed",
-        (
-            RequestStatus.DENIED,
-            RequestStatus.WITHDRAWN,
-            RequestStatus.LAPSED,
-            RequestStatus.DESTROYED,
-        ),
-    ),
+#: The queue tabs' titles, in the order shown (their statuses: `requests.QUEUE_TABS`).
+QUEUES: tuple[tuple[str, str], ...] = (
+    ("new", "New"),
+    ("review", "Needs legal review"),
+    ("approved", "Approved"),
+    ("on_hold", "On hold"),
+    ("released", "Released"),
+    ("closed", "Closed"),
+)
+#: Requests on one page of a queue tab.
+PAGE_SIZE = 25
+#: What the queue's filters offer beside the requesters.
+PROCESS_KINDS = tuple(k.value for k in LegalProcessKind)
+SORTS = (
+    ("received", "Received, oldest first"),
+    ("newest", "Received, newest first"),
+    ("due", "Due soonest"),
 )
 
 
+class QueueForm(FormData):
+    """The queue's search and filters. A person's case number is personal data, so it is
+    only ever read from a POST body (`POST /staff/queue`), never from the address."""
+
+    tab: str = "new"
+    q: str = ""
+    case: str = ""
+    requester: str = ""
+    process: str = ""
+    basis: str = ""
+    sort: str = "received"
+    page: int = Field(default=1, ge=1, le=1_000_000)
+
+
 @router.get("/queue")
-def queue(request: Request, actor: Staff, tab: str = "new") -> HTMLResponse:
-    tabs = {key: (title, statuses) for key, title, statuses in QUEUES}
-    chosen = tab if tab in tabs or tab == "retention" else "new"
-    items: list[requests.QueueItem] = []
+def queue(request: Request, actor: Staff, form: Annotated[QueueForm, Query()]) -> HTMLResponse:
+    """A queue tab, searched and filtered in the database, a page at a time, with every
+    tab's count; the tab and page links keep the search and filters."""
+    return _queue_page(request, actor, form.model_copy(update={"case": ""}))
+
+
+@router.post("/queue")
+def search(request: Request, actor: Staff, form: Annotated[QueueForm, Form()]) -> HTMLResponse:
+    """The queue searched by a person's case number (and the other filters): answered in
+    place, so the case number never appears in an address, a history or a server log."""
+    return _queue_page(request, actor, form)
+
+
+def _queue_page(request: Request, actor: StaffPrincipal, form: QueueForm) -> HTMLResponse:
+    ctx = ctx_of(request)
+    query = requests.QueueQuery(
+        tab=form.tab,
+        text=form.q,
+        case_number=form.case,
+        requester_id=form.requester,
+        process=form.process,
+        basis=form.basis,
+        sort=form.sort,
+        page=form.page,
+        per_page=PAGE_SIZE,
+    )
+    found = requests.search_queue(ctx, actor=actor, query=query)
+    chosen = "retention" if form.tab == "retention" else found.query.tab
     retention: list[releases.RetentionItem] = []
     if chosen == "retention":
-        retention = [
-            i for i in releases.retention_view(ctx_of(request), actor=actor) if i.days_left < 0
-        ]
-    else:
-        items = requests.queue(ctx_of(request), actor=actor, statuses=tabs[chosen][1])
-        if chosen == "review":
-            items = [i for i in items if i.outcome is Outcome.NEEDS_REVIEW]
-        elif chosen == "new":
-            items = [i for i in items if i.outcome is not Outcome.NEEDS_REVIEW]
+        retention = [i for i in releases.retention_view(ctx, actor=actor) if i.days_left < 0]
     template = (
         "staff/_queue_table.html" if request.headers.get("HX-Request") else "staff/queue.html"
     )
+    filters = {
+        "q": found.query.text,
+        "requester": found.query.requester_id,
+        "process": found.query.process,
+        "basis": found.query.basis,
+        "sort": "" if found.query.sort == "received" else found.query.sort,
+    }
+    filters = {k: v for k, v in filters.items() if v}
     return page(
         request,
         template,
         actor,
-        tabs=[(k, t) for k, t, _ in QUEUES] + [("retention", "Overdue retention")],
+        tabs=[*QUEUES, ("retention", "Overdue retention")],
         tab=chosen,
-        items=items,
+        found=found,
+        filters=filters,
+        link=lambda **kw: "/staff/queue?" + urlencode({**filters, **kw}),
+        requesters=accounts.list_requesters(ctx, actor=actor),
+        process_kinds=PROCESS_KINDS,
+        sorts=SORTS,
         retention=retention,
     )
 
 
-def _request_page(
+def show_request(
     request: Request,
     actor: StaffPrincipal,
     request_id: str,
@@ -118,7 +162,7 @@ def _request_page(
 
 @router.get("/requests/{request_id}")
 def request_page(request: Request, actor: Staff, request_id: str) -> HTMLResponse:
-    return _request_page(request, actor, request_id)
+    return show_request(request, actor, request_id)
 
 
 @router.get("/requests/{request_id}/document")
@@ -134,7 +178,7 @@ def request_document(request: Request, actor: Staff, request_id: str) -> Respons
     )
 
 
-def _act(
+def act(
     request: Request, actor: StaffPrincipal, request_id: str, action: Callable[[], object]
 ) -> Response:
     """Run one review action; on a refusal, show the request page with the reason."""
@@ -146,45 +190,15 @@ def _act(
             if isinstance(exc, InvalidInputError) and exc.problems
             else {"action": str(exc)}
         )
-        return _request_page(request, actor, request_id, status_code=exc.status, errors=errors)
+        return show_request(request, actor, request_id, status_code=exc.status, errors=errors)
     return redirect(f"/staff/requests/{request_id}")
 
 
 @router.post("/requests/{request_id}/classify")
 def classify(request: Request, actor: Staff, request_id: str, note: FormStr = "") -> Response:
-    return _act(
+    return act(
         request,
         actor,
         request_id,
         lambda: requests.classify(ctx_of(request), actor=actor, request_id=request_id, note=note),
-    )
-
-
-@router.post("/requests/{request_id}/approve")
-def approve(request: Request, actor: Staff, request_id: str, note: FormStr = "") -> Response:
-    return _act(
-        request,
-        actor,
-        request_id,
-        lambda: requests.approve(ctx_of(request), actor=actor, request_id=request_id, note=note),
-    )
-
-
-@router.post("/requests/{request_id}/deny")
-def deny(request: Request, actor: Staff, request_id: str, reason: FormStr = "") -> Response:
-    return _act(
-        request,
-        actor,
-        request_id,
-        lambda: requests.deny(ctx_of(request), actor=actor, request_id=request_id, reason=reason),
-    )
-
-
-@router.post("/requests/{request_id}/release")
-def build_release(request: Request, actor: Staff, request_id: str) -> Response:
-    return _act(
-        request,
-        actor,
-        request_id,
-        lambda: releases.build(ctx_of(request), actor=actor, request_id=request_id),
     )

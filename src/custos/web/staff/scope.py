@@ -23,7 +23,7 @@ from custos.domain.errors import (
 )
 from custos.web._auth import Staff
 from custos.web._render import FormData, ctx_of, redirect
-from custos.web.staff.queue import _request_page
+from custos.web.staff.queue import show_request
 from custos.workflow import requests
 from custos.workflow.intake import LegalProcessInput
 
@@ -116,7 +116,7 @@ def classify_with_scope(
             note=(form.note or "").strip(),
         )
     except InvalidInputError as exc:
-        return _request_page(
+        return show_request(
             request,
             actor,
             request_id,
@@ -126,7 +126,7 @@ def classify_with_scope(
         )
     except (ConflictError, PermissionDeniedError) as exc:
         # Shown at the top of the page: the form itself is gone once the request moved on.
-        return _request_page(
+        return show_request(
             request, actor, request_id, status_code=exc.status, errors={"action": str(exc)}
         )
     return redirect(f"/staff/requests/{request_id}")

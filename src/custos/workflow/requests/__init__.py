@@ -19,12 +19,21 @@ The modules, by what they hold:
 - `reading`: what a requester is told, what staff review, the queue and a request's events.
 - `window`: the challenge window a release waits out (who is told before disclosure, whether
   their letters are sent, the first day the release may be built).
+- `listing`: the staff console's queue: tabs, search, filters, sort, pages and due dates.
 """
 
 from __future__ import annotations
 
 from custos.workflow.requests.decision import redecide_for_person
 from custos.workflow.requests.intake import submit
+from custos.workflow.requests.listing import (
+    QUEUE_TABS,
+    Due,
+    QueuePage,
+    QueueQuery,
+    QueueRow,
+    search_queue,
+)
 from custos.workflow.requests.reading import (
     MAX_SUBJECT_ROWS,
     OUTWARD_MESSAGES,
@@ -74,12 +83,17 @@ from custos.workflow.requests.window import (
 __all__ = [
     "MAX_SUBJECT_ROWS",
     "OUTWARD_MESSAGES",
+    "QUEUE_TABS",
     "RELEASE_STEPS",
     "REQUIRED_APPROVALS",
     "ApprovalView",
     "DecisionClassView",
+    "Due",
     "FieldDecisionView",
     "QueueItem",
+    "QueuePage",
+    "QueueQuery",
+    "QueueRow",
     "RequestAsAsked",
     "RequesterRequestView",
     "StaffRequestView",
@@ -109,6 +123,7 @@ __all__ = [
     "redecide_for_person",
     "release_window_of",
     "resume",
+    "search_queue",
     "submit",
     "withdraw",
 ]

@@ -231,6 +231,8 @@ class SubjectView:
     matched: bool
     subject_ref: str
     class_key: str
+    #: The matched person's name as the agency's records hold it (staff only), or "".
+    person_name: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -239,6 +241,8 @@ class ApprovalView:
     decision_version: int
     at: dt.datetime
     note: str
+    #: The approver's display name, so pages name people rather than ids.
+    staff_name: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -284,6 +288,9 @@ class StaffRequestView:
     #: paper request staff entered.
     officer_id: str | None = None
     officer_name: str = ""
+    #: Display names of the staff named above by id (who classified, who entered it).
+    classified_by_name: str | None = None
+    entered_by_name: str | None = None
 
 
 #: Staff reads show at most this many subject rows; bulk requests are summarised by class.
@@ -291,8 +298,9 @@ MAX_SUBJECT_ROWS = 200
 
 
 def _subject_views(session: Session, row: t.Request) -> tuple[SubjectView, ...]:
-    subjects = session.scalars(
-        select(t.RequestSubject)
+    subjects = session.execute(
+        select(t.RequestSubject, t.Person.first_name, t.Person.last_name)
+        .outerjoin(t.Person, t.Person.id == t.RequestSubject.person_id)
         .where(t.RequestSubject.request_id == row.id)
         .order_by(t.RequestSubject.position)
         .limit(MAX_SUBJECT_ROWS)
@@ -304,8 +312,9 @@ def _subject_views(session: Session, row: t.Request) -> tuple[SubjectView, ...]:
             matched=sj.person_id is not None,
             subject_ref=sj.subject_ref,
             class_key=sj.class_key,
+            person_name=f"{first} {last}" if sj.person_id is not None else "",
         )
-        for sj in subjects
+        for sj, first, last in subjects
     )
 
 
@@ -352,13 +361,31 @@ def _class_views(
 
 
 def _approval_views(session: Session, row: t.Request) -> tuple[ApprovalView, ...]:
-    approvals = session.scalars(
-        select(t.Approval).where(t.Approval.request_id == row.id).order_by(t.Approval.at)
+    approvals = session.execute(
+        select(t.Approval, t.Staff.display_name)
+        .join(t.Staff, t.Staff.id == t.Approval.staff_id)
+        .where(t.Approval.request_id == row.id)
+        .order_by(t.Approval.at)
     ).all()
     return tuple(
-        ApprovalView(staff_id=a.staff_id, decision_version=a.decision_version, at=a.at, note=a.note)
-        for a in approvals
+        ApprovalView(
+            staff_id=a.staff_id,
+            decision_version=a.decision_version,
+            at=a.at,
+            note=a.note,
+            staff_name=name,
+        )
+        for a, name in approvals
     )
+
+
+def staff_names(session: Session, ids: Iterable[str | None]) -> dict[str, str]:
+    """Display names by staff id, for pages that name people rather than show ids."""
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    rows = session.execute(select(t.Staff.id, t.Staff.display_name).where(t.Staff.id.in_(wanted)))
+    return dict(rows.all())
 
 
 def get_for_staff(ctx: Context, *, actor: StaffPrincipal, request_id: str) -> StaffRequestView:
@@ -369,6 +396,7 @@ def get_for_staff(ctx: Context, *, actor: StaffPrincipal, request_id: str) -> St
         requester = get_requester(s, row.requester_id)
         sizes = _class_sizes(s, row)
         window = release_window_of(ctx, s, row)
+        names = staff_names(s, (row.classified_by, row.entered_by))
         return StaffRequestView(
             id=row.id,
             requester_id=row.requester_id,
@@ -406,6 +434,8 @@ def get_for_staff(ctx: Context, *, actor: StaffPrincipal, request_id: str) -> St
             officer_name=officer_names(s, {row.officer_id}).get(row.officer_id, "")
             if row.officer_id
             else "",
+            classified_by_name=names.get(row.classified_by or ""),
+            entered_by_name=names.get(row.entered_by or ""),
         )
 
 
@@ -464,4 +494,24 @@ def events_for(ctx: Context, *, actor: StaffPrincipal, request_id: str) -> list[
             .where(t.LedgerEntry.request_id == request_id)
             .order_by(t.LedgerEntry.idx)
         ).all()
-        return [{"index": r.idx, **json.loads(r.body)} for r in rows]
+        events = [{"index": r.idx, **json.loads(r.body)} for r in rows]
+        names = _actor_names(s, [str(e.get("actor", "")) for e in events])
+        return [{**e, "by": names.get(str(e.get("actor", "")), e.get("actor", ""))} for e in events]
+
+
+def _actor_names(session: Session, actors: list[str]) -> dict[str, str]:
+    """`staff:stf_…` → the staff member's name, `requester:rqr_…` → the agency's name."""
+    staff = staff_names(
+        session, (a.removeprefix("staff:") for a in actors if a.startswith("staff:"))
+    )
+    wanted = {a.removeprefix("requester:") for a in actors if a.startswith("requester:")}
+    agencies: dict[str, str] = {}
+    if wanted:
+        rows = session.execute(
+            select(t.Requester.id, t.Requester.name).where(t.Requester.id.in_(wanted))
+        )
+        agencies = dict(rows.all())
+    return {
+        **{f"staff:{k}": v for k, v in staff.items()},
+        **{f"requester:{k}": v for k, v in agencies.items()},
+    }
