@@ -14,6 +14,10 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+# Before any custos import: the suite hashes secrets with argon2's cheapest profile (see
+# custos.workflow.hashing); the servers and CLIs it starts inherit the setting.
+os.environ["CUSTOS_INSECURE_FAST_HASHING_FOR_TESTS"] = "1"
+
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url

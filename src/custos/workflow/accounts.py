@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from argon2 import PasswordHasher
 from pyrage import x25519
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -33,9 +32,8 @@ from custos.store import tables as t
 from custos.workflow import bearer, journal
 from custos.workflow._ids import new_id
 from custos.workflow.context import Context
+from custos.workflow.hashing import hash_secret
 from custos.workflow.staff_sessions import staff_principal
-
-_hasher = PasswordHasher()
 
 MAX_USERNAME_LENGTH = 80
 
@@ -81,7 +79,7 @@ def create_staff(
             id=new_id("stf"),
             username=username,
             display_name=display_name or username,
-            password_hash=_hasher.hash(password),
+            password_hash=hash_secret(password),
             roles=sorted(r.value for r in roles),
             active=True,
             created_at=ctx.now(),

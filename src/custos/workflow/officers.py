@@ -14,7 +14,6 @@ import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
-from argon2 import PasswordHasher
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -29,8 +28,7 @@ from custos.workflow import journal
 from custos.workflow._ids import new_id
 from custos.workflow.accounts import MAX_USERNAME_LENGTH, get_requester
 from custos.workflow.context import Context
-
-_hasher = PasswordHasher()
+from custos.workflow.hashing import hash_secret
 
 
 class OfficerStatus(StrEnum):
@@ -129,7 +127,7 @@ def register(
             username=username,
             display_name=display_name.strip(),
             email=email.strip(),
-            password_hash=_hasher.hash(chosen),
+            password_hash=hash_secret(chosen),
             totp_secret=secret,
             totp_last_step=None,
             status=OfficerStatus.ACTIVE.value,

@@ -27,8 +27,6 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -43,11 +41,11 @@ from custos.store import tables as t
 from custos.workflow import bearer, journal
 from custos.workflow._ids import new_id
 from custos.workflow.context import Context
+from custos.workflow.hashing import hash_secret, verify_secret
 
-_hasher = PasswordHasher()
 #: A valid hash of a random password, verified against when the user is unknown, so that
 #: a wrong username costs the same time as a wrong password.
-_DUMMY_HASH = _hasher.hash("custos-dummy-password-for-timing")
+_DUMMY_HASH = hash_secret("custos-dummy-password-for-timing")
 
 STAFF_SESSION_HOURS = 8
 
@@ -249,10 +247,7 @@ def must_enrol(row: t.Staff) -> bool:
 
 
 def _password_matches(stored: str, password: str) -> bool:
-    try:
-        return _hasher.verify(stored, password)
-    except (VerificationError, InvalidHashError):
-        return False
+    return verify_secret(stored, password)
 
 
 def _open_session(ctx: Context, s: Session, staff_id: str) -> str:

@@ -33,10 +33,12 @@ _TIME = re.compile(
 _CSRF = re.compile(r'name="csrf_token" value="[^"]+"')
 
 
-def _portal_page(portal: Browser, request_id: str) -> tuple[int, str]:
-    """The requester's portal page of a request, with its id, times and form token replaced."""
+def _portal_page(portal: Browser, request_id: str, named: str) -> tuple[int, str]:
+    """The requester's portal page of a request, with its id, times, form token and the case
+    number the requester typed (shown back as they gave it) replaced."""
     r = portal.get(f"/portal/requests/{request_id}")
-    text = _CSRF.sub('name="csrf_token" value="…"', r.text.replace(request_id, "REQUEST"))
+    text = r.text.replace(request_id, "REQUEST").replace(named, "CASE NUMBER")
+    text = _CSRF.sub('name="csrf_token" value="…"', text)
     return r.status_code, _TIME.sub("TIME", text)
 
 
@@ -48,7 +50,7 @@ def _events(client: TestClient, request_id: str) -> list[dict[str, Any]]:
 
 
 def _requester_view(
-    client: TestClient, portal: Browser, token: str, request_id: str
+    client: TestClient, portal: Browser, token: str, request_id: str, named: str
 ) -> dict[str, Any]:
     return {
         "api": _outward(client.get(f"/v1/requests/{request_id}", headers=bearer(token))),
@@ -57,7 +59,7 @@ def _requester_view(
             for item in client.get("/v1/requests", headers=bearer(token)).json()
             if item["id"] == request_id
         ],
-        "portal": _portal_page(portal, request_id),
+        "portal": _portal_page(portal, request_id, named),
         "events": _events(client, request_id),
     }
 
@@ -92,8 +94,8 @@ def test_a_match_with_nothing_to_disclose_reads_exactly_like_a_no_match(
     effects = {f["field"]: f["effect"] for c in detail["classes"] for f in c["fields"]}
     assert effects == {"snap/address": "withhold", "snap/immigration_status": "withhold"}
 
-    pending = _requester_view(client, portal, ice, real_id)
-    assert pending == _requester_view(client, portal, ice, nobody_id)
+    pending = _requester_view(client, portal, ice, real_id, person.dcn)
+    assert pending == _requester_view(client, portal, ice, nobody_id, "1234567890")
     assert pending["api"][1]["status"] == "pending"
     assert pending["portal"][0] == 200
     assert "The request is under review." in pending["portal"][1]
@@ -105,8 +107,8 @@ def test_a_match_with_nothing_to_disclose_reads_exactly_like_a_no_match(
         assert r.status_code == 200, r.text
         assert r.json()["status"] == "denied"
 
-    denied = _requester_view(client, portal, ice, real_id)
-    assert denied == _requester_view(client, portal, ice, nobody_id)
+    denied = _requester_view(client, portal, ice, real_id, person.dcn)
+    assert denied == _requester_view(client, portal, ice, nobody_id, "1234567890")
     assert denied["api"][0] == 200
     assert denied["api"][1]["status"] == "denied"
     assert denied["api"][1]["message"] == "No records are disclosed in response to this request."

@@ -17,6 +17,7 @@ The modules, by what they hold:
   deciding again (a corrected classification, an opt-out).
 - `review`: classification, the two approvals, denial, withdrawal, lapse, holds.
 - `reading`: what a requester is told, what staff review, the queue and a request's events.
+- `asked`: the requester's own request as they gave it (the portal's request page).
 - `window`: the challenge window a release waits out (who is told before disclosure, whether
   their letters are sent, the first day the release may be built).
 - `listing`: the staff console's queue: tabs, search, filters, sort, pages and due dates.
@@ -24,6 +25,7 @@ The modules, by what they hold:
 
 from __future__ import annotations
 
+from custos.workflow.requests.asked import RequestAsAsked, asked_by_requester
 from custos.workflow.requests.decision import redecide_for_person
 from custos.workflow.requests.intake import submit
 from custos.workflow.requests.listing import (
@@ -41,11 +43,9 @@ from custos.workflow.requests.reading import (
     DecisionClassView,
     FieldDecisionView,
     QueueItem,
-    RequestAsAsked,
     RequesterRequestView,
     StaffRequestView,
     SubjectView,
-    asked_by_requester,
     events_for,
     get_for_requester,
     get_for_staff,

@@ -36,7 +36,7 @@ from custos.workflow import ledger as ledger_service
 from custos.workflow import releases
 from custos.workflow.context import Context
 from custos.workflow.rights.challenges import challenge_view
-from custos.workflow.rights.disclosures import accounting_rows, pending
+from custos.workflow.rights.disclosures import accounting_rows, own_entries, pending
 from custos.workflow.rights.people import language_of, load_person, subject_ref
 
 
@@ -77,7 +77,7 @@ def _build_accounting(ctx: Context, person_id: str) -> Accounting:
     with ctx.reading() as s:
         person = load_person(s, person_id)
         bodies = dict(accounting_rows(s, ref))
-        entries = [parse_entry(index, body) for index, body in bodies.items()]
+        entries = own_entries(bodies.items(), ref)
         visible, withheld = split_visible(entries, today)
         statuses = _release_statuses(s, sorted({e.release_id for e in visible}))
         waiting = pending(ctx, s, person_id)

@@ -8,6 +8,8 @@ own entry.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -43,13 +45,18 @@ def accounting_rows(s: Session, subject_ref: str) -> list[tuple[int, bytes]]:
 
 
 def accounting_entries(s: Session, subject_ref: str) -> list[AccountingEntry]:
-    """Every accounting entry the ledger holds for the person, in log order.
+    """Every accounting entry the ledger holds for the person, in log order."""
+    return own_entries(accounting_rows(s, subject_ref), subject_ref)
 
-    The lookup index only finds entries; the hashed entry says whom it is about. An entry
-    the index files under this person but which names someone else means the index was
-    altered behind the ledger's back: refused, never shown as this person's.
+
+def own_entries(rows: Iterable[tuple[int, bytes]], subject_ref: str) -> list[AccountingEntry]:
+    """The person's entries parsed from (index, body) rows the lookup index found.
+
+    The index only finds entries; the hashed entry says whom it is about. An entry the index
+    files under this person but which names someone else means the index was altered behind
+    the ledger's back: refused, never shown as this person's.
     """
-    entries = [parse_entry(idx, body) for idx, body in accounting_rows(s, subject_ref)]
+    entries = [parse_entry(idx, body) for idx, body in rows]
     for e in entries:
         if e.subject != subject_ref:
             raise IntegrityError(f"ledger entry {e.index} is filed under a person it is not about")

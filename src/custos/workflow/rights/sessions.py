@@ -7,7 +7,6 @@ policy is in `custos.rights._lockout`). Codes and session secrets are stored onl
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -15,8 +14,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -46,6 +43,7 @@ from custos.store import rights_tables as r
 from custos.workflow import bearer
 from custos.workflow._ids import new_id
 from custos.workflow.context import Context
+from custos.workflow.hashing import hash_secret, verify_secret
 from custos.workflow.journal import record
 from custos.workflow.rights.notices import queue_notice
 from custos.workflow.rights.people import (
@@ -57,9 +55,8 @@ from custos.workflow.rights.people import (
     subject_ref,
 )
 
-_hasher = PasswordHasher()
 #: Verified against when no code could match, so a wrong case number costs what a wrong code does.
-_DUMMY_HASH = _hasher.hash("custos-dummy-access-code")
+_DUMMY_HASH = hash_secret("custos-dummy-access-code")
 
 #: Days an access code stays valid after it is issued.
 ACCESS_CODE_DAYS = 30
@@ -143,7 +140,7 @@ def _store_code(
     row = r.PersonAccessCode(
         id=new_id("acc"),
         person_id=person_id,
-        code_hash=_hasher.hash(normalize_code(code)),
+        code_hash=hash_secret(normalize_code(code)),
         issued_by=actor.id,
         created_at=now,
         expires_at=expires,
@@ -308,13 +305,10 @@ class AccessCodeSignIn:
             else []
         )
         if not rows:
-            with contextlib.suppress(VerificationError, InvalidHashError):
-                _hasher.verify(_DUMMY_HASH, code)
+            verify_secret(_DUMMY_HASH, code)
             return None
         for row in rows:
-            try:
-                _hasher.verify(row.code_hash, code)
-            except (VerificationError, InvalidHashError):
+            if not verify_secret(row.code_hash, code):
                 continue
             row.used_at = now
             return row.person_id
