@@ -32,8 +32,11 @@ def origin_of(url: str) -> str:
     return (parts.netloc + parts.path).rstrip("/")
 
 
-#: `CUSTOS_*` variables that are not settings: the test suite's database, the CLI's password.
-OTHER_VARIABLES = frozenset({"CUSTOS_TEST_POSTGRES_URL", "CUSTOS_NEW_PASSWORD"})
+#: `CUSTOS_*` variables that are not settings: the test suite's database and its cheap hashing
+#: (`custos.workflow.hashing`), the CLI's password.
+OTHER_VARIABLES = frozenset(
+    {"CUSTOS_TEST_POSTGRES_URL", "CUSTOS_INSECURE_FAST_HASHING_FOR_TESTS", "CUSTOS_NEW_PASSWORD"}
+)
 
 
 class ConfigurationError(CustosError):

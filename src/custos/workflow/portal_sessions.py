@@ -27,6 +27,7 @@ from custos.store import tables as t
 from custos.workflow import bearer, staff_sessions
 from custos.workflow._ids import new_id
 from custos.workflow.context import Context
+from custos.workflow.hashing import dummy_hash, verify_secret
 from custos.workflow.officers import OfficerStatus
 from custos.workflow.staff_sessions import SignInRealm
 
@@ -91,8 +92,8 @@ def sign_in(ctx: Context, *, username: str, password: str, code: str) -> PortalS
             )
         )
         requester = _live(s, officer)
-        stored = officer.password_hash if officer and requester else staff_sessions._DUMMY_HASH  # noqa: SLF001
-        ok = staff_sessions._password_matches(stored, password)  # noqa: SLF001
+        stored = officer.password_hash if officer and requester else dummy_hash("password")
+        ok = verify_secret(stored, password)
         step = (
             totp.accepted_step(officer.totp_secret, code, now, officer.totp_last_step)
             if ok and officer is not None and requester is not None

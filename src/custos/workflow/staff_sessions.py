@@ -41,11 +41,7 @@ from custos.store import tables as t
 from custos.workflow import bearer, journal
 from custos.workflow._ids import new_id
 from custos.workflow.context import Context
-from custos.workflow.hashing import hash_secret, verify_secret
-
-#: A valid hash of a random password, verified against when the user is unknown, so that
-#: a wrong username costs the same time as a wrong password.
-_DUMMY_HASH = hash_secret("custos-dummy-password-for-timing")
+from custos.workflow.hashing import dummy_hash, verify_secret
 
 STAFF_SESSION_HOURS = 8
 
@@ -208,9 +204,9 @@ def sign_in(
         throttle = check(s, username, ctx.now())
         row = s.scalar(select(t.Staff).where(t.Staff.username == username))
         live = row is not None and row.active
-        stored = row.password_hash if row is not None and live else _DUMMY_HASH
+        stored = row.password_hash if row is not None and live else dummy_hash("password")
         if (
-            not _password_matches(stored, password)
+            not verify_secret(stored, password)
             or row is None
             or not live
             or not _code_matches(row, code, ctx.now())
@@ -244,10 +240,6 @@ def _code_matches(row: t.Staff, code: str, now: dt.datetime) -> bool:
 def must_enrol(row: t.Staff) -> bool:
     """An administrator (or anyone whose roles require it) without a second factor."""
     return row.totp_secret is None and second_factor.required(Role(r) for r in row.roles)
-
-
-def _password_matches(stored: str, password: str) -> bool:
-    return verify_secret(stored, password)
 
 
 def _open_session(ctx: Context, s: Session, staff_id: str) -> str:

@@ -43,7 +43,7 @@ from custos.store import rights_tables as r
 from custos.workflow import bearer
 from custos.workflow._ids import new_id
 from custos.workflow.context import Context
-from custos.workflow.hashing import hash_secret, verify_secret
+from custos.workflow.hashing import dummy_hash, hash_secret, verify_secret
 from custos.workflow.journal import record
 from custos.workflow.rights.notices import queue_notice
 from custos.workflow.rights.people import (
@@ -54,9 +54,6 @@ from custos.workflow.rights.people import (
     store_language,
     subject_ref,
 )
-
-#: Verified against when no code could match, so a wrong case number costs what a wrong code does.
-_DUMMY_HASH = hash_secret("custos-dummy-access-code")
 
 #: Days an access code stays valid after it is issued.
 ACCESS_CODE_DAYS = 30
@@ -305,7 +302,7 @@ class AccessCodeSignIn:
             else []
         )
         if not rows:
-            verify_secret(_DUMMY_HASH, code)
+            verify_secret(dummy_hash("access-code"), code)
             return None
         for row in rows:
             if not verify_secret(row.code_hash, code):
