@@ -329,8 +329,9 @@ def main() -> None:
 {r["total"]:,.0f} entries ({r["mib"]:,.0f} MiB of canonical JSON: {r["requests"]:,.0f} requests
 with their intake, decision, review and final entries, and {r["accounting"]:,.0f} accounting
 entries, one per person disclosed). The same code path as `custos report verify`: Polars counts
-distinct entry lines (accounting entries of one release and class are byte-identical), decodes
-only those, aggregates, suppresses and writes the JSON. Single run.
+distinct entry lines with each accounting entry's subject blanked (the entries of one release
+and class differ only in the person they name), decodes only those, aggregates, suppresses,
+checks the report against a history of 21 published reports and writes the JSON. Single run.
 
 | measure | {r["total"]:,.0f} entries |
 |---|---|
