@@ -6,7 +6,9 @@ health check (at most `STARTUP_SECONDS`) and `stop` terminates it (and kills it 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -35,22 +37,27 @@ def running(
     environ = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOS_")}
     environ.update(env)
     with log.open("wb") as out:
+        # Its own process group: `serve --workers N` forks worker processes, and a worker
+        # orphaned by killing only the supervisor would keep the leader lock of the tests'
+        # shared database, starving later tests' background rounds.
         proc = subprocess.Popen(
             [sys.executable, "-m", "custos.cli", *args],
             env=environ,
             stdout=out,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         try:
             _wait_healthy(proc, port, log)
             yield proc
         finally:
-            proc.terminate()
-            try:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)  # whatever of the group is left
+            proc.wait(timeout=10)
 
 
 def _wait_healthy(proc: subprocess.Popen[bytes], port: int, log: Path) -> None:
