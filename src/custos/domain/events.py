@@ -98,6 +98,21 @@ class EventTag(StrEnum):
 #: keep the name.
 SUBJECT_KEY = "subject"
 
+#: The events that move a release's copy on after it was built: received, past retention,
+#: overdue, attested destroyed, recalled. Each names its release inside its hashed data
+#: (`RELEASE_KEY`). A person's accounting file carries them and the status shown is worked
+#: out from them (`custos.rights.status_from_events`); the log commits them per release in the
+#: release map (docs/accounting-map.md). A contract with other implementations.
+RELEASE_LIFECYCLE_TAGS: tuple[EventTag, ...] = (
+    EventTag.RELEASE_RECEIPT_ACKNOWLEDGE,
+    EventTag.RELEASE_RETENTION_EXPIRE,
+    EventTag.RELEASE_RETENTION_OVERDUE,
+    EventTag.RELEASE_DESTRUCTION_ATTEST,
+    EventTag.RELEASE_RECALL_ISSUE,
+)
+#: The key, inside a release event's `data`, naming its release.
+RELEASE_KEY = "release"
+
 #: RFC 8785 numbers are IEEE doubles: integers beyond this are not exact.
 _MAX_SAFE_INT = 2**53 - 1
 

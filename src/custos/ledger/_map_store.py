@@ -1,27 +1,40 @@
-"""The accounting map in the database: folding new accounting entries in, and proofs.
+"""The log's verifiable maps in the database: folding new entries in, and proofs.
 
-The map (`_map_buckets`) is derived data: `ledger_map_buckets` holds its 4096 buckets and
-`ledger_map_state` the top tree and how far it reaches. `advance_map` folds the accounting entries
+Two maps, one construction (`_map_buckets`), committed together in each `ledger:map:commit`:
+
+* the accounting map (`MapKind.PEOPLE`), keyed by a person's pseudonym, over the accounting
+  entries naming them: "these are all N disclosures of your data";
+* the release map (`MapKind.RELEASES`), keyed by a release id, over the release's lifecycle
+  events (`RELEASE_LIFECYCLE_TAGS`: received, overdue, destroyed, recalled…): "these are all
+  N events of this release", so the status a person is shown cannot rest on a hidden recall.
+  One key per release: a release of a million people adds no work here.
+
+Each map is derived data: `ledger_map_buckets` holds its 4096 buckets and `ledger_map_state`
+its top tree and how far it reaches (one row per map). `advance_map` folds the entries
 appended since into the buckets they touch, a batch of entries at a time, and rewrites only
 those buckets and the top tree; it runs under the log's sequencing lock in the transaction
-that commits the new root (`custos.workflow.ledger.checkpoints`), so several server processes
-never fold the same entries twice. `prove_person` reads the top tree and at most one bucket.
+that commits the new roots (`custos.workflow.ledger.checkpoints`), so several server processes
+never fold the same entries twice. A proof reads the top tree and at most one bucket.
 
 Which entries belong to whom: an accounting entry (tag `release:accounting:entry`) names its
 person in its data (`"subject"`, the keyed pseudonym); the server reads the same pseudonym
-from the indexed `subject_ref` column. The auditor (`_map_audit`) reads it from the entry.
+from the indexed `subject_ref` column. A lifecycle event names its release in its data
+(`"release"`), read from the entry itself (there are few). The auditor (`_map_audit`) reads
+both from the entries.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from enum import IntEnum
 from typing import Any
 
 from sqlalchemy import delete, insert, select, text
 from sqlalchemy.orm import Session
 
-from custos.domain.events import EventTag
+from custos.domain.events import RELEASE_KEY, RELEASE_LIFECYCLE_TAGS, EventTag
 from custos.ledger._map import MapProof, map_key, value_hash
 from custos.ledger._map_buckets import Bucket, BucketMap, build_proof, digests, fold
 from custos.store.ledger_tables import LedgerMapBucket, LedgerMapState
@@ -29,15 +42,29 @@ from custos.store.tables import LedgerEntry
 
 #: The entries the map counts: a person's accounting of disclosures.
 ACCOUNTING_TAGS = (EventTag.RELEASE_ACCOUNTING_ENTRY.value,)
+#: The entries the release map counts: what happens to a release's copy after it is built.
+LIFECYCLE_TAGS = tuple(t.value for t in RELEASE_LIFECYCLE_TAGS)
 _BATCH = 1 << 17
 #: Arbitrary constant naming the map's lock on PostgreSQL (appends and integration use others):
 #: held to commit, so two publishers fold one after the other, even before the state row exists.
 _PG_MAP_LOCK = text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=0x637573746F75)
 
 
+class MapKind(IntEnum):
+    """Which map: its row id in `ledger_map_state` and its `map` in `ledger_map_buckets`."""
+
+    PEOPLE = 1
+    RELEASES = 2
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return ACCOUNTING_TAGS if self is MapKind.PEOPLE else LIFECYCLE_TAGS
+
+
 @dataclass(frozen=True, kw_only=True)
 class MapState:
-    """The map as committed: every accounting entry with index < `size` is in `root`."""
+    """The map as committed: every entry it counts with index < `size` is in `root`;
+    `people` is its number of keys (people, or releases)."""
 
     size: int
     root: bytes
@@ -47,7 +74,8 @@ class MapState:
 
 @dataclass(frozen=True, kw_only=True)
 class PersonProof:
-    """A person's map proof and the value it proves (None: they have no entry)."""
+    """A key's map proof and the value it proves (None: it has no entry); for a person
+    (accounting map) or a release (release map)."""
 
     state: MapState
     proof: MapProof
@@ -55,16 +83,18 @@ class PersonProof:
     value: bytes | None
 
 
-def _row(session: Session, *, lock: bool = False) -> LedgerMapState | None:
-    query = select(LedgerMapState).where(LedgerMapState.id == 1)
+def _row(
+    session: Session, kind: MapKind = MapKind.PEOPLE, *, lock: bool = False
+) -> LedgerMapState | None:
+    query = select(LedgerMapState).where(LedgerMapState.id == int(kind))
     if lock:  # the row as committed once the lock is ours, not as this session read it before
         query = query.with_for_update().execution_options(populate_existing=True)
     return session.scalars(query).first()
 
 
-def map_state(session: Session) -> MapState:
+def map_state(session: Session, kind: MapKind = MapKind.PEOPLE) -> MapState:
     """How far the map reaches (an empty map at size 0 before anything was folded)."""
-    row = _row(session)
+    row = _row(session, kind)
     if row is None:
         return MapState(size=0, root=BucketMap().root(), people=0, commit_index=None)
     return MapState(
@@ -73,45 +103,63 @@ def map_state(session: Session) -> MapState:
 
 
 def map_pending(session: Session, upto: int) -> bool:
-    """Whether an accounting entry below `upto` is not yet in the map."""
-    done = map_state(session).size
-    return (
-        session.scalar(
+    """Whether an entry below `upto` that a map counts is not yet in it."""
+    for kind in MapKind:
+        done = map_state(session, kind).size
+        found = session.scalar(
             select(LedgerEntry.idx)
             .where(LedgerEntry.idx >= done, LedgerEntry.idx < upto)
-            .where(LedgerEntry.tag.in_(ACCOUNTING_TAGS))
+            .where(LedgerEntry.tag.in_(kind.tags))
             .limit(1)
         )
-        is not None
-    )
+        if found is not None:
+            return True
+    return False
 
 
-def _entries(session: Session, start: int, stop: int) -> Iterator[list[tuple[bytes, int, bytes]]]:
-    """(key, index, leaf hash) of the accounting entries in [start, stop), in batches."""
+def release_of(index: int, body: bytes) -> str:
+    """The release a lifecycle event names in its hashed data (`data.release`)."""
+    try:
+        release = json.loads(body)["data"][RELEASE_KEY]
+    except (ValueError, KeyError, TypeError):
+        release = None
+    if not isinstance(release, str) or not release:
+        raise ValueError(f"release event {index} names no release")
+    return release
+
+
+def _keys(kind: MapKind, rows: Iterator[Any] | list[Any]) -> Iterator[tuple[bytes, int, bytes]]:
+    for found, idx, leaf in rows:
+        named = release_of(idx, bytes(found)) if kind is MapKind.RELEASES else found
+        if not named:
+            raise ValueError(f"accounting entry {idx} names no person")
+        yield map_key(named), idx, bytes(leaf)
+
+
+def _entries(
+    session: Session, kind: MapKind, start: int, stop: int
+) -> Iterator[list[tuple[bytes, int, bytes]]]:
+    """(key, index, leaf hash) of the entries the map counts in [start, stop), in batches."""
+    named = LedgerEntry.subject_ref if kind is MapKind.PEOPLE else LedgerEntry.body
     while start < stop:
         end = min(start + _BATCH, stop)
         rows = session.execute(
-            select(LedgerEntry.subject_ref, LedgerEntry.idx, LedgerEntry.leaf_hash)
+            select(named, LedgerEntry.idx, LedgerEntry.leaf_hash)
             .where(LedgerEntry.idx >= start, LedgerEntry.idx < end)
-            .where(LedgerEntry.tag.in_(ACCOUNTING_TAGS))
+            .where(LedgerEntry.tag.in_(kind.tags))
             .order_by(LedgerEntry.idx)
         ).all()
-        batch = []
-        for ref, idx, leaf in rows:
-            if not ref:
-                raise ValueError(f"accounting entry {idx} names no person")
-            batch.append((map_key(ref), idx, bytes(leaf)))
-        yield batch
+        yield list(_keys(kind, rows))
         start = end
 
 
-def _load(session: Session, buckets: dict[int, Bucket], wanted: set[int]) -> None:
+def _load(session: Session, kind: MapKind, buckets: dict[int, Bucket], wanted: set[int]) -> None:
     missing = sorted(wanted - buckets.keys())
     for i in range(0, len(missing), 500):
         chunk = missing[i : i + 500]
         rows = session.execute(
             select(LedgerMapBucket.bucket, LedgerMapBucket.records).where(
-                LedgerMapBucket.bucket.in_(chunk)
+                LedgerMapBucket.map == int(kind), LedgerMapBucket.bucket.in_(chunk)
             )
         )
         found: dict[int, bytes] = {row[0]: row[1] for row in rows}
@@ -119,78 +167,102 @@ def _load(session: Session, buckets: dict[int, Bucket], wanted: set[int]) -> Non
             buckets[b] = Bucket.from_blob(bytes(found[b])) if b in found else Bucket()
 
 
-def advance_map(session: Session, upto: int, *, now: Any) -> MapState:
-    """Fold every accounting entry below `upto` into the map and store it; the new state.
+def advance_map(
+    session: Session, upto: int, *, now: Any, kind: MapKind = MapKind.PEOPLE
+) -> MapState:
+    """Fold every entry the map counts below `upto` into the map and store it; the new state.
 
     No entry below `upto` may still appear: the caller saw one at `upto - 1` (indices are
     taken under the sequencing lock, held to commit) or holds that lock (`lock_appends`);
     it records the commit entry with `mark_map_committed`. The map is locked (PostgreSQL:
     an advisory lock; SQLite: the write transaction), so two publishers fold one after the
-    other; a call the other already passed changes nothing.
+    other; a call the other already passed changes nothing. Only the buckets touched and,
+    when any was, the top tree are rewritten.
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(_PG_MAP_LOCK)
-    row = _row(session, lock=True)
+    row = _row(session, kind, lock=True)
     top = BucketMap.from_blobs(bytes(row.top_hashes), bytes(row.top_counts)) if row else BucketMap()
     start = row.size if row else 0
     if row is not None and upto <= start:  # another publisher got here first
-        return map_state(session)
+        return map_state(session, kind)
     buckets: dict[int, Bucket] = {}
     touched: set[int] = set()
-    for batch in _entries(session, start, upto):
-        _load(session, buckets, {(k[0] << 4) | (k[1] >> 4) for k, _, _ in batch})
+    for batch in _entries(session, kind, start, upto):
+        _load(session, kind, buckets, {(k[0] << 4) | (k[1] >> 4) for k, _, _ in batch})
         touched |= fold(buckets, batch)
-    top.set_buckets(digests(buckets, touched))
-    _store(session, buckets, touched)
-    hashes, counts = top.blobs()
-    if row is None:
-        row = LedgerMapState(id=1, commit_index=None)
-        session.add(row)
-    row.size, row.root, row.people = upto, top.root(), top.people()
-    row.top_hashes, row.top_counts, row.updated_at = hashes, counts, now
+    if touched or row is None:
+        top.set_buckets(digests(buckets, touched))
+        _store(session, kind, buckets, touched)
+        if row is None:
+            row = LedgerMapState(id=int(kind), commit_index=None)
+            session.add(row)
+        row.top_hashes, row.top_counts = top.blobs()
+        row.root, row.people = top.root(), top.people()
+    row.size, row.updated_at = upto, now
     session.flush()
-    return map_state(session)
+    return map_state(session, kind)
 
 
-def _store(session: Session, buckets: dict[int, Bucket], touched: set[int]) -> None:
+def _store(session: Session, kind: MapKind, buckets: dict[int, Bucket], touched: set[int]) -> None:
     ordered = sorted(touched)
     for i in range(0, len(ordered), 500):
         chunk = ordered[i : i + 500]
-        session.execute(delete(LedgerMapBucket).where(LedgerMapBucket.bucket.in_(chunk)))
+        session.execute(
+            delete(LedgerMapBucket).where(
+                LedgerMapBucket.map == int(kind), LedgerMapBucket.bucket.in_(chunk)
+            )
+        )
         session.execute(
             insert(LedgerMapBucket),
             [
-                {"bucket": b, "people": len(buckets[b]), "records": buckets[b].to_blob()}
+                {
+                    "map": int(kind),
+                    "bucket": b,
+                    "people": len(buckets[b]),
+                    "records": buckets[b].to_blob(),
+                }
                 for b in chunk
             ],
         )
 
 
 def mark_map_committed(session: Session, index: int) -> None:
-    """Note the log index of the entry that committed the map's current root."""
-    row = _row(session, lock=True)
-    if row is None or row.size != index:
-        raise ValueError("the commit entry must follow the entries the map covers")
-    row.commit_index = index
+    """Note the log index of the entry that committed the maps' current roots."""
+    for kind in MapKind:
+        row = _row(session, kind, lock=True)
+        if row is None or row.size != index:
+            raise ValueError("the commit entry must follow the entries the maps cover")
+        row.commit_index = index
     session.flush()
 
 
-def prove_person(session: Session, pseudonym: str) -> PersonProof:
-    """A person's map proof against the map's current root (membership or absence)."""
-    row = _row(session)
+def prove_key(session: Session, kind: MapKind, name: str) -> PersonProof:
+    """A key's map proof against the map's current root (membership or absence)."""
+    row = _row(session, kind)
     top = BucketMap.from_blobs(bytes(row.top_hashes), bytes(row.top_counts)) if row else BucketMap()
-    key = map_key(pseudonym)
+    key = map_key(name)
     buckets: dict[int, Bucket] = {}
 
     def load(bucket: int) -> Bucket:
-        _load(session, buckets, {bucket})
+        _load(session, kind, buckets, {bucket})
         return buckets[bucket]
 
     proof = build_proof(top, key, load)
     found = next(iter(buckets.values())).find(key) if buckets else None
     return PersonProof(
-        state=map_state(session),
+        state=map_state(session, kind),
         proof=proof,
         count=found[0] if found else 0,
         value=value_hash(*found) if found else None,
     )
+
+
+def prove_person(session: Session, pseudonym: str) -> PersonProof:
+    """A person's accounting map proof against the map's current root."""
+    return prove_key(session, MapKind.PEOPLE, pseudonym)
+
+
+def prove_release(session: Session, release_id: str) -> PersonProof:
+    """A release's release map proof against the map's current root."""
+    return prove_key(session, MapKind.RELEASES, release_id)

@@ -15,11 +15,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from custos.domain.events import SUBJECT_KEY, EventTag
+from custos.domain.events import RELEASE_LIFECYCLE_TAGS, SUBJECT_KEY, EventTag
 from custos.rights._challenges import ChallengeView
 
 if TYPE_CHECKING:
@@ -143,6 +144,52 @@ def disclosure_status(
     if status not in _FINAL and retention_until is not None and retention_until < today:
         return DisclosureStatus.OVERDUE
     return status
+
+
+_S = DisclosureStatus
+#: What each lifecycle event does to a release's copy: (the statuses it moves on from, the
+#: status it moves to). The release service's own steps (`custos.workflow.releases`): a
+#: receipt only for a copy still just released; overdue for a copy not yet destroyed or
+#: overdue; destroyed from anything; a recall leaves an overdue copy overdue. Past retention
+#: (`release:retention:expire`) is always followed by overdue in the same transaction.
+_STEPS: dict[str, tuple[frozenset[DisclosureStatus], DisclosureStatus]] = {
+    EventTag.RELEASE_RECEIPT_ACKNOWLEDGE.value: (frozenset({_S.RELEASED}), _S.DELIVERED),
+    EventTag.RELEASE_RETENTION_OVERDUE.value: (
+        frozenset({_S.RELEASED, _S.DELIVERED, _S.RECALLED}),
+        _S.OVERDUE,
+    ),
+    EventTag.RELEASE_DESTRUCTION_ATTEST.value: (
+        frozenset(set(_S) - {_S.DESTROYED}),
+        _S.DESTROYED,
+    ),
+    EventTag.RELEASE_RECALL_ISSUE.value: (
+        frozenset({_S.RELEASED, _S.DELIVERED, _S.RECALLED}),
+        _S.RECALLED,
+    ),
+}
+_LIFECYCLE = {t.value for t in RELEASE_LIFECYCLE_TAGS}
+
+
+def release_status(tags: Iterable[str]) -> DisclosureStatus:
+    """A release's status after its lifecycle events (tags, in log order). Raises ValueError
+    for a tag that is not a lifecycle event."""
+    status = _S.RELEASED
+    for tag in tags:
+        if tag not in _LIFECYCLE:
+            raise ValueError(f"{tag!r} is not a release lifecycle event")
+        step = _STEPS.get(tag)
+        if step is not None and status in step[0]:
+            status = step[1]
+    return status
+
+
+def status_from_events(
+    tags: Iterable[str], retention_until: dt.date | None, today: dt.date
+) -> DisclosureStatus:
+    """The status a person is shown for a disclosure: from its release's lifecycle events
+    alone (and its retention date against `today`). The one rule both the accounting's
+    writer and its verifier apply, so what is shown is what the proven events say."""
+    return disclosure_status(release_status(tags).value, retention_until, today)
 
 
 @dataclass(frozen=True, kw_only=True)

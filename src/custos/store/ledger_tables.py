@@ -166,24 +166,27 @@ class LedgerLeafIndex(Base):
 
 
 class LedgerMapBucket(Base):
-    """One of the accounting map's 4096 buckets (`custos.ledger._map_buckets`): the people
-    whose keys start with its 12 bits, as sorted 72-byte records (key, count, chain head).
+    """One of a verifiable map's 4096 buckets (`custos.ledger._map_buckets`): the keys that
+    start with its 12 bits, as sorted 72-byte records (key, count, chain head).
 
-    Derived data: rebuildable from the accounting entries. Holds keys (hashes of pseudonyms)
-    and hashes only, no personal data.
+    `map` says which map (`custos.ledger.MapKind`): 1, the accounting map (keys: hashes of
+    people's pseudonyms); 2, the release map (keys: hashes of release ids). Derived data:
+    rebuildable from the log's entries. Holds keys and hashes only, no personal data.
     """
 
     __tablename__ = "ledger_map_buckets"
 
+    map: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False, default=1)
     bucket: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     people: Mapped[int] = mapped_column(Integer)
     records: Mapped[blob]
 
 
 class LedgerMapState(Base):
-    """How far the accounting map reaches: one row (`id` = 1).
+    """How far a verifiable map reaches: one row per map (`id` = its `MapKind`: 1, the
+    accounting map; 2, the release map; both advance and are committed together).
 
-    Every accounting entry with index < `size` is folded in; `root` is the map's root, and
+    Every entry the map counts with index < `size` is folded in; `root` is the map's root, and
     `top_hashes` / `top_counts` the 8191 nodes from the root down to the buckets (32 and 8
     bytes each, heap order). `commit_index` is the log index of the `ledger:map:commit`
     entry that committed this root (its `size` is the same number).

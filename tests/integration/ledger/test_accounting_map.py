@@ -92,6 +92,9 @@ def test_each_checkpoint_ends_with_the_map_root_of_every_accounting_entry_before
         "root": base64.b64encode(expected_root(lctx, index)).decode(),
         "size": index,
         "people": 30,
+        # No release lifecycle event yet: the release map is empty.
+        "releases_root": base64.b64encode(bytes(32)).decode(),
+        "releases": 0,
     }
     # Nothing new: the same checkpoint, no second commit.
     assert ledger.publish_checkpoint(lctx).size == first.size

@@ -12,6 +12,7 @@ from custos.domain.errors import IntegrityError, NotFoundError
 from custos.domain.events import EventTag
 from custos.ledger import (
     Checkpoint,
+    MapKind,
     TileStore,
     advance_map,
     integrate,
@@ -64,12 +65,13 @@ def _integrate_all(ctx: Context, session: Session) -> tuple[int, bytes]:
 
 
 def commit_map(ctx: Context, session: Session) -> int | None:
-    """Fold new accounting entries into the map and append its root; the commit's index.
+    """Fold new entries into the accounting and release maps and append both roots in one
+    commit entry; the commit's index.
 
-    Nothing is appended when no accounting entry arrived since the last commit (so a quiet
-    log's checkpoints stay the same). Otherwise the log's sequencing lock is taken for the
-    rest of the transaction: the map covers every entry below the commit entry's index, and
-    the checkpoint signed next in this transaction ends with the commit entry.
+    Nothing is appended when no accounting entry or release lifecycle event arrived since the
+    last commit (so a quiet log's checkpoints stay the same). Otherwise the log's sequencing
+    lock is taken for the rest of the transaction: both maps cover every entry below the
+    commit entry's index, and the checkpoint signed next in this transaction ends with it.
     """
     seen = next_index(session)
     if not map_pending(session, seen):
@@ -77,9 +79,11 @@ def commit_map(ctx: Context, session: Session) -> int | None:
     # The bulk first, without holding up appends: every entry below the last one this
     # transaction sees has committed (indices are taken under the sequencing lock, held to
     # commit). Then, under the lock, whatever arrived meanwhile.
-    advance_map(session, seen, now=ctx.now())
+    for kind in MapKind:
+        advance_map(session, seen, now=ctx.now(), kind=kind)
     upto = lock_appends(session)
-    made = advance_map(session, upto, now=ctx.now())
+    made = advance_map(session, upto, now=ctx.now(), kind=MapKind.PEOPLE)
+    releases = advance_map(session, upto, now=ctx.now(), kind=MapKind.RELEASES)
     index = journal.record(
         ctx,
         session,
@@ -88,6 +92,8 @@ def commit_map(ctx: Context, session: Session) -> int | None:
         root=base64.b64encode(made.root).decode("ascii"),
         size=made.size,
         people=made.people,
+        releases_root=base64.b64encode(releases.root).decode("ascii"),
+        releases=releases.people,
     )
     mark_map_committed(session, index)
     return index

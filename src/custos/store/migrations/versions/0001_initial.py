@@ -87,10 +87,11 @@ def upgrade() -> None:
     )
     op.create_table(
         "ledger_map_buckets",
+        sa.Column("map", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("bucket", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("people", sa.Integer(), nullable=False),
         sa.Column("records", sa.LargeBinary(), nullable=False),
-        sa.PrimaryKeyConstraint("bucket", name=op.f("pk_ledger_map_buckets")),
+        sa.PrimaryKeyConstraint("map", "bucket", name=op.f("pk_ledger_map_buckets")),
     )
     op.create_table(
         "ledger_map_state",
