@@ -123,9 +123,7 @@ class MapAuditor:
             self._count(self._people, map_key(subject), index, line, "accounting entry")
         elif line.endswith(_LIFECYCLE_ENDS):
             release = _named(index, line, RELEASE_KEY, "release lifecycle event")
-            self._count(
-                self._releases, map_key(release), index, line, "release lifecycle event"
-            )
+            self._count(self._releases, map_key(release), index, line, "release lifecycle event")
         elif line.endswith(_COMMIT_END):
             self._commit(index, _data(index, line))
         self.index = index + 1

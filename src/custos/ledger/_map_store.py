@@ -26,7 +26,7 @@ both from the entries.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -128,7 +128,7 @@ def release_of(index: int, body: bytes) -> str:
     return release
 
 
-def _keys(kind: MapKind, rows: Iterator[Any] | list[Any]) -> Iterator[tuple[bytes, int, bytes]]:
+def _keys(kind: MapKind, rows: Iterable[Any]) -> Iterator[tuple[bytes, int, bytes]]:
     for found, idx, leaf in rows:
         named = release_of(idx, bytes(found)) if kind is MapKind.RELEASES else found
         if not named:

@@ -4,6 +4,8 @@ The pure parts live here, with no database session:
 
 - `_accounting`: the accounting built from ledger entries, and the views a person sees;
 - `_document`: the downloadable accounting document, its writer and its offline verifier;
+  `_completeness` and `_release_status` write and check its proof that the list is complete
+  and that each status is what the release's logged events make it;
 - `_challenges`: what a challenge may carry, and the challenge window releases wait out;
 - `_consent`: what a consent to a representative may cover and how long it lives;
 - `_lockout`: the sign-in lockout policy;
@@ -24,7 +26,9 @@ from custos.rights._accounting import (
     Withheld,
     disclosure_status,
     parse_entry,
+    release_status,
     split_visible,
+    status_from_events,
     withheld_message,
 )
 from custos.rights._challenges import (
@@ -74,6 +78,7 @@ from custos.rights._lockout import (
 )
 from custos.rights._oidc import OidcConfig, OidcIdentity, OidcVerifier
 from custos.rights._principal import ALL_SCOPES, PersonPrincipal, PersonScope
+from custos.rights._release_status import ReleaseEvent, ReleaseLifecycle
 from custos.rights._render import (
     LANGUAGES,
     NoticeKind,
@@ -114,6 +119,8 @@ __all__ = [
     "PendingView",
     "PersonPrincipal",
     "PersonScope",
+    "ReleaseEvent",
+    "ReleaseLifecycle",
     "ReleaseWindow",
     "SignInLockedError",
     "VerifiedAccounting",
@@ -144,10 +151,12 @@ __all__ = [
     "pending_key",
     "pending_letter",
     "recall_deadline",
+    "release_status",
     "release_window",
     "render_html",
     "render_pdf",
     "split_visible",
+    "status_from_events",
     "still_locked",
     "verify_accounting",
     "window_days",

@@ -25,6 +25,7 @@ from custos.rights._challenges import ChallengeView
 
 if TYPE_CHECKING:
     from custos.rights._completeness import Completeness
+    from custos.rights._release_status import ReleaseLifecycle
 
 
 class DisclosureStatus(StrEnum):
@@ -261,6 +262,9 @@ class Accounting:
     checkpoint: str | None
     #: The proof that the list is complete (`_completeness`); None before the first map commit.
     completeness: Completeness | None = None
+    #: For each release a disclosure names, its lifecycle events below the same map commit
+    #: and its release map proof (`_release_status`): what proves each status.
+    releases: tuple[ReleaseLifecycle, ...] = ()
 
 
 def withheld_message(w: Withheld) -> str:

@@ -114,6 +114,8 @@ class VerifiedCompleteness:
     #: Accounting entries naming the person below `covers`: all of them, proven.
     count: int
     covers: int
+    #: The release map root the same commit holds (`_release_status` checks against it).
+    releases_root: bytes
 
 
 def _decode(text: Any, what: str) -> bytes:
@@ -123,8 +125,9 @@ def _decode(text: Any, what: str) -> bytes:
         raise IntegrityError(f"completeness: the {what} is not base64") from None
 
 
-def _commit(section: Mapping[str, Any], checkpoint: Checkpoint) -> tuple[int, bytes]:
-    """Steps 1–3: the commit entry is the checkpoint's last entry; its covered size and root."""
+def _commit(section: Mapping[str, Any], checkpoint: Checkpoint) -> tuple[int, bytes, bytes]:
+    """Steps 1–3: the commit entry is the checkpoint's last entry; its covered size and the
+    roots of the accounting map and the release map."""
     commit = section.get("commit") or {}
     try:
         index = int(commit["index"])
@@ -150,12 +153,13 @@ def _commit(section: Mapping[str, Any], checkpoint: Checkpoint) -> tuple[int, by
         body = json.loads(entry)
         data = body["data"]
         root = _decode(data["root"], "map root")
+        releases_root = _decode(data["releases_root"], "release map root")
     except (ProofError, ValueError, KeyError, TypeError) as exc:
         raise IntegrityError(f"completeness: the map commit does not verify: {exc}") from None
     # 3. It is a map commit covering the entries before it.
     if body.get("tag") != COMMIT_TAG or data.get("size") != index:
         raise IntegrityError("completeness: the committed entry is not the map commit")
-    return index, root
+    return index, root, releases_root
 
 
 def _entries(section: Mapping[str, Any], covers: int) -> list[tuple[int, bytes]]:
@@ -189,7 +193,7 @@ def verify_completeness(
        each listed one not shown is accounted for by a withheld one (a withheld entry may
        also be newer than the map).
     """
-    covers, root = _commit(section, checkpoint)
+    covers, root, releases_root = _commit(section, checkpoint)
     listed = _entries(section, covers)
     try:
         count, head = chain(listed)
@@ -209,4 +213,4 @@ def verify_completeness(
             f"completeness: {hidden} proven disclosures are not shown, but only {withheld} "
             "are said to be withheld: a disclosure is missing from the list"
         )
-    return VerifiedCompleteness(count=count, covers=covers)
+    return VerifiedCompleteness(count=count, covers=covers, releases_root=releases_root)

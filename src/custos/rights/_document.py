@@ -1,4 +1,4 @@
-"""A person's accounting document (format `custos-accounting/2`): its writer and its verifier.
+"""A person's accounting document (format `custos-accounting/3`): its writer and its verifier.
 
 One format, one module: `accounting_json` writes the document a person downloads, and
 `verify_accounting` checks it offline (`custos person verify`, `custos ledger verify FILE`), so
@@ -20,10 +20,16 @@ one. So, holding the log's verifier key and without asking the agency:
    fields, rules, citations, compelled) is what the entry says; no index appears twice.
 
 Sections are checked by separate functions (`_check_checkpoint`, `_check_disclosures`), so a
-further section — a completeness proof over the person's whole accounting — is added by its
-own writer and checker without touching these:
+further section is added by its own writer and checker without touching these:
 6. check the completeness section (`custos.rights._completeness`): the list holds every
-   accounting entry naming the person up to the checkpoint's accounting map commit.
+   accounting entry naming the person up to the checkpoint's map commit;
+7. check the releases section (`custos.rights._release_status`): for each release a
+   disclosure names, every lifecycle event below the same commit, proven, and none left out
+   (release map); then each disclosure's status must be what those events make it
+   (`status_from_events`, with the retention date against the generation date).
+
+Format 3 added step 7 (and the commit's `releases_root` it rests on): a format 2 verifier
+would accept a format 3 file without checking any status, so the format name changed.
 """
 
 from __future__ import annotations
@@ -51,12 +57,14 @@ from custos.rights._accounting import (
     PendingView,
     Withheld,
     parse_entry,
+    status_from_events,
     withheld_message,
 )
 from custos.rights._challenges import ChallengeView
 from custos.rights._completeness import VerifiedCompleteness, completeness_json, verify_completeness
+from custos.rights._release_status import releases_json, verify_releases
 
-FORMAT = "custos-accounting/2"
+FORMAT = "custos-accounting/3"
 
 #: What a disclosure shows, each worked out from the proven entry the same way by the writer
 #: and the verifier.
@@ -78,12 +86,12 @@ _SHOWN: dict[str, Callable[[AccountingEntry], Any]] = {
 }
 _KEYS = {*_SHOWN, "index", "entry", "status", "proof"}
 _STATUSES = {s.value for s in DisclosureStatus}
-_FINAL_STATUSES = {DisclosureStatus.DESTROYED.value, DisclosureStatus.RECALLED.value}
 
 
 def accounting_json(acc: Accounting) -> dict[str, Any]:
-    """The downloadable document (format `custos-accounting/2`), checkable offline with
+    """The downloadable document (format `custos-accounting/3`), checkable offline with
     `custos ledger verify FILE` and the log's verifier key."""
+    c = acc.completeness
     return {
         "format": FORMAT,
         "person": acc.subject_ref,
@@ -94,7 +102,12 @@ def accounting_json(acc: Accounting) -> dict[str, Any]:
         "pending": [_pending_json(p) for p in acc.pending],
         "challenges": [_challenge_json(c) for c in acc.challenges],
         "proof": {"checkpoint": acc.checkpoint},
-        "completeness": completeness_json(acc.completeness) if acc.completeness else None,
+        "completeness": completeness_json(c) if c else None,
+        "releases": releases_json(
+            acc.releases, tree_size=c.tree_size, recorded_until=c.recorded_until
+        )
+        if c
+        else {},
     }
 
 
@@ -159,6 +172,10 @@ class VerifiedAccounting:
     unproven: tuple[int, ...] = ()
     #: The list proven complete (`_completeness`).
     complete: VerifiedCompleteness
+    #: Each disclosure's status (by index), as the proven lifecycle events of its release make it.
+    statuses: dict[int, str]
+    #: Lifecycle events proven, all of them, for each release shown (`_release_status`).
+    release_events: dict[str, int]
 
 
 def verify_accounting(document: dict[str, Any], *, verifier_keys: list[str]) -> VerifiedAccounting:
@@ -171,15 +188,48 @@ def verify_accounting(document: dict[str, Any], *, verifier_keys: list[str]) -> 
         raise IntegrityError("the document does not name its person")
     checkpoint = _check_checkpoint(document, verifier_keys)
     shown: dict[int, bytes] = {}
-    proven, unproven = _check_disclosures(document, person, checkpoint, shown)
+    checked: dict[int, tuple[AccountingEntry, Any]] = {}
+    proven, unproven = _check_disclosures(document, person, checkpoint, shown, checked)
+    # 6. Nothing left out: the completeness section (`_completeness`).
+    complete = _complete(document, checkpoint, shown)
+    # 7. Each status from its release's proven events, none left out (`_release_status`).
+    tags = verify_releases(
+        document.get("releases"),
+        needed={entry.release_id for entry, _ in checked.values()},
+        covers=complete.covers,
+        root=complete.releases_root,
+        checkpoint=checkpoint,
+    )
     return VerifiedAccounting(
         checkpoint=checkpoint,
         person=person,
         indices=proven,
         unproven=unproven,
-        # 6. Nothing left out: the completeness section (`_completeness`).
-        complete=_complete(document, checkpoint, shown),
+        complete=complete,
+        statuses=_check_statuses(checked, tags, _generated_on(document)),
+        release_events={release: len(events) for release, events in tags.items()},
     )
+
+
+def _check_statuses(
+    checked: dict[int, tuple[AccountingEntry, Any]],
+    tags: dict[str, tuple[str, ...]],
+    today: dt.date,
+) -> dict[int, str]:
+    """7. The status shown must be what the release's proven events (and, for "overdue", the
+    retention date against the day the document was generated) make it."""
+    out: dict[int, str] = {}
+    for index, (entry, shown) in sorted(checked.items()):
+        if shown not in _STATUSES:
+            raise IntegrityError(f"entry {index}: the status shown is not a known status")
+        proven = status_from_events(tags[entry.release_id], entry.retention_until, today).value
+        if shown != proven:
+            raise IntegrityError(
+                f"entry {index}: the status shown ({shown}) is not what the proven events of "
+                f"release {entry.release_id} make it ({proven})"
+            )
+        out[index] = proven
+    return out
 
 
 def _check_checkpoint(document: dict[str, Any], verifier_keys: list[str]) -> Checkpoint:
@@ -195,10 +245,15 @@ def _check_checkpoint(document: dict[str, Any], verifier_keys: list[str]) -> Che
 
 
 def _check_disclosures(
-    document: dict[str, Any], person: str, checkpoint: Checkpoint, shown: dict[int, bytes]
+    document: dict[str, Any],
+    person: str,
+    checkpoint: Checkpoint,
+    shown: dict[int, bytes],
+    checked: dict[int, tuple[AccountingEntry, Any]],
 ) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """3.–5. for every disclosure shown; returns (proven indices, newer indices) and fills
-    `shown` with each checked entry's leaf hash (for the completeness check)."""
+    """3.–5. for every disclosure shown; returns (proven indices, newer indices), fills
+    `shown` with each checked entry's leaf hash (for the completeness check) and `checked`
+    with the entry and the status shown (for the status check)."""
     items = document.get("disclosures")
     if not isinstance(items, list):
         raise IntegrityError("the document has no list of disclosures")
@@ -212,14 +267,15 @@ def _check_disclosures(
         if index in seen:
             raise IntegrityError(f"entry {index} is shown twice")
         seen.add(index)
-        entry = _check_disclosure(index, item, person, checkpoint, _generated_on(document))
+        entry = _check_disclosure(index, item, person, checkpoint)
         shown[index] = hash_leaf(base64.b64decode(str(item["entry"]), validate=True))
+        checked[index] = (entry, item.get("status"))
         (proven if index < checkpoint.size else unproven).append(entry.index)
     return tuple(proven), tuple(unproven)
 
 
 def _check_disclosure(
-    index: int, item: dict[str, Any], person: str, checkpoint: Checkpoint, today: dt.date | None
+    index: int, item: dict[str, Any], person: str, checkpoint: Checkpoint
 ) -> AccountingEntry:
     """One disclosure: its entry is in the signed log (if covered), about the person, and
     shown as it is."""
@@ -237,23 +293,10 @@ def _check_disclosure(
     for name, value in _SHOWN.items():
         if name not in item or item[name] != value(parsed):
             raise IntegrityError(f"entry {index}: the {name} shown is not what the log holds")
-    _check_status(index, item.get("status"), parsed, today)
     return parsed
 
 
-def _check_status(index: int, status: Any, entry: AccountingEntry, today: dt.date | None) -> None:
-    """What of the status the entry proves: a copy past its retention date, not destroyed or
-    recalled, is overdue, and only such a copy is (`disclosure_status`). That the copy was
-    delivered, destroyed or recalled comes from later release events the file does not carry."""
-    if status not in _STATUSES:
-        raise IntegrityError(f"entry {index}: the status shown is not a known status")
-    if today is None or entry.retention_until is None or status in _FINAL_STATUSES:
-        return
-    if (status == DisclosureStatus.OVERDUE.value) != (entry.retention_until < today):
-        raise IntegrityError(f"entry {index}: the status shown contradicts its retention date")
-
-
-def _generated_on(document: dict[str, Any]) -> dt.date | None:
+def _generated_on(document: dict[str, Any]) -> dt.date:
     """The UTC date the document was generated on (what "overdue" was judged against)."""
     try:
         at = dt.datetime.fromisoformat(str(document["generated_at"]))

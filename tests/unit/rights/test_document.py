@@ -24,7 +24,7 @@ from custos.rights import (
     parse_entry,
     verify_accounting,
 )
-from tests.unit.rights.maps import commit_body, completeness_of, map_of
+from tests.unit.rights.maps import commit_body, completeness_of, lifecycle_of, map_of
 
 AT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
 
@@ -46,9 +46,19 @@ def _body(release: str, subject: str = "ps_abc") -> bytes:
     return json.dumps(doc).encode()
 
 
+def _event(tag: EventTag, release: str) -> bytes:
+    """A release lifecycle event, naming its release, as the release service logs it."""
+    doc = {"tag": tag.value, "at": AT.isoformat(), "request": "req_1", "data": {"release": release}}
+    return json.dumps(doc).encode()
+
+
 def _accounting() -> tuple[Accounting, str]:
+    """Two disclosures: rel_1 received by the recipient (a receipt event), rel_2 not yet."""
     bodies = [b'{"tag":"other"}', _body("rel_1"), _body("rel_2")]
-    bodies.append(commit_body(map_of({"ps_abc": [(1, bodies[1]), (2, bodies[2])]}), 3))
+    bodies.append(_event(EventTag.RELEASE_RECEIPT_ACKNOWLEDGE, "rel_1"))
+    releases = map_of({"rel_1": [(3, bodies[3])]})
+    people = map_of({"ps_abc": [(1, bodies[1]), (2, bodies[2])]})
+    bodies.append(commit_body(people, 4, releases=releases))
     tree = MemoryTree(hash_leaf(b) for b in bodies)
     signer, verifier = generate_key("custos.example/log")
     note = sign_note(
@@ -58,7 +68,7 @@ def _accounting() -> tuple[Accounting, str]:
     disclosures = tuple(
         DisclosureView(
             entry=parse_entry(i, bodies[i]),
-            status="delivered",
+            status="delivered" if i == 1 else "released",
             proof=InclusionProof(
                 index=i,
                 tree_size=tree.size,
@@ -105,9 +115,8 @@ def _accounting() -> tuple[Accounting, str]:
             ),
         ),
         checkpoint=note,
-        completeness=completeness_of(
-            tree, bodies, "ps_abc", map_of({"ps_abc": [(1, bodies[1]), (2, bodies[2])]})
-        ),
+        completeness=completeness_of(tree, bodies, "ps_abc", people),
+        releases=tuple(lifecycle_of(tree, bodies, r, releases) for r in ("rel_1", "rel_2")),
     )
     return acc, verifier
 
@@ -130,8 +139,10 @@ def test_what_the_writer_puts_out_the_verifier_proves() -> None:
     assert "reason" not in doc["challenges"][0]
     result = verify_accounting(doc, verifier_keys=[verifier])
     assert result.indices == (1, 2)
-    assert result.checkpoint.size == 4
+    assert result.checkpoint.size == 5
     assert result.complete.count == 2
+    assert result.statuses == {1: "delivered", 2: "released"}
+    assert result.release_events == {"rel_1": 1, "rel_2": 0}
 
 
 def test_a_summary_that_differs_from_the_logged_entry_fails() -> None:
@@ -204,10 +215,33 @@ def test_a_status_that_contradicts_the_retention_date_fails() -> None:
     acc, verifier = _accounting()
     doc = accounting_json(acc)
     doc["generated_at"] = "2031-03-02T10:00:00+00:00"  # a day after the retention date
-    with pytest.raises(IntegrityError, match="entry 1: the status shown contradicts"):
+    with pytest.raises(IntegrityError, match=r"entry 1: the status shown \(delivered\) is not"):
         verify_accounting(doc, verifier_keys=[verifier])
     for d in doc["disclosures"]:
         d["status"] = "overdue"
     assert verify_accounting(doc, verifier_keys=[verifier]).indices == (1, 2)
+    # No destruction event is proven: "destroyed" is not what the log says.
     doc["disclosures"][0]["status"] = "destroyed"
-    assert verify_accounting(doc, verifier_keys=[verifier]).indices == (1, 2)
+    with pytest.raises(IntegrityError, match="release rel_1 make it \\(overdue\\)"):
+        verify_accounting(doc, verifier_keys=[verifier])
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda r: r.pop("rel_2"), "release rel_2: its lifecycle events are not proven"),
+        (lambda r: r["rel_1"].update(events=[]), "release rel_1: the release map proof"),
+        (lambda r: r.update(rel_1=r["rel_2"]), "release rel_1: the release map proof"),
+        (lambda r: r["rel_1"].update(count=0), "release rel_1: says 0, proves 1"),
+        (lambda r: r["rel_1"]["events"][0].update(proof=None), "event entry 3 has no inclusion"),
+        (lambda r: r["rel_2"].update(events=r["rel_1"]["events"]), "another release"),
+        (lambda r: r.update(rel_9=r["rel_2"]), "release rel_9 is shown but no disclosure"),
+        (lambda r: r["rel_1"]["events"][0].update(index=9), "event entry 9 is out of order"),
+    ],
+)
+def test_each_way_of_breaking_a_release_proof_is_named(change: Any, message: str) -> None:
+    acc, verifier = _accounting()
+    doc = json.loads(json.dumps(accounting_json(acc)))
+    change(doc["releases"])
+    with pytest.raises(IntegrityError, match=message):
+        verify_accounting(doc, verifier_keys=[verifier])

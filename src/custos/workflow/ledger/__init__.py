@@ -9,7 +9,8 @@ writing `from custos.workflow import ledger` and `ledger.publish_checkpoint(ctx)
   and entry bundles for auditors; a person's own entries;
 - `witnessing` — submitting checkpoints to witnesses (C2SP tlog-witness), their
   cosignatures, and a witness's own storage;
-- `completeness` — a person's accounting map proof, with the commit that signs it;
+- `completeness` — a person's accounting map proof, with the commit that signs it, and the
+  proven lifecycle events (with their release map proofs) of the releases they were in;
 - `export` — the offline-verification export and the static public log (`publish_static`).
 """
 
@@ -22,7 +23,12 @@ from custos.workflow.ledger.checkpoints import (
     publish_checkpoint,
     with_cosignatures,
 )
-from custos.workflow.ledger.completeness import completeness_in, person_completeness
+from custos.workflow.ledger.completeness import (
+    MapMovedError,
+    completeness_in,
+    person_completeness,
+    release_lifecycles_in,
+)
 from custos.workflow.ledger.export import (
     ExportSummary,
     StaticSummary,
@@ -72,6 +78,7 @@ __all__ = [
     "InclusionProof",
     "LedgerKeyError",
     "LocalLogClient",
+    "MapMovedError",
     "ProvenEntry",
     "PublishedCheckpoint",
     "SqlWitnessMemory",
@@ -102,6 +109,7 @@ __all__ = [
     "publish_checkpoint_as",
     "publish_static",
     "read_key_file",
+    "release_lifecycles_in",
     "signed_size",
     "signer_keys",
     "submit_to_witnesses",

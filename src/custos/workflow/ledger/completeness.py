@@ -3,6 +3,9 @@
 Pairs the person's map proof with the checkpoint whose last entry committed that map (the
 publisher signs it in the same transaction as the commit), the commit entry's inclusion
 proof, and the (index, leaf hash) of every accounting entry naming the person below it.
+For each release the person's disclosures name, `release_lifecycles_in` reads the release's
+lifecycle events below the same commit and its proof in the release map committed with it:
+what proves each disclosure's status.
 """
 
 from __future__ import annotations
@@ -13,16 +16,21 @@ from sqlalchemy.orm import Session
 from custos.domain.errors import IntegrityError
 from custos.ledger import (
     ACCOUNTING_TAGS,
+    LIFECYCLE_TAGS,
     TileStore,
     inclusion_proof,
     prove_person,
+    prove_release,
+    release_of,
     subject_entries,
 )
 from custos.rights._completeness import Completeness
+from custos.rights._release_status import ReleaseEvent, ReleaseLifecycle
 from custos.store.ledger_tables import LedgerCheckpoint
 from custos.store.tables import LedgerEntry
 from custos.workflow.context import Context
 from custos.workflow.ledger.checkpoints import with_cosignatures
+from custos.workflow.ledger.reads import proofs_in
 
 
 def person_completeness(ctx: Context, subject_ref: str) -> tuple[str, Completeness] | None:
@@ -66,3 +74,48 @@ def completeness_in(session: Session, subject_ref: str) -> tuple[str, Completene
         entries=tuple((idx, bytes(leaf)) for idx, leaf in rows),
         proof=found.proof,
     )
+
+
+class MapMovedError(Exception):
+    """A map commit landed while a person's accounting was being read (PostgreSQL readers
+    see each statement's latest commit): read it again."""
+
+
+def release_lifecycles_in(
+    session: Session, releases: dict[str, set[str]], *, commit: int, tree_size: int
+) -> tuple[ReleaseLifecycle, ...]:
+    """For each release (id → the request ids its accounting entries name): its lifecycle
+    events below the map commit at `commit`, each with its inclusion proof at `tree_size`,
+    and its release map proof. Raises MapMovedError if the map moved past `commit`."""
+    requests = sorted(set().union(*releases.values())) if releases else []
+    found: dict[str, list[tuple[int, bytes]]] = {r: [] for r in releases}
+    if requests:
+        rows = session.execute(
+            select(LedgerEntry.idx, LedgerEntry.body)
+            .where(LedgerEntry.tag.in_(LIFECYCLE_TAGS), LedgerEntry.idx < commit)
+            .where(LedgerEntry.request_id.in_(requests))
+            .order_by(LedgerEntry.idx)
+        ).all()
+        for idx, body in rows:
+            named = release_of(idx, bytes(body))
+            if named in found:
+                found[named].append((idx, bytes(body)))
+    indices = sorted(i for events in found.values() for i, _ in events)
+    paths = dict(zip(indices, proofs_in(session, indices, tree_size), strict=True))
+    out = []
+    for release, events in sorted(found.items()):
+        proven = prove_release(session, release)
+        if proven.state.commit_index != commit:
+            raise MapMovedError(release)
+        if proven.count != len(events):
+            raise IntegrityError(f"the release map and the log disagree about release {release}")
+        out.append(
+            ReleaseLifecycle(
+                release_id=release,
+                events=tuple(
+                    ReleaseEvent(index=i, entry=b, inclusion=tuple(paths[i])) for i, b in events
+                ),
+                proof=proven.proof,
+            )
+        )
+    return tuple(out)

@@ -20,8 +20,11 @@ attestations (→ destroyed) in `retention`; recall and correction notices in `c
 purging internal ciphertext after delivery plus a grace period in `purge`. Manifests and
 ledger entries are kept for good.
 
-`status_of(session, release_ids)` is the read other capabilities (people's accounting) use;
-`recall` is what an upheld challenge calls. Neither pulls in `custos.workflow.rights`.
+`status_of(session, release_ids)` reads releases' recorded status for other capabilities (a
+person's accounting does not use it: it works each status out from the release's lifecycle
+events in the log, which its file proves); `recall` is what an upheld challenge calls.
+Neither pulls in `custos.workflow.rights`. Every step after the build is logged with the
+release's id in the event's data (`data.release`): the release map commits them per release.
 """
 
 from custos.workflow.releases._basis import CHUNK_PEOPLE, Progress

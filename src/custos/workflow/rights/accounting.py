@@ -23,26 +23,38 @@ from custos.rights import (
     NoticeKind,
     PersonPrincipal,
     PersonScope,
+    ReleaseLifecycle,
     Withheld,
-    disclosure_status,
     parse_entry,
     render_html,
     render_pdf,
     split_visible,
+    status_from_events,
 )
+from custos.rights._completeness import Completeness
 from custos.store import rights_tables as r
 from custos.store import tables as t
 from custos.workflow import ledger as ledger_service
-from custos.workflow import releases
 from custos.workflow.context import Context
 from custos.workflow.rights.challenges import challenge_view
 from custos.workflow.rights.disclosures import accounting_rows, own_entries, pending
 from custos.workflow.rights.people import language_of, load_person, subject_ref
 
 
-def _release_statuses(s: Session, release_ids: list[str]) -> dict[str, str]:
-    """Each release's status, as the release service records it."""
-    return releases.status_of(s, release_ids) if release_ids else {}
+def _lifecycles(
+    s: Session, visible: list[AccountingEntry], complete: tuple[str, Completeness] | None
+) -> tuple[ReleaseLifecycle, ...]:
+    """The proven lifecycle events of every release a visible disclosure names, below the
+    map commit that signs the person's completeness proof (none before the first one)."""
+    if complete is None:
+        return ()
+    wanted: dict[str, set[str]] = {}
+    for e in visible:
+        wanted.setdefault(e.release_id, set()).update([e.request_id] if e.request_id else [])
+    c = complete[1]
+    return ledger_service.release_lifecycles_in(
+        s, wanted, commit=c.commit_index, tree_size=c.tree_size
+    )
 
 
 def _proofs(
@@ -71,6 +83,19 @@ def _proofs(
 
 
 def _build_accounting(ctx: Context, person_id: str) -> Accounting:
+    for _ in range(_ATTEMPTS - 1):
+        try:
+            return _read_accounting(ctx, person_id)
+        except ledger_service.MapMovedError:
+            continue  # a map commit landed mid-read (PostgreSQL): read it all again
+    return _read_accounting(ctx, person_id)
+
+
+#: Reads of a person's accounting before a map commit landing mid-read is an error.
+_ATTEMPTS = 3
+
+
+def _read_accounting(ctx: Context, person_id: str) -> Accounting:
     today = ctx.today()
     ref = subject_ref(ctx, person_id)
     # One read-only session for everything the page shows, proofs included.
@@ -79,7 +104,6 @@ def _build_accounting(ctx: Context, person_id: str) -> Accounting:
         bodies = dict(accounting_rows(s, ref))
         entries = own_entries(bodies.items(), ref)
         visible, withheld = split_visible(entries, today)
-        statuses = _release_statuses(s, sorted({e.release_id for e in visible}))
         waiting = pending(ctx, s, person_id)
         challenges = s.scalars(
             select(r.Challenge)
@@ -91,8 +115,11 @@ def _build_accounting(ctx: Context, person_id: str) -> Accounting:
         language = language_of(s, person_id)
         challenge_views = tuple(challenge_view(c) for c in challenges)
         complete = ledger_service.completeness_in(s, ref)
+        lifecycles = _lifecycles(s, visible, complete)
         at = (complete[0], complete[1].tree_size) if complete else None
         checkpoint, proofs = _proofs(s, bodies, visible, at)
+    # Each status from the release's proven events alone, as the file's verifier works it out.
+    tags = {lc.release_id: lc.tags for lc in lifecycles}
     return Accounting(
         subject_ref=ref,
         name=name,
@@ -102,8 +129,8 @@ def _build_accounting(ctx: Context, person_id: str) -> Accounting:
         disclosures=tuple(
             DisclosureView(
                 entry=e,
-                status=disclosure_status(
-                    statuses.get(e.release_id), e.retention_until, today
+                status=status_from_events(
+                    tags.get(e.release_id, ()), e.retention_until, today
                 ).value,
                 proof=proofs.get(e.index),
             )
@@ -114,6 +141,7 @@ def _build_accounting(ctx: Context, person_id: str) -> Accounting:
         challenges=challenge_views,
         checkpoint=checkpoint,
         completeness=complete[1] if complete else None,
+        releases=lifecycles,
     )
 
 
