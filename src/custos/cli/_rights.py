@@ -131,7 +131,8 @@ def verify(
 ) -> None:
     """Check a downloaded accounting (JSON) offline against its signed checkpoint.
 
-    Every entry's inclusion proof is checked; the exit code is non-zero on any failure.
+    Every entry's inclusion proof, the completeness proof and each status's proof (its
+    release's lifecycle events) are checked; the exit code is non-zero on any failure.
     """
     verify_accounting_file(accounting, key)
 
@@ -149,7 +150,9 @@ def verify_accounting_file(accounting: Path, key: list[str]) -> None:
         f"OK: {len(result.indices)} disclosures proven in the log of "
         f"{safe(result.checkpoint.origin)} at size {result.checkpoint.size}, each about "
         f"{safe(result.person)}; the list is complete: {result.complete.count} accounting "
-        f"entries name this person below entry {result.complete.covers}{newer_text}"
+        f"entries name this person below entry {result.complete.covers}{newer_text}; "
+        f"each status proven by all {sum(result.release_events.values())} lifecycle events "
+        f"of its release (of {len(result.release_events)} releases) below that entry"
     )
 
 

@@ -197,7 +197,7 @@ def verify_releases(
     3. no release is missing and none is shown that no disclosure names.
     """
     if not isinstance(section, Mapping):
-        raise IntegrityError("the document does not prove its disclosures' status (releases)")
+        raise IntegrityError("the document has no releases section proving its disclosures' status")
     extra = set(section) - needed
     if extra:
         raise IntegrityError(f"release {min(extra)} is shown but no disclosure names it")

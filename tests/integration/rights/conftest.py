@@ -75,6 +75,18 @@ def account(
     return idx
 
 
+def lifecycle(world: World, tag: EventTag, release_id: str, request_id: str) -> int:
+    """Append one lifecycle event of a release (receipt, recall…), naming it as the release
+    service does (`data.release`); returns its index."""
+    ctx = world.ctx
+    event = Event(
+        tag=tag, at=ctx.now(), actor="system", request_id=request_id, data={"release": release_id}
+    )
+    with ctx.transaction() as s:
+        [idx] = ledger.append(s, [event])
+    return idx
+
+
 def code_for(world: World, key: str, *, language: str | None = None) -> str:
     issued = rights.issue_access_code(
         world.ctx, actor=world.staff["intake"], person_id=person_id(world, key), language=language
