@@ -197,7 +197,8 @@ def verify(
     console.print(
         f"OK: {report.verified_size} entries verified against {len(report.checkpoints)} "
         f"checkpoints{pinned} ({report.entries - report.verified_size} newer entries not yet "
-        f"signed); {report.map_commits} accounting map roots recomputed and matching"
+        f"signed); {report.map_commits} map commits (accounting map and release map roots) "
+        "recomputed and matching"
     )
 
 

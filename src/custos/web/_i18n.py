@@ -274,6 +274,11 @@ SPANISH: dict[str, str] = {
         "La agencia no puede omitir ninguna sin que se detecte: el archivo descargable prueba "
         "que la lista está completa según el registro público."
     ),
+    "Each status (delivered, destroyed, recalled, overdue) is proven the same way: from every "
+    "event of the release in the public log, none left out.": (
+        "Cada estado (recibida, destruida, retirada, no destruida a tiempo) se prueba igual: con "
+        "todos los hechos de la entrega que constan en el registro público, sin omitir ninguno."
+    ),
     "Requests waiting for a decision": "Solicitudes en espera de decisión",
     "Asks for": "Pide",
     "Received": "Recibida",
