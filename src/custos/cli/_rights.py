@@ -151,8 +151,9 @@ def verify_accounting_file(accounting: Path, key: list[str]) -> None:
         f"{safe(result.checkpoint.origin)} at size {result.checkpoint.size}, each about "
         f"{safe(result.person)}; the list is complete: {result.complete.count} accounting "
         f"entries name this person below entry {result.complete.covers}{newer_text}; "
-        f"each status proven by all {sum(result.release_events.values())} lifecycle events "
-        f"of its release (of {len(result.release_events)} releases) below that entry"
+        "each status proven by its release's lifecycle events "
+        f"({sum(result.release_events.values())} for {len(result.release_events)} releases, "
+        "none left out)"
     )
 
 

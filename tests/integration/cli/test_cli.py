@@ -201,6 +201,7 @@ def test_an_exported_ledger_verifies_offline_and_a_forged_entry_is_named(
     trust = [arg for key in keys for arg in ("--key", key)]
     ok = _custos(tmp, "ledger", "verify", str(out), *trust, "--workers", "2")
     assert ok.stdout.startswith("OK: ")
+    assert "accounting map and release map roots" in " ".join(ok.stdout.split())
     lines = (out / "entries.jsonl").read_bytes().split(b"\n")
     lines[3] = lines[3].replace(b'"at":"', b'"at":"1', 1)
     (out / "entries.jsonl").write_bytes(b"\n".join(lines))

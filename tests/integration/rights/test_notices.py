@@ -133,6 +133,9 @@ def test_staff_download_an_accounting_that_verifies_offline_with_the_cli(
     ok = runner.invoke(person_app, ["verify", str(path), "--key", verifier])
     assert ok.exit_code == 0, ok.output
     assert "1 disclosures proven" in ok.output
+    # The status is proven too: nothing happened to rel_cli after it was sent.
+    said = " ".join(ok.output.split())
+    assert "each status proven by its release's lifecycle events (0 for 1 releases" in said
     # Tampering with what is shown breaks the check.
     doc["disclosures"][0]["fields"] = ["snap/ssn"]
     path.write_text(json.dumps(doc))
