@@ -80,6 +80,7 @@ def test_lifecycle_events_alone_are_committed_in_the_release_map(lctx: Context) 
     data = body["data"]
     assert (data["root"], data["people"]) == (first["data"]["root"], 8)
     root, releases = expected_releases_root(lctx, index)
+    assert releases == 1  # rel_1 only: a download is no lifecycle event
     assert (data["releases_root"], data["releases"]) == (base64.b64encode(root).decode(), 1)
     assert data["releases_root"] != first["data"]["releases_root"]
     # rel_1's proof shows its two events; rel_2 (no lifecycle event) is proven absent.
