@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from custos.domain.events import RELEASE_KEY, RELEASE_LIFECYCLE_TAGS, EventTag
 from custos.ledger._map import MapProof, map_key, value_hash
-from custos.ledger._map_buckets import Bucket, BucketMap, build_proof, digests, fold
+from custos.ledger._map_buckets import Bucket, BucketMap, bucket_of, build_proof, digests, fold
 from custos.store.ledger_tables import LedgerMapBucket, LedgerMapState
 from custos.store.tables import LedgerEntry
 
@@ -237,32 +237,37 @@ def mark_map_committed(session: Session, index: int) -> None:
     session.flush()
 
 
-def prove_key(session: Session, kind: MapKind, name: str) -> PersonProof:
-    """A key's map proof against the map's current root (membership or absence)."""
+def prove_keys(session: Session, kind: MapKind, names: list[str]) -> dict[str, PersonProof]:
+    """Each key's map proof against the map's current root (membership or absence), reading
+    the top tree once and at most one bucket per key."""
     row = _row(session, kind)
     top = BucketMap.from_blobs(bytes(row.top_hashes), bytes(row.top_counts)) if row else BucketMap()
-    key = map_key(name)
+    state = map_state(session, kind)
     buckets: dict[int, Bucket] = {}
 
     def load(bucket: int) -> Bucket:
         _load(session, kind, buckets, {bucket})
         return buckets[bucket]
 
-    proof = build_proof(top, key, load)
-    found = next(iter(buckets.values())).find(key) if buckets else None
-    return PersonProof(
-        state=map_state(session, kind),
-        proof=proof,
-        count=found[0] if found else 0,
-        value=value_hash(*found) if found else None,
-    )
+    out = {}
+    for name in names:
+        key = map_key(name)
+        proof = build_proof(top, key, load)
+        found = buckets[bucket_of(key)].find(key) if bucket_of(key) in buckets else None
+        out[name] = PersonProof(
+            state=state,
+            proof=proof,
+            count=found[0] if found else 0,
+            value=value_hash(*found) if found else None,
+        )
+    return out
 
 
 def prove_person(session: Session, pseudonym: str) -> PersonProof:
     """A person's accounting map proof against the map's current root."""
-    return prove_key(session, MapKind.PEOPLE, pseudonym)
+    return prove_keys(session, MapKind.PEOPLE, [pseudonym])[pseudonym]
 
 
-def prove_release(session: Session, release_id: str) -> PersonProof:
-    """A release's release map proof against the map's current root."""
-    return prove_key(session, MapKind.RELEASES, release_id)
+def prove_releases(session: Session, release_ids: list[str]) -> dict[str, PersonProof]:
+    """Releases' release map proofs against the map's current root."""
+    return prove_keys(session, MapKind.RELEASES, release_ids)

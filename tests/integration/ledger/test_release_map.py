@@ -24,7 +24,7 @@ from custos.ledger import (
     append,
     chain,
     map_key,
-    prove_release,
+    prove_releases,
     release_of,
     value_hash,
     verify_export,
@@ -85,7 +85,8 @@ def test_lifecycle_events_alone_are_committed_in_the_release_map(lctx: Context) 
     assert data["releases_root"] != first["data"]["releases_root"]
     # rel_1's proof shows its two events; rel_2 (no lifecycle event) is proven absent.
     with lctx.reading() as session:
-        one, two = prove_release(session, "rel_1"), prove_release(session, "rel_2")
+        proofs = prove_releases(session, ["rel_1", "rel_2"])
+    one, two = proofs["rel_1"], proofs["rel_2"]
     assert (one.count, two.count, two.value) == (2, 0, None)
     verify_map_proof(root, map_key("rel_1"), one.value, one.proof)
     verify_map_proof(root, map_key("rel_2"), None, two.proof)

@@ -20,7 +20,7 @@ from custos.ledger import (
     TileStore,
     inclusion_proof,
     prove_person,
-    prove_release,
+    prove_releases,
     release_of,
     subject_entries,
 )
@@ -102,9 +102,10 @@ def release_lifecycles_in(
                 found[named].append((idx, bytes(body)))
     indices = sorted(i for events in found.values() for i, _ in events)
     paths = dict(zip(indices, proofs_in(session, indices, tree_size), strict=True))
+    proofs = prove_releases(session, sorted(found))
     out = []
     for release, events in sorted(found.items()):
-        proven = prove_release(session, release)
+        proven = proofs[release]
         if proven.state.commit_index != commit:
             raise MapMovedError(release)
         if proven.count != len(events):
