@@ -14,14 +14,23 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from custos import ledger
-from custos.domain.events import Event, EventTag
+from custos.domain.events import RELEASE_KEY, RELEASE_LIFECYCLE_TAGS, Event, EventTag
 from custos.workflow.context import Context
 
 
 def event(
     ctx: Context, tag: EventTag, actor: str, *, request_id: str | None = None, **data: Any
 ) -> Event:
-    """An event stamped with the context's clock (for `record_all`)."""
+    """An event stamped with the context's clock (for `record_all`).
+
+    A release lifecycle event must name its release in its data: the release map commits it
+    under that release, and a person's file proves a status from it. One without would stop
+    every later map commit, so it is refused here, in the transaction that made it.
+    """
+    if tag in RELEASE_LIFECYCLE_TAGS:
+        named = data.get(RELEASE_KEY)
+        if not isinstance(named, str) or not named:
+            raise ValueError(f"a {tag.value} event names its release (data.{RELEASE_KEY})")
     return Event(tag=tag, at=ctx.now(), actor=actor, request_id=request_id, data=data)
 
 

@@ -33,7 +33,7 @@ from custos.ledger import (
 from custos.ledger._map_buckets import bucket_of
 from custos.store.ledger_tables import LedgerMapBucket, LedgerMapState
 from custos.store.tables import LedgerEntry
-from custos.workflow import ledger
+from custos.workflow import journal, ledger
 from custos.workflow.context import Context
 from tests.integration.ledger.test_accounting_map import PEOPLE, _export, disclose, last_entry
 
@@ -145,3 +145,12 @@ def test_a_checkpoint_over_an_uncommitted_lifecycle_event_is_caught(
     with pytest.raises(VerificationError, match="release lifecycle event, but no") as caught:
         verify_export(_export(lctx, tmp_path), verifier_keys=[keys[1]])
     assert caught.value.first_bad_entry == recall
+
+
+def test_a_lifecycle_event_that_names_no_release_is_refused_when_made(lctx: Context) -> None:
+    """It could be committed under no release: refused in the transaction that makes it,
+    rather than stopping every later map commit."""
+    with pytest.raises(ValueError, match=r"release:recall:issue event names its release"):
+        journal.event(lctx, EventTag.RELEASE_RECALL_ISSUE, "system", request_id="req_1")
+    made = journal.event(lctx, EventTag.RELEASE_RECALL_ISSUE, "system", release="rel_1")
+    assert made.data == {"release": "rel_1"}
