@@ -150,6 +150,42 @@ def _rows(
     at_bind: Any,
 ) -> Iterator[tuple[Any, ...]]:
     """The rows, made one at a time: (idx, tag, request_id, subject_ref, body, leaf_hash, at)."""
+    if len(set(map(id, events))) == len(events):
+        return _distinct_rows(start, events, columns, added, at_bind)
+    return _shared_rows(start, events, columns, added, at_bind)
+
+
+def _distinct_rows(
+    start: int,
+    events: Sequence[Event],
+    columns: Sequence[str | None],
+    added: Sequence[str | None],
+    at_bind: Any,
+) -> Iterator[tuple[Any, ...]]:
+    """The rows of a batch in which no Event object repeats: each encoded once, as it comes."""
+    stamps: dict[Any, Any] = {}
+    sha256 = _sha256
+    for idx, event, column, ref in zip(count(start), events, columns, added, strict=False):
+        body = event.canonical() if ref is None else event.canonical(extra=(SUBJECT_KEY, ref))
+        yield (
+            idx,
+            event.tag._value_,  # the plain attribute: `.value` is a slow descriptor
+            event.request_id,
+            column,
+            body,
+            sha256(b"\x00" + body).digest(),  # hash_leaf, inlined on the hot path
+            stamps.get(event.at) or _stamp(stamps, event.at, at_bind),
+        )
+
+
+def _shared_rows(
+    start: int,
+    events: Sequence[Event],
+    columns: Sequence[str | None],
+    added: Sequence[str | None],
+    at_bind: Any,
+) -> Iterator[tuple[Any, ...]]:
+    """The rows of a batch that repeats Event objects, what they share worked out once."""
     stamps: dict[Any, Any] = {}
     # A batch may repeat one Event object (a release's accounting entries for people with the
     # same facts): what does not depend on the person is worked out once per object. For an
