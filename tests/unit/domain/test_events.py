@@ -84,14 +84,15 @@ any_text = st.text(st.characters(exclude_categories=()), max_size=12)
 
 
 @given(
-    st.text(max_size=20),
-    st.none() | any_text,
-    st.dictionaries(any_text, json_values | any_text, max_size=6),
-    st.sampled_from(list(EventTag)),
-    st.sampled_from([SUBJECT_KEY]) | any_text,
-    any_text,
+    actor=st.text(max_size=20),
+    request_id=st.none() | any_text,
+    data=st.dictionaries(any_text, json_values | any_text, max_size=6),
+    tag=st.sampled_from(list(EventTag)),
+    key=st.sampled_from([SUBJECT_KEY]) | any_text,
+    value=any_text,
 )
 def test_an_entry_with_an_added_key_is_exactly_rfc_8785(
+    *,
     actor: str,
     request_id: str | None,
     data: dict[str, object],
