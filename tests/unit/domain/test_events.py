@@ -116,18 +116,22 @@ def test_an_entry_with_an_added_key_is_exactly_rfc_8785(
     assert json.loads(expected)["data"][key] == value
 
 
-@given(st.dictionaries(any_text, json_values | any_text, max_size=6))
+@given(
+    st.dictionaries(
+        st.text(st.characters(max_codepoint=127), max_size=8), json_values | any_text, max_size=6
+    )
+)
 def test_the_fast_encoder_is_the_standard_librarys_canonical_json(data: dict[str, object]) -> None:
     """For the plain shapes, canonical bytes are what the standard library writes with sorted
-    keys, no spaces and UTF-8 text (the definition before RFC 8785 was adopted; they agree
-    wherever the standard library can write UTF-8 at all)."""
+    keys, no spaces and UTF-8 text (the fast path's definition before orjson), wherever the
+    standard library can write UTF-8 at all."""
     assume(_plain(data))
     try:
         reference = json.dumps(
             data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
         ).encode()
     except UnicodeEncodeError:  # a lone surrogate: no UTF-8 for it, and no canonical form
-        with pytest.raises(rfc8785.CanonicalizationError):
+        with pytest.raises(ValueError):  # rfc8785's refusal
             canonical(data, plain=True)
         return
     assert canonical(data, plain=True) == reference
