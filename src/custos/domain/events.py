@@ -109,7 +109,7 @@ def _plain(value: Any) -> bool:  # noqa: PLR0911 - one return per JSON type read
     That holds for objects with ASCII keys (RFC 8785 §3.2.3 sorts keys by UTF-16 code units,
     which for ASCII is Python's order), strings (§3.2.2.2 escapes the same characters the
     same way), booleans, null, and integers small enough to be exact doubles. Floats are left
-    to `rfc8785`: ECMAScript number formatting is not what orjson writes (`1e+21`, `1e21`).
+    to `rfc8785`: orjson does not write ECMAScript's number forms (`1.0` for `1`, `-0.0`, `1e+20`).
     """
     kind = type(value)
     if kind is str or value is None or kind is bool:
