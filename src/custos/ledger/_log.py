@@ -17,11 +17,12 @@ person's accounting file is verified against the entry alone.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from itertools import count
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Connection, func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from custos.domain.events import SUBJECT_KEY, Event, encode_string
@@ -87,21 +88,104 @@ def append(
     last = connection.execute(_LAST_INDEX).scalar_one_or_none()
     start = 0 if last is None else last + 1
     refs = subject_refs if subject_refs is not None else [None] * len(events)
+    columns, added = _subjects(events, refs)  # refuses a bad ref before anything is written
     # The column types' own bind processors, so the raw executemany below stores exactly
     # what the ORM would (UTC timestamps in SQLite's text form, for instance).
     dialect = bind.dialect
     at_type = LedgerEntry.__table__.c.at.type
     # The dialect's own processor (for SQLite: the text the ORM writes), applied once per time.
     at_bind = at_type.dialect_impl(dialect).bind_processor(dialect)
-    rows = _rows(start, events, refs, at_bind)
-    connection.exec_driver_sql(_insert_sql(dialect.paramstyle), rows)
-    return [start + i for i in range(len(events))]
+    rows = _rows(start, events, columns, added, at_bind)
+    _insert(connection, _insert_sql(dialect.paramstyle), rows)
+    return list(range(start, start + len(events)))
+
+
+def _subjects(
+    events: Sequence[Event], refs: Sequence[str | None]
+) -> tuple[list[str | None], list[str | None]]:
+    """Per entry: its `subject_ref` column, and the pseudonym to add to its data (or None).
+
+    Every refusal happens here, before the first row is written: the caller's transaction
+    never holds part of a refused batch.
+    """
+    columns: list[str | None] = []
+    added: list[str | None] = []
+    for event, ref in zip(events, refs, strict=True):
+        named = event.data.get(SUBJECT_KEY)
+        if named is None:
+            if ref is not None and (type(ref) is not str or not ref):
+                raise ValueError("a subject_ref is a non-empty pseudonym string")
+            columns.append(ref)
+            added.append(ref)
+        else:
+            columns.append(_column(named, ref))
+            added.append(None)
+    return columns, added
+
+
+def _insert(connection: Connection, sql: str, rows: Iterator[tuple[Any, ...]]) -> None:
+    """Insert the rows as they are made, on the DBAPI cursor of the caller's transaction.
+
+    SQLAlchemy's executemany wants a list; the driver's takes an iterator, so each row (and
+    its body) is bound and dropped before the next is made, and a batch's rows never sit in
+    memory together. Driver errors are raised as SQLAlchemy's, as they would be through it.
+    """
+    dbapi_connection = connection.connection
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.executemany(sql, rows)  # type: ignore[arg-type]  # sqlite3, psycopg: any iterable
+    except connection.dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(
+            sql, None, exc, connection.dialect.loaded_dbapi.Error, dialect=connection.dialect
+        ) from exc
+    finally:
+        cursor.close()
 
 
 def _rows(
-    start: int, events: Sequence[Event], refs: Sequence[str | None], at_bind: Any
-) -> list[tuple[Any, ...]]:
-    """The rows to insert: (idx, tag, request_id, subject_ref, body, leaf_hash, at)."""
+    start: int,
+    events: Sequence[Event],
+    columns: Sequence[str | None],
+    added: Sequence[str | None],
+    at_bind: Any,
+) -> Iterator[tuple[Any, ...]]:
+    """The rows, made one at a time: (idx, tag, request_id, subject_ref, body, leaf_hash, at)."""
+    if len(set(map(id, events))) == len(events):
+        return _distinct_rows(start, events, columns, added, at_bind)
+    return _shared_rows(start, events, columns, added, at_bind)
+
+
+def _distinct_rows(
+    start: int,
+    events: Sequence[Event],
+    columns: Sequence[str | None],
+    added: Sequence[str | None],
+    at_bind: Any,
+) -> Iterator[tuple[Any, ...]]:
+    """The rows of a batch in which no Event object repeats: each encoded once, as it comes."""
+    stamps: dict[Any, Any] = {}
+    sha256 = _sha256
+    for idx, event, column, ref in zip(count(start), events, columns, added, strict=False):
+        body = event.canonical() if ref is None else event.canonical(extra=(SUBJECT_KEY, ref))
+        yield (
+            idx,
+            event.tag._value_,  # the plain attribute: `.value` is a slow descriptor
+            event.request_id,
+            column,
+            body,
+            sha256(b"\x00" + body).digest(),  # hash_leaf, inlined on the hot path
+            stamps.get(event.at) or _stamp(stamps, event.at, at_bind),
+        )
+
+
+def _shared_rows(
+    start: int,
+    events: Sequence[Event],
+    columns: Sequence[str | None],
+    added: Sequence[str | None],
+    at_bind: Any,
+) -> Iterator[tuple[Any, ...]]:
+    """The rows of a batch that repeats Event objects, what they share worked out once."""
     stamps: dict[Any, Any] = {}
     # A batch may repeat one Event object (a release's accounting entries for people with the
     # same facts): what does not depend on the person is worked out once per object. For an
@@ -110,12 +194,9 @@ def _rows(
     plain: dict[int, tuple[Any, ...]] = {}
     cuts: dict[int, tuple[Any, ...]] = {}
     once: set[int] = set()
-    rows: list[tuple[Any, ...]] = []
-    add = rows.append
     sha256, encode = _sha256, encode_string
-    for idx, event, ref in zip(count(start), events, refs, strict=False):
-        named = event.data.get(SUBJECT_KEY)
-        if ref is None or named is not None:
+    for idx, event, column, ref in zip(count(start), events, columns, added, strict=False):
+        if ref is None:
             done = plain.get(id(event))
             if done is None:
                 body = event.canonical()
@@ -127,20 +208,19 @@ def _rows(
                     sha256(b"\x00" + body).digest(),  # hash_leaf, inlined on the hot path
                     _stamp(stamps, event.at, at_bind),
                 )
-            add((idx, done[0], done[1], _column(named, ref), done[2], done[3], done[4]))
+            yield (idx, done[0], done[1], column, done[2], done[3], done[4])
             continue
-        if type(ref) is not str or not ref:
-            raise ValueError("a subject_ref is a non-empty pseudonym string")
         cut = cuts.get(id(event))
         if cut is None:
-            if id(event) not in once:  # its first use: encoded with the subject directly
+            parts = _template(event) if id(event) in once else None
+            if parts is None:  # its first use (or no clean cut): encoded with the subject
                 once.add(id(event))
                 body = event.canonical(extra=(SUBJECT_KEY, ref))
                 at = stamps.get(event.at) or _stamp(stamps, event.at, at_bind)
                 leaf = sha256(b"\x00" + body).digest()
-                add((idx, event.tag._value_, event.request_id, ref, body, leaf, at))
+                yield (idx, event.tag._value_, event.request_id, ref, body, leaf, at)
                 continue
-            before, after = _template(event)  # used again: cut once, spliced from now on
+            before, after = parts  # used again: cut once, spliced from now on
             cut = cuts[id(event)] = (
                 event.tag._value_,
                 event.request_id,
@@ -149,8 +229,7 @@ def _rows(
                 _stamp(stamps, event.at, at_bind),
             )
         body = cut[2] + encode(ref).encode() + cut[3]
-        add((idx, cut[0], cut[1], ref, body, sha256(b"\x00" + body).digest(), cut[4]))
-    return rows
+        yield (idx, cut[0], cut[1], ref, body, sha256(b"\x00" + body).digest(), cut[4])
 
 
 def _stamp(stamps: dict[Any, Any], at: Any, at_bind: Any) -> Any:
@@ -172,18 +251,19 @@ def _column(named: Any, ref: str | None) -> str | None:
     return named
 
 
-def _template(event: Event) -> tuple[bytes, bytes]:
+def _template(event: Event) -> tuple[bytes, bytes] | None:
     """The canonical bytes of `event` with a subject, cut where the subject goes.
 
     Splicing a pseudonym's JSON string between the two parts gives exactly the canonical
     bytes of the event with `data["subject"]` set to it: canonical JSON writes a string the
     same way wherever it stands, and the key's place among the sorted keys does not depend
-    on its value.
+    on its value. None when there is no one place to cut (the data holds the placeholder
+    itself): such an entry is encoded whole each time.
     """
     body = event.canonical(extra=(SUBJECT_KEY, _PLACEHOLDER))
     before, found, after = body.partition(_PLACEHOLDER_JSON)
     if not found or _PLACEHOLDER_JSON in after:
-        raise ValueError("an entry's data cannot hold the subject placeholder")
+        return None
     return before, after
 
 

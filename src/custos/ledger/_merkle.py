@@ -234,7 +234,7 @@ def verify_inclusion(
         raise ProofError("inclusion proof does not lead to the root")
 
 
-def verify_consistency(  # noqa: C901, PLR0912 - the RFC's steps, kept in one place
+def verify_consistency(
     *, size1: int, size2: int, proof: list[bytes], root1: bytes, root2: bytes
 ) -> None:
     """Check that the tree of `size2` leaves with `root2` extends the one of `size1` with `root1`.
@@ -250,21 +250,40 @@ def verify_consistency(  # noqa: C901, PLR0912 - the RFC's steps, kept in one pl
         _check_hash("proof hash", c)
     if size1 < 0 or size2 < size1:
         raise ProofError(f"no consistency from tree size {size1} to {size2}")
+    if size1 in (size2, 0):
+        _check_trivial_consistency(size1=size1, size2=size2, proof=proof, root1=root1, root2=root2)
+        return
+    # 1. If consistency_path is an empty array, stop and fail the proof verification.
+    if not proof:
+        raise ProofError("consistency proof is empty")
+    fr, sr = _consistency_roots(size1, size2, proof, root1)
+    if fr != root1:
+        raise ProofError("consistency proof does not lead to the first root")
+    if sr != root2:
+        raise ProofError("consistency proof does not lead to the second root")
+
+
+def _check_trivial_consistency(
+    *, size1: int, size2: int, proof: list[bytes], root1: bytes, root2: bytes
+) -> None:
+    """The edge cases RFC 9162 leaves to the caller: equal sizes, or from the empty tree."""
     if size1 == size2:
         if proof:
             raise ProofError("a proof between equal tree sizes must be empty")
         if root1 != root2:
             raise ProofError("two different roots for the same tree size")
         return
-    if size1 == 0:
-        if proof:
-            raise ProofError("a proof from the empty tree must be empty")
-        if root1 != EMPTY_ROOT:
-            raise ProofError("the empty tree has a different root")
-        return
-    # 1. If consistency_path is an empty array, stop and fail the proof verification.
-    if not proof:
-        raise ProofError("consistency proof is empty")
+    if proof:
+        raise ProofError("a proof from the empty tree must be empty")
+    if root1 != EMPTY_ROOT:
+        raise ProofError("the empty tree has a different root")
+
+
+def _consistency_roots(
+    size1: int, size2: int, proof: list[bytes], root1: bytes
+) -> tuple[bytes, bytes]:
+    """RFC 9162 §2.1.4.2 steps 2–7 for 0 < size1 < size2 and a non-empty proof: the first and
+    second roots the proof leads to (the caller compares them with the roots it holds)."""
     path = list(proof)
     # 2. If first is an exact power of 2, then prepend first_hash to the consistency_path array.
     if size1 & (size1 - 1) == 0:
@@ -302,10 +321,7 @@ def verify_consistency(  # noqa: C901, PLR0912 - the RFC's steps, kept in one pl
     # 7. fr must equal first_hash, sr must equal second_hash, and sn must be 0.
     if sn != 0:
         raise ProofError("consistency proof is too short")
-    if fr != root1:
-        raise ProofError("consistency proof does not lead to the first root")
-    if sr != root2:
-        raise ProofError("consistency proof does not lead to the second root")
+    return fr, sr
 
 
 # --- an in-memory tree ------------------------------------------------------------------------

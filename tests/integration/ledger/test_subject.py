@@ -6,13 +6,14 @@ import datetime as dt
 import json
 
 import pytest
+import sqlalchemy.exc
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from custos.domain.events import SUBJECT_KEY, Event, EventTag, encode_string
 from custos.ledger import append, hash_leaf
-from custos.ledger._log import _template
+from custos.ledger._log import _insert, _template
 from custos.store.tables import LedgerEntry
 from custos.workflow.context import Context
 
@@ -76,9 +77,46 @@ def test_the_spliced_entry_is_the_canonical_event(ref: str, data: dict[str, obje
     """Whatever the data and the pseudonym, the fast splice writes RFC 8785's bytes."""
     data.pop(SUBJECT_KEY, None)
     event = Event(tag=EventTag.RELEASE_ACCOUNTING_ENTRY, at=AT, actor="system", data=data)
-    before, after = _template(event)
+    parts = _template(event)
+    assert parts is not None
+    before, after = parts
     spliced = before + encode_string(ref).encode() + after
     assert (
         spliced
         == Event(tag=event.tag, at=AT, actor="system", data={**data, SUBJECT_KEY: ref}).canonical()
     )
+
+
+def test_a_refused_batch_writes_nothing(ctx: Context) -> None:
+    """Rows are written as they are made; a bad ref late in a batch is still refused before
+    the first row, so a caller that goes on and commits commits none of the batch."""
+    with ctx.reading() as s:
+        before = s.scalar(select(func.count()).select_from(LedgerEntry))
+    with ctx.transaction() as s:  # noqa: SIM117 - the caller catches the refusal, then commits
+        with pytest.raises(ValueError, match="non-empty pseudonym"):
+            append(s, [_event(), _event(), _event()], subject_refs=["p_" + "a" * 32, None, ""])
+    with ctx.reading() as s:
+        assert s.scalar(select(func.count()).select_from(LedgerEntry)) == before
+
+
+def test_data_holding_the_placeholder_is_encoded_whole(ctx: Context) -> None:
+    """The splice's placeholder is a value no pseudonym takes, but data may hold it: such an
+    entry, repeated for many people, is written as its canonical bytes all the same."""
+    odd = _event(note="\x00custos-subject\x00")
+    people = ["p_" + c * 32 for c in "abc"]
+    with ctx.transaction() as s:
+        indices = append(s, [odd, odd, odd], subject_refs=people)
+    with ctx.reading() as s:
+        bodies = s.scalars(
+            select(LedgerEntry.body).where(LedgerEntry.idx.in_(indices)).order_by(LedgerEntry.idx)
+        ).all()
+    assert [bytes(b) for b in bodies] == [
+        _event(note="\x00custos-subject\x00", **{SUBJECT_KEY: p}).canonical() for p in people
+    ]
+
+
+def test_a_driver_error_is_raised_as_sqlalchemys(ctx: Context) -> None:
+    """The rows go to the driver's own executemany; its errors still reach callers as the
+    SQLAlchemy errors they would get from any other statement."""
+    with ctx.transaction() as s, pytest.raises(sqlalchemy.exc.DBAPIError):
+        _insert(s.connection(), "INSERT INTO no_such_table VALUES (?)", iter([(1,)]))
