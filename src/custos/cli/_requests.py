@@ -16,7 +16,7 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from custos.cli import _officers
+from custos.cli import _officers, _scope
 from custos.cli._common import context, safe
 from custos.cli._output import AsJson, Column, dump, line, listing, show
 from custos.domain.disclosure import Purpose, RequesterKind
@@ -48,6 +48,7 @@ def register(app: typer.Typer) -> None:
     _officers.register(requester_app)
     app.add_typer(agreement_app, name="agreement")
     app.add_typer(request_app, name="request")
+    _scope.register(request_app)
 
 
 def _problems_from(exc: ValidationError) -> InvalidInputError:
