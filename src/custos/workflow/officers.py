@@ -24,7 +24,7 @@ from custos.domain.passwords import password_problem
 from custos.domain.permissions import Action, require
 from custos.domain.principals import StaffPrincipal
 from custos.store import tables as t
-from custos.workflow import journal
+from custos.workflow import journal, totp_seal
 from custos.workflow._ids import new_id
 from custos.workflow.accounts import MAX_USERNAME_LENGTH, get_requester
 from custos.workflow.context import Context
@@ -121,14 +121,17 @@ def register(
         )
         if s.scalar(taken) is not None:
             raise ConflictError("that username is taken")
+        officer_id = new_id("off")
         row = t.RequesterOfficer(
-            id=new_id("off"),
+            id=officer_id,
             requester_id=requester.id,
             username=username,
             display_name=display_name.strip(),
             email=email.strip(),
             password_hash=hash_secret(chosen),
-            totp_secret=secret,
+            totp_secret=totp_seal.seal(
+                ctx.settings, owner=totp_seal.officer_owner(officer_id), secret=secret
+            ),
             totp_last_step=None,
             status=OfficerStatus.ACTIVE.value,
             registered_by=actor.id,

@@ -18,7 +18,7 @@ from custos.domain.errors import ConflictError, FieldProblem, InvalidInputError
 from custos.domain.events import EventTag
 from custos.domain.principals import StaffPrincipal
 from custos.store import tables as t
-from custos.workflow import journal
+from custos.workflow import journal, totp_seal
 from custos.workflow.context import Context
 
 
@@ -86,5 +86,8 @@ def enrol(ctx: Context, *, actor: StaffPrincipal, secret: str, code: str) -> Non
             raise ConflictError("this staff account is not active")
         if row.totp_secret is not None:
             raise ConflictError("a second factor is already set up for this account")
-        row.totp_secret, row.totp_last_step = secret, step
+        row.totp_secret = totp_seal.seal(
+            ctx.settings, owner=totp_seal.staff_owner(row.id), secret=secret
+        )
+        row.totp_last_step = step
         journal.record(ctx, s, EventTag.STAFF_TOTP_ENROL, actor.actor, staff=actor.id)

@@ -38,7 +38,7 @@ from custos.domain.roles import Role
 from custos.oversight import AlertKind
 from custos.rights import lock_until, still_locked
 from custos.store import tables as t
-from custos.workflow import bearer, journal
+from custos.workflow import bearer, journal, totp_seal
 from custos.workflow._ids import new_id
 from custos.workflow.context import Context
 from custos.workflow.hashing import dummy_hash, verify_secret
@@ -209,7 +209,7 @@ def sign_in(
             not verify_secret(stored, password)
             or row is None
             or not live
-            or not _code_matches(row, code, ctx.now())
+            or not _code_matches(ctx, row, code)
         ):
             failure = fail(
                 ctx, s, username=username, staff_id=row.id if row else None, row=throttle
@@ -225,12 +225,15 @@ def sign_in(
     return token, principal
 
 
-def _code_matches(row: t.Staff, code: str, now: dt.datetime) -> bool:
+def _code_matches(ctx: Context, row: t.Staff, code: str) -> bool:
     """No second factor: nothing to check. Otherwise the code must match a step not used yet,
-    which is then spent."""
+    which is then spent. The secret is unsealed only here, after the password matched."""
     if row.totp_secret is None:
         return True
-    step = second_factor.matching_step(row.totp_secret, code, now, last_step=row.totp_last_step)
+    secret = totp_seal.unseal(
+        ctx.settings, owner=totp_seal.staff_owner(row.id), stored=row.totp_secret
+    )
+    step = second_factor.matching_step(secret, code, ctx.now(), last_step=row.totp_last_step)
     if step is None:
         return False
     row.totp_last_step = step
