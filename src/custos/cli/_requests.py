@@ -24,7 +24,7 @@ from custos.domain.errors import ConflictError, FieldProblem, InvalidInputError
 from custos.domain.lifecycle import RequestStatus
 from custos.domain.programs import FieldRef, Program
 from custos.domain.roles import Role
-from custos.workflow import accounts, documents, requests, totp_seal
+from custos.workflow import accounts, documents, requests, second_factor, totp_seal
 from custos.workflow.context import Context
 from custos.workflow.intake import LegalProcessInput, RequestInput
 
@@ -91,6 +91,20 @@ def staff_create(  # nosec B107  (the password is prompted for; "" is never acce
         roles=set(role),
     )
     line(f"created {safe(staff.username)} ({staff.id}) with roles {', '.join(sorted(staff.roles))}")
+
+
+@staff_app.command("reset-second-factor")
+def staff_reset_second_factor(
+    username: Annotated[str, typer.Argument(help="The staff member who lost their factor.")],
+    as_user: Annotated[str, typer.Option("--as", help="Acting administrator (username).")],
+) -> None:
+    """Reset another staff member's lost second factor: their sessions end, and they enrol a
+    new one at their next sign-in. Nobody resets their own."""
+    ctx = context()
+    actor = accounts.staff_by_username(ctx, as_user)
+    target = accounts.staff_by_username(ctx, username)
+    second_factor.reset(ctx, actor=actor, staff_id=target.id)
+    line(f"reset the second factor of {safe(username)}: they enrol a new one at next sign-in")
 
 
 @staff_app.command("totp-keygen")

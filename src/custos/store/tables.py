@@ -40,6 +40,9 @@ class Staff(Base):
     totp_secret: Mapped[str | None] = mapped_column(String(128), nullable=True, default=None)
     #: The last time step whose code signed in: a code is accepted once (RFC 6238 §5.2).
     totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True, default=None)
+    #: Set when an administrator resets the second factor: the next sign-in must enrol a new
+    #: one, whatever the roles require; cleared by that enrolment.
+    totp_reenrol: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Requester(Base):

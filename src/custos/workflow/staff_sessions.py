@@ -27,7 +27,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from custos.domain import second_factor
@@ -241,8 +241,20 @@ def _code_matches(ctx: Context, row: t.Staff, code: str) -> bool:
 
 
 def must_enrol(row: t.Staff) -> bool:
-    """An administrator (or anyone whose roles require it) without a second factor."""
-    return row.totp_secret is None and second_factor.required(Role(r) for r in row.roles)
+    """An administrator (or anyone whose roles require it) without a second factor, or anyone
+    whose second factor an administrator reset: they enrol a new one before anything else."""
+    if row.totp_secret is not None:
+        return False
+    return row.totp_reenrol or second_factor.required(Role(r) for r in row.roles)
+
+
+def end_sessions(session: Session, staff_id: str, now: dt.datetime) -> None:
+    """Revoke every live session of a staff member (a reset of their second factor)."""
+    session.execute(
+        update(t.StaffSession)
+        .where(t.StaffSession.staff_id == staff_id, t.StaffSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
 
 
 def _open_session(ctx: Context, s: Session, staff_id: str) -> str:

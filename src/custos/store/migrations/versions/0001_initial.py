@@ -224,6 +224,7 @@ def upgrade() -> None:
         sa.Column("created_at", custos.store.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("totp_secret", sa.String(length=128), nullable=True),
         sa.Column("totp_last_step", sa.Integer(), nullable=True),
+        sa.Column("totp_reenrol", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_staff")),
         sa.UniqueConstraint("username", name=op.f("uq_staff_username")),
     )
