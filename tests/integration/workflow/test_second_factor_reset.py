@@ -186,7 +186,7 @@ def test_the_console_resets_a_colleague_and_an_officer(world: World) -> None:
 
     officer = world.officers["police"].officer
     page = b.get("/staff/requesters")
-    assert f"Reset the second factor of {officer.display_name}" in page.text
+    assert f"Reset second factor of {officer.display_name}" in page.text
     r = b.post(f"/staff/officers/{officer.id}/second-factor/reset")
     assert r.status_code == 200
     shown = re.search(r'id="officer-new-secret">([A-Z2-7]{32})<', r.text)
