@@ -129,7 +129,10 @@ def unseal(settings: Settings, *, owner: str, stored: str) -> str:
     version, _, rest = stored.partition(":")
     key_id, _, body = rest.partition(":")
     if version != _VERSION or not body:
-        raise SealedSecretError(_ALTERED)
+        raise SealedSecretError(
+            "the second factor stored for this account is not sealed (stored by an older "
+            "version, or altered): an administrator must reset it"
+        )
     if not hmac.compare_digest(key_id, _key_id(key)):
         raise TotpKeyError(
             "the TOTP key (CUSTOS_TOTP_KEY_PATH) is not the key these second factors were "

@@ -96,6 +96,11 @@ def test_a_sealed_secret_copied_to_another_account_does_not_open(world: World) -
             password=PASSWORD,
             code=ice_code,
         )
+    # A secret written in clear (as before sealing, or by hand) is refused, not trusted.
+    with ctx.transaction() as s:
+        s.get_one(t.Staff, world.staff["counsel"].id).totp_secret = ADMIN_TOTP_SECRET
+    with pytest.raises(totp_seal.SealedSecretError, match="not sealed"):
+        staff_sessions.sign_in(ctx, username="counsel", password=PASSWORD, code=admin_code)
     # A staff secret moved into an officer's row does not open either (the table is bound).
     with ctx.transaction() as s:
         sealed = s.scalar(select(t.Staff.totp_secret).where(t.Staff.username == "admin"))
