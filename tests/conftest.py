@@ -26,6 +26,7 @@ from custos.config import Settings
 from custos.store.engine import make_engine
 from custos.store.migrate import upgrade
 from custos.store.schema import metadata
+from custos.workflow import totp_seal
 from custos.workflow.context import Context
 
 REPO = Path(__file__).resolve().parents[1]
@@ -86,11 +87,16 @@ def _truncate_all(engine: Engine) -> None:
 
 
 def _settings(url: str, data_dir: Path) -> Settings:
+    """Settings as an installation has them: its own TOTP key, in a file beside the data."""
+    totp_key = data_dir / "totp.key"
+    if not totp_key.exists():
+        totp_seal.write_key_file(totp_key)
     return Settings(
         database_url=url,
         data_dir=data_dir,
         pseudonym_secret=TEST_SECRET,
         policies_dir=REPO / "policies",
+        totp_key_path=totp_key,
     )
 
 

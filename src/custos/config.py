@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     ledger_origin: str = ""
     #: Path to the ledger's signer key (signed-note format); created in demo mode when missing.
     ledger_key_path: Path | None = None
+    #: Path to the key (32 random bytes, base64, mode 0600) that encrypts staff's and
+    #: officers' TOTP secrets in the database; created in demo mode when missing.
+    totp_key_path: Path | None = None
     #: Seconds between automatic checkpoints while serving.
     checkpoint_interval_seconds: int = Field(default=60, ge=1)
     #: Seconds the log waits for a witness to answer an `add-checkpoint` (C2SP tlog-witness).

@@ -1,8 +1,8 @@
 """Staff work the queue in a real browser, at desktop and phone width: a legal reviewer finds
 a request by the case number of the person it is about and confirms its legal process; an
 approver filters the queue to one requester's compelled requests and approves through the
-confirmation page. An administrator cannot go past sign-in without a second factor. Every
-page on the way passes axe."""
+confirmation page. An administrator cannot go past sign-in without a second factor, and
+resets a colleague's or an officer's lost one. Every page on the way passes axe."""
 
 from __future__ import annotations
 
@@ -18,7 +18,13 @@ from custos.workflow import accounts, documents, requests
 from custos.workflow.intake import RequestInput
 from tests.e2e.conftest import Live, check_a11y
 from tests.e2e.tour import DESKTOP, PHONE
-from tests.integration.conftest import PASSWORD, fleeing_felon, ice_subpoena, totp_code
+from tests.integration.conftest import (
+    PASSWORD,
+    fleeing_felon,
+    ice_subpoena,
+    seed_second_factor,
+    totp_code,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -138,5 +144,36 @@ def test_an_administrator_sets_up_a_second_factor_before_anything_else(
         page.goto(f"{live.url}/staff/requesters")
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         assert page.url == f"{live.url}/staff/requesters"
+    finally:
+        context.close()
+
+
+def test_an_administrator_resets_a_colleagues_and_an_officers_lost_second_factor(
+    browser: Any, live: Live
+) -> None:
+    seed_second_factor(live.ctx, live.world.staff["counsel"].id)
+    officer = live.world.officers["police"].officer
+    context = browser.new_context(viewport=PHONE)
+    try:
+        page = _sign_in(context, live, "admin")
+        page.wait_for_url(f"{live.url}/staff/queue")
+        page.goto(f"{live.url}/staff/second-factor")
+        page.get_by_label("Their username").fill("counsel")
+        page.get_by_role("button", name="Reset their second factor").click()
+        expect(page.locator("#reset-done")).to_contain_text("counsel")
+        check_a11y(page)
+        page.goto(f"{live.url}/staff/requesters")
+        page.get_by_role("button", name=f"Reset second factor of {officer.display_name}").click()
+        expect(page.locator("#officer-new-secret")).to_have_text(re.compile(r"^[A-Z2-7]{32}$"))
+        check_a11y(page)
+    finally:
+        context.close()
+    # The colleague's next sign-in leads to a new enrolment first, saying why.
+    context = browser.new_context(viewport=DESKTOP)
+    try:
+        page = _sign_in(context, live, "counsel")
+        page.wait_for_url(f"{live.url}/staff/second-factor")
+        expect(page.get_by_text("An administrator reset your second factor")).to_be_visible()
+        check_a11y(page)
     finally:
         context.close()

@@ -23,7 +23,7 @@ from custos.domain.programs import Program
 from custos.domain.roles import Role
 from custos.ledger import generate_key
 from custos.store import tables as t
-from custos.workflow import accounts, documents, ledger, officers
+from custos.workflow import accounts, documents, ledger, officers, totp_seal
 from custos.workflow.context import Context
 from custos.workflow.intake import RequestInput
 from tests.conftest import Clock
@@ -44,7 +44,18 @@ def totp_code(ctx: Context, username: str) -> str:
         if row is None or row.totp_secret is None:
             return ""
         row.totp_last_step = None
-        return second_factor.code_at(row.totp_secret, ctx.now())
+        secret = totp_seal.unseal(
+            ctx.settings, owner=totp_seal.staff_owner(row.id), stored=row.totp_secret
+        )
+        return second_factor.code_at(secret, ctx.now())
+
+
+def seed_second_factor(ctx: Context, staff_id: str, secret: str = ADMIN_TOTP_SECRET) -> None:
+    """Give a staff member a second factor as enrolled, without an enrolment entry in the log."""
+    with ctx.transaction() as s:
+        s.get_one(t.Staff, staff_id).totp_secret = totp_seal.seal(
+            ctx.settings, owner=totp_seal.staff_owner(staff_id), secret=secret
+        )
 
 
 @dataclass
@@ -79,8 +90,7 @@ def build_world(ctx: Context) -> World:
             password=PASSWORD,
             roles=roles,
         )
-    with ctx.transaction() as s:  # seeded as enrolled, without an enrolment entry in the log
-        s.get_one(t.Staff, world.staff["admin"].id).totp_secret = ADMIN_TOTP_SECRET
+    seed_second_factor(ctx, world.staff["admin"].id)
     for key, name, kind in (
         ("ice", "ICE ERO Kansas City Field Office", RequesterKind.FEDERAL_IMMIGRATION_ENFORCEMENT),
         ("police", "Columbia Police Department", RequesterKind.LOCAL_LAW_ENFORCEMENT),

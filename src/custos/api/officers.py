@@ -1,4 +1,5 @@
-"""The staff API for requesting agencies' officers: register, list, suspend, reinstate.
+"""The staff API for requesting agencies' officers: register, list, suspend, reinstate, and
+reset a lost second factor.
 
 Officers sign in to the portal's pages only; the API is for machines, which keep using the
 agency's API token.
@@ -95,3 +96,24 @@ def suspend_officer(officer_id: str, ctx: Ctx, actor: StaffAuth) -> OfficerOut:
 @router.post("/officers/{officer_id}/reinstate", summary="Reinstate a suspended officer")
 def reinstate_officer(officer_id: str, ctx: Ctx, actor: StaffAuth) -> OfficerOut:
     return OfficerOut.of(officers.reinstate(ctx, actor=actor, officer_id=officer_id))
+
+
+class NewSecondFactorOut(BaseModel):
+    """The officer's new TOTP secret after a reset: shown this once, to hand to the officer."""
+
+    officer: OfficerOut
+    totp_secret: str
+    otpauth_uri: str
+
+
+@router.post(
+    "/officers/{officer_id}/second-factor/reset",
+    summary="Reset an officer's lost second factor (admin); returns the new TOTP secret once",
+)
+def reset_officer_second_factor(officer_id: str, ctx: Ctx, actor: StaffAuth) -> NewSecondFactorOut:
+    made = officers.reset_second_factor(ctx, actor=actor, officer_id=officer_id)
+    return NewSecondFactorOut(
+        officer=OfficerOut.of(made.officer),
+        totp_secret=made.totp_secret,
+        otpauth_uri=made.otpauth_uri,
+    )

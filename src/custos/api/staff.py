@@ -16,7 +16,7 @@ from custos.domain.lifecycle import RequestStatus
 from custos.domain.passwords import MIN_PASSWORD_LENGTH
 from custos.domain.programs import FieldRef, Program
 from custos.domain.roles import Role
-from custos.workflow import accounts, documents, requests, staff_sessions
+from custos.workflow import accounts, documents, requests, second_factor, staff_sessions
 from custos.workflow.intake import LegalProcessInput, Lines, OneLine, RequestInput
 
 router = APIRouter(prefix="/v1/staff", tags=["staff"])
@@ -162,6 +162,22 @@ def create_account(body: StaffIn, ctx: Ctx, actor: StaffAuth) -> StaffOut:
         roles=set(body.roles),
     )
     return StaffOut(id=staff.id, username=staff.username, roles=sorted(staff.roles))
+
+
+class SecondFactorResetOut(BaseModel):
+    id: str
+    username: str
+    #: Always true: the next sign-in (at the console) enrols a new second factor first.
+    must_enrol: bool = True
+
+
+@router.post(
+    "/accounts/{staff_id}/second-factor/reset",
+    summary="Reset another staff member's lost second factor (admin); they enrol anew",
+)
+def reset_second_factor(staff_id: str, ctx: Ctx, actor: StaffAuth) -> SecondFactorResetOut:
+    username = second_factor.reset(ctx, actor=actor, staff_id=staff_id)
+    return SecondFactorResetOut(id=staff_id, username=username)
 
 
 # --- requesters, tokens, agreements, documents --------------------------------------------------

@@ -1,4 +1,5 @@
-"""`custos requester officer add|list|suspend|reinstate`: requesting agencies' officers.
+"""`custos requester officer add|list|suspend|reinstate|reset-second-factor`: requesting
+agencies' officers.
 
 An officer is a person with their own portal sign-in (password and TOTP code). `add` prints
 the password and the TOTP secret (and its `otpauth://` URI) once: hand them to the officer,
@@ -106,3 +107,19 @@ def officer_reinstate(officer_id: str, as_user: AsUser) -> None:
         ctx, actor=accounts.staff_by_username(ctx, as_user), officer_id=officer_id
     )
     line(f"reinstated {safe(view.display_name)} ({view.id})")
+
+
+@officer_app.command("reset-second-factor")
+def officer_reset_second_factor(officer_id: str, as_user: AsUser, as_json: AsJson = False) -> None:
+    """Replace an officer's lost second factor (admin): prints the new TOTP secret once; the
+    old one stops working and their sessions end."""
+    ctx = context()
+    made = officers.reset_second_factor(
+        ctx, actor=accounts.staff_by_username(ctx, as_user), officer_id=officer_id
+    )
+    if as_json:
+        dump(made)
+        return
+    line(f"reset the second factor of {safe(made.officer.display_name)} ({made.officer.id})")
+    line(f"new TOTP secret (shown once): {made.totp_secret}")
+    typer.echo(made.otpauth_uri)

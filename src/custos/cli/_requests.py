@@ -16,15 +16,15 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from custos.cli import _officers
+from custos.cli import _officers, _scope
 from custos.cli._common import context, safe
 from custos.cli._output import AsJson, Column, dump, line, listing, show
 from custos.domain.disclosure import Purpose, RequesterKind
-from custos.domain.errors import FieldProblem, InvalidInputError
+from custos.domain.errors import ConflictError, FieldProblem, InvalidInputError
 from custos.domain.lifecycle import RequestStatus
 from custos.domain.programs import FieldRef, Program
 from custos.domain.roles import Role
-from custos.workflow import accounts, documents, requests
+from custos.workflow import accounts, documents, requests, second_factor, totp_seal
 from custos.workflow.context import Context
 from custos.workflow.intake import LegalProcessInput, RequestInput
 
@@ -48,6 +48,7 @@ def register(app: typer.Typer) -> None:
     _officers.register(requester_app)
     app.add_typer(agreement_app, name="agreement")
     app.add_typer(request_app, name="request")
+    _scope.register(request_app)
 
 
 def _problems_from(exc: ValidationError) -> InvalidInputError:
@@ -90,6 +91,36 @@ def staff_create(  # nosec B107  (the password is prompted for; "" is never acce
         roles=set(role),
     )
     line(f"created {safe(staff.username)} ({staff.id}) with roles {', '.join(sorted(staff.roles))}")
+
+
+@staff_app.command("reset-second-factor")
+def staff_reset_second_factor(
+    username: Annotated[str, typer.Argument(help="The staff member who lost their factor.")],
+    as_user: Annotated[str, typer.Option("--as", help="Acting administrator (username).")],
+) -> None:
+    """Reset another staff member's lost second factor: their sessions end, and they enrol a
+    new one at their next sign-in. Nobody resets their own."""
+    ctx = context()
+    actor = accounts.staff_by_username(ctx, as_user)
+    target = accounts.staff_by_username(ctx, username)
+    second_factor.reset(ctx, actor=actor, staff_id=target.id)
+    line(f"reset the second factor of {safe(username)}: they enrol a new one at next sign-in")
+
+
+@staff_app.command("totp-keygen")
+def staff_totp_keygen(
+    path: Annotated[Path, typer.Argument(help="Where to write the key (must not exist).")],
+) -> None:
+    """Create the key that encrypts staff's and officers' TOTP secrets (CUSTOS_TOTP_KEY_PATH).
+
+    Keep it outside the database and its backups: a database copy without it mints no codes.
+    Lose it and every second factor must be reset.
+    """
+    try:
+        totp_seal.write_key_file(path)
+    except FileExistsError:
+        raise ConflictError(f"{path} exists; a key is never overwritten") from None
+    line(f"wrote a new TOTP key to {safe(path)} (mode 0600); set CUSTOS_TOTP_KEY_PATH to it")
 
 
 # --- requesters -----------------------------------------------------------------------------

@@ -45,11 +45,13 @@ class EventTag(StrEnum):
     REQUESTER_OFFICER_REGISTER = "requester:officer:register"
     REQUESTER_OFFICER_SUSPEND = "requester:officer:suspend"
     REQUESTER_OFFICER_REINSTATE = "requester:officer:reinstate"
+    REQUESTER_OFFICER_TOTP_RESET = "requester:officer:totp_reset"
     REQUESTER_SIGNIN_LOCKOUT = "requester:signin:lockout"
     AGREEMENT_RECORD_REGISTER = "agreement:record:register"
     STAFF_ACCOUNT_CREATE = "staff:account:create"
     STAFF_SIGNIN_LOCKOUT = "staff:signin:lockout"
     STAFF_TOTP_ENROL = "staff:totp:enrol"
+    STAFF_TOTP_RESET = "staff:totp:reset"
     # records and policy
     RECORDS_IMPORT_COMPLETE = "records:import:complete"
     POLICY_PACK_ACTIVATE = "policy:pack:activate"

@@ -37,6 +37,7 @@ class Action(StrEnum):
     OFFICER_REGISTER = "officer:register"
     OFFICER_SUSPEND = "officer:suspend"
     OFFICER_LIST = "officer:list"
+    SECOND_FACTOR_RESET = "second-factor:reset"
     TOKEN_ISSUE = "token:issue"  # noqa: S105  # nosec B105  (an action name, not a secret)
     TOKEN_REVOKE = "token:revoke"  # noqa: S105  # nosec B105  (an action name, not a secret)
     AGREEMENT_REGISTER = "agreement:register"
@@ -84,6 +85,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.REQUESTER_LIST: _ALL,
     Action.OFFICER_REGISTER: frozenset({_ADMIN, _INTAKE}),
     Action.OFFICER_SUSPEND: frozenset({_ADMIN, _INTAKE}),
+    Action.SECOND_FACTOR_RESET: frozenset({_ADMIN}),
     Action.OFFICER_LIST: _ALL,
     Action.TOKEN_ISSUE: frozenset({_ADMIN}),
     Action.TOKEN_REVOKE: frozenset({_ADMIN}),
@@ -126,6 +128,9 @@ _DESCRIPTIONS: dict[Action, str] = {
     Action.OFFICER_REGISTER: "register an officer of a requesting agency (portal account)",
     Action.OFFICER_SUSPEND: "suspend or reinstate a requesting agency's officer",
     Action.OFFICER_LIST: "list requesting agencies' officers",
+    Action.SECOND_FACTOR_RESET: (
+        "reset the lost second factor of a staff member or an officer (never one's own)"
+    ),
     Action.TOKEN_ISSUE: "issue an API token to a requesting agency",
     Action.TOKEN_REVOKE: "revoke a requesting agency's API token",
     Action.AGREEMENT_REGISTER: "record a data sharing agreement",

@@ -35,10 +35,14 @@ class Staff(Base):
     roles: Mapped[list[str]] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[utc]
-    #: The TOTP second factor's shared secret (RFC 6238, base32); null until enrolled.
-    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
+    #: The TOTP second factor's shared secret (RFC 6238), sealed with the installation's key
+    #: (`custos.workflow.totp_seal`); null until enrolled.
+    totp_secret: Mapped[str | None] = mapped_column(String(128), nullable=True, default=None)
     #: The last time step whose code signed in: a code is accepted once (RFC 6238 §5.2).
     totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True, default=None)
+    #: Set when an administrator resets the second factor: the next sign-in must enrol a new
+    #: one, whatever the roles require; cleared by that enrolment.
+    totp_reenrol: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Requester(Base):
@@ -84,9 +88,10 @@ class RequesterOfficer(Base):
     display_name: Mapped[short_str]
     email: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str] = mapped_column(String(200))
-    #: The TOTP shared secret (RFC 6238, base32). It must be readable to check a code, so
-    #: it is a second factor beside the Argon2 password, never a substitute for it.
-    totp_secret: Mapped[str] = mapped_column(String(64))
+    #: The TOTP shared secret (RFC 6238). It must be readable to check a code, so it is
+    #: sealed with the installation's key (`custos.workflow.totp_seal`), not hashed; it is a
+    #: second factor beside the Argon2 password, never a substitute for it.
+    totp_secret: Mapped[str] = mapped_column(String(128))
     #: The last TOTP time step accepted: a code is never accepted twice (RFC 6238 §5.2).
     totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
     #: `active` or `suspended`.

@@ -4,7 +4,10 @@ An agency's API token is for its machine clients; people sign in to the portal a
 themselves, with a password (the staff password rule, `custos.domain.passwords`) and a TOTP
 second factor (`custos.domain.totp`), so every request submitted in the portal names the
 officer who submitted it. Staff register officers and suspend or reinstate them; suspending
-ends the officer's live portal sessions in the same transaction. Every change is logged.
+ends the officer's live portal sessions in the same transaction. An officer enrols their
+second factor from the secret staff hand them at registration; when they lose it, an
+administrator resets it (`reset_second_factor`): a new secret is handed over the same way, the
+old one stops working and their sessions end. Every change is logged.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from custos.domain.passwords import password_problem
 from custos.domain.permissions import Action, require
 from custos.domain.principals import StaffPrincipal
 from custos.store import tables as t
-from custos.workflow import journal
+from custos.workflow import journal, totp_seal
 from custos.workflow._ids import new_id
 from custos.workflow.accounts import MAX_USERNAME_LENGTH, get_requester
 from custos.workflow.context import Context
@@ -55,6 +58,15 @@ class RegisteredOfficer:
 
     officer: OfficerView
     password: str
+    totp_secret: str
+    otpauth_uri: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewSecondFactor:
+    """An officer's new TOTP secret after a reset, shown once to hand to the officer."""
+
+    officer: OfficerView
     totp_secret: str
     otpauth_uri: str
 
@@ -121,14 +133,17 @@ def register(
         )
         if s.scalar(taken) is not None:
             raise ConflictError("that username is taken")
+        officer_id = new_id("off")
         row = t.RequesterOfficer(
-            id=new_id("off"),
+            id=officer_id,
             requester_id=requester.id,
             username=username,
             display_name=display_name.strip(),
             email=email.strip(),
             password_hash=hash_secret(chosen),
-            totp_secret=secret,
+            totp_secret=totp_seal.seal(
+                ctx.settings, owner=totp_seal.officer_owner(officer_id), secret=secret
+            ),
             totp_last_step=None,
             status=OfficerStatus.ACTIVE.value,
             registered_by=actor.id,
@@ -174,7 +189,7 @@ def _set_status(
 
 
 def end_sessions(session: Session, officer_id: str) -> None:
-    """Delete every portal session of the officer (suspension, and nothing else)."""
+    """Delete every portal session of the officer (suspension, a reset second factor)."""
     session.execute(delete(t.PortalSession).where(t.PortalSession.officer_id == officer_id))
 
 
@@ -186,6 +201,37 @@ def suspend(ctx: Context, *, actor: StaffPrincipal, officer_id: str) -> OfficerV
 def reinstate(ctx: Context, *, actor: StaffPrincipal, officer_id: str) -> OfficerView:
     """Let a suspended officer sign in again (with the same password and second factor)."""
     return _set_status(ctx, actor=actor, officer_id=officer_id, status=OfficerStatus.ACTIVE)
+
+
+def reset_second_factor(ctx: Context, *, actor: StaffPrincipal, officer_id: str) -> NewSecondFactor:
+    """An administrator replaces an officer's lost second factor with a new secret.
+
+    The old secret stops working at once and the officer's portal sessions end; the officer
+    enrols the new secret (shown here once) in their app before their next sign-in, exactly
+    as at registration.
+    """
+    require(actor, Action.SECOND_FACTOR_RESET)
+    secret = totp.new_secret()
+    with ctx.transaction() as s:
+        row = s.get(t.RequesterOfficer, officer_id)
+        if row is None:
+            raise NotFoundError("no such officer")
+        row.totp_secret = totp_seal.seal(
+            ctx.settings, owner=totp_seal.officer_owner(row.id), secret=secret
+        )
+        row.totp_last_step = None
+        end_sessions(s, row.id)
+        journal.record(
+            ctx,
+            s,
+            EventTag.REQUESTER_OFFICER_TOTP_RESET,
+            actor.actor,
+            requester=row.requester_id,
+            officer=row.id,
+        )
+        view = _view(row, get_requester(s, row.requester_id).name)
+    uri = totp.provisioning_uri(secret, account=view.username, issuer=ctx.settings.agency_name)
+    return NewSecondFactor(officer=view, totp_secret=secret, otpauth_uri=uri)
 
 
 def list_officers(

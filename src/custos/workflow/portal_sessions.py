@@ -24,7 +24,7 @@ from custos.domain.events import EventTag
 from custos.domain.principals import RequesterPrincipal, Scope
 from custos.oversight import AlertKind
 from custos.store import tables as t
-from custos.workflow import bearer, staff_sessions
+from custos.workflow import bearer, staff_sessions, totp_seal
 from custos.workflow._ids import new_id
 from custos.workflow.context import Context
 from custos.workflow.hashing import dummy_hash, verify_secret
@@ -76,6 +76,13 @@ def _live(s: Session, officer: t.RequesterOfficer | None) -> t.Requester | None:
     return requester if requester is not None and requester.active else None
 
 
+def _secret(ctx: Context, officer: t.RequesterOfficer) -> str:
+    """The officer's TOTP secret, unsealed (only once their password has matched)."""
+    return totp_seal.unseal(
+        ctx.settings, owner=totp_seal.officer_owner(officer.id), stored=officer.totp_secret
+    )
+
+
 def sign_in(ctx: Context, *, username: str, password: str, code: str) -> PortalSignIn:
     """Check password and TOTP code, then open a session.
 
@@ -95,7 +102,7 @@ def sign_in(ctx: Context, *, username: str, password: str, code: str) -> PortalS
         stored = officer.password_hash if officer and requester else dummy_hash("password")
         ok = verify_secret(stored, password)
         step = (
-            totp.accepted_step(officer.totp_secret, code, now, officer.totp_last_step)
+            totp.accepted_step(_secret(ctx, officer), code, now, officer.totp_last_step)
             if ok and officer is not None and requester is not None
             else None
         )

@@ -27,7 +27,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from custos.domain import second_factor
@@ -38,7 +38,7 @@ from custos.domain.roles import Role
 from custos.oversight import AlertKind
 from custos.rights import lock_until, still_locked
 from custos.store import tables as t
-from custos.workflow import bearer, journal
+from custos.workflow import bearer, journal, totp_seal
 from custos.workflow._ids import new_id
 from custos.workflow.context import Context
 from custos.workflow.hashing import dummy_hash, verify_secret
@@ -209,7 +209,7 @@ def sign_in(
             not verify_secret(stored, password)
             or row is None
             or not live
-            or not _code_matches(row, code, ctx.now())
+            or not _code_matches(ctx, row, code)
         ):
             failure = fail(
                 ctx, s, username=username, staff_id=row.id if row else None, row=throttle
@@ -225,12 +225,15 @@ def sign_in(
     return token, principal
 
 
-def _code_matches(row: t.Staff, code: str, now: dt.datetime) -> bool:
+def _code_matches(ctx: Context, row: t.Staff, code: str) -> bool:
     """No second factor: nothing to check. Otherwise the code must match a step not used yet,
-    which is then spent."""
+    which is then spent. The secret is unsealed only here, after the password matched."""
     if row.totp_secret is None:
         return True
-    step = second_factor.matching_step(row.totp_secret, code, now, last_step=row.totp_last_step)
+    secret = totp_seal.unseal(
+        ctx.settings, owner=totp_seal.staff_owner(row.id), stored=row.totp_secret
+    )
+    step = second_factor.matching_step(secret, code, ctx.now(), last_step=row.totp_last_step)
     if step is None:
         return False
     row.totp_last_step = step
@@ -238,8 +241,20 @@ def _code_matches(row: t.Staff, code: str, now: dt.datetime) -> bool:
 
 
 def must_enrol(row: t.Staff) -> bool:
-    """An administrator (or anyone whose roles require it) without a second factor."""
-    return row.totp_secret is None and second_factor.required(Role(r) for r in row.roles)
+    """An administrator (or anyone whose roles require it) without a second factor, or anyone
+    whose second factor an administrator reset: they enrol a new one before anything else."""
+    if row.totp_secret is not None:
+        return False
+    return row.totp_reenrol or second_factor.required(Role(r) for r in row.roles)
+
+
+def end_sessions(session: Session, staff_id: str, now: dt.datetime) -> None:
+    """Revoke every live session of a staff member (a reset of their second factor)."""
+    session.execute(
+        update(t.StaffSession)
+        .where(t.StaffSession.staff_id == staff_id, t.StaffSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
 
 
 def _open_session(ctx: Context, s: Session, staff_id: str) -> str:

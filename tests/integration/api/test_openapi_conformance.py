@@ -46,19 +46,17 @@ from schemathesis.specs.openapi.checks import (
     positive_data_acceptance,
     use_after_free,
 )
-from sqlalchemy import select
 
 from custos.api.app import create_app
 from custos.domain.roles import Role
-from custos.store import tables as t
 from custos.workflow import accounts, rights, staff_sessions
 from custos.workflow.context import Context
 from tests.conftest import Clock, _settings
 from tests.integration.conftest import (
-    ADMIN_TOTP_SECRET,
     PASSWORD,
     build_world,
     give_ledger_key,
+    seed_second_factor,
     totp_code,
 )
 
@@ -82,7 +80,7 @@ schemathesis.serializer.alias("application/pdf", "application/octet-stream")
 
 def _tokens(ctx: Context) -> dict[str, str]:
     world = build_world(ctx)
-    accounts.create_staff(
+    everyone = accounts.create_staff(
         ctx,
         actor=None,
         username="everyone",
@@ -90,10 +88,7 @@ def _tokens(ctx: Context) -> dict[str, str]:
         password=PASSWORD,
         roles=set(Role),
     )
-    with ctx.transaction() as s:  # an administrator too: signs in with a second factor
-        s.scalars(
-            select(t.Staff).where(t.Staff.username == "everyone")
-        ).one().totp_secret = ADMIN_TOTP_SECRET
+    seed_second_factor(ctx, everyone.id)  # an administrator too: signs in with a second factor
     staff, _ = staff_sessions.sign_in(
         ctx, username="everyone", password=PASSWORD, code=totp_code(ctx, "everyone")
     )

@@ -18,14 +18,20 @@ import contextlib
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from custos.domain.errors import AuthenticationError, ConflictError, InvalidInputError
-from custos.web._auth import STAFF_COOKIE, STAFF_COOKIE_SECONDS, EnrollingStaff
+from custos.domain.errors import (
+    AuthenticationError,
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from custos.web._auth import STAFF_COOKIE, STAFF_COOKIE_SECONDS, EnrollingStaff, Staff
 from custos.web._render import FormStr, ctx_of, field_errors, redirect, render
 from custos.web._security import check_csrf, clear_cookie, set_cookie
 from custos.web.staff import confirm, oversight, people, queue, requesters, scope
 from custos.web.staff._page import page
 from custos.web.staff.queue import QUEUES
-from custos.workflow import second_factor, staff_sessions
+from custos.workflow import accounts, second_factor, staff_sessions
 
 router = APIRouter(prefix="/staff", dependencies=[Depends(check_csrf)], include_in_schema=False)
 
@@ -96,6 +102,28 @@ def enrol_second_factor(  # nosec B107 - empty form fields by default, not a pas
             enrolment=second_factor.begin(ctx, actor=actor, secret=secret),
         )
     return redirect("/staff/queue")
+
+
+@router.post("/second-factor/reset")
+def reset_second_factor(request: Request, actor: Staff, username: FormStr = "") -> Response:
+    """An administrator resets a colleague's lost second factor (never their own)."""
+    ctx = ctx_of(request)
+    done, errors, status_code = "", {}, 200
+    try:
+        target = accounts.staff_by_username(ctx, username.strip())
+        done = second_factor.reset(ctx, actor=actor, staff_id=target.id)
+    except (NotFoundError, ConflictError, PermissionDeniedError) as exc:
+        errors, status_code = {"reset": str(exc)}, exc.status
+    return page(
+        request,
+        "staff/second_factor.html",
+        actor,
+        status_code=status_code,
+        errors=errors,
+        reset_done=done,
+        status=second_factor.status(ctx, actor=actor),
+        enrolment=second_factor.begin(ctx, actor=actor),
+    )
 
 
 @router.post("/sign-out")

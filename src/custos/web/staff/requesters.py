@@ -148,6 +148,18 @@ def register_officer(
     return _requesters_page(request, actor, officer=made, qr=qr_svg(made.otpauth_uri))
 
 
+@router.post("/officers/{officer_id}/second-factor/reset")
+def reset_officer_second_factor(request: Request, actor: Staff, officer_id: str) -> Response:
+    """Replace an officer's lost second factor; the page shows the new secret once."""
+    try:
+        made = officers.reset_second_factor(ctx_of(request), actor=actor, officer_id=officer_id)
+    except (PermissionDeniedError, NotFoundError) as exc:
+        return _requesters_page(
+            request, actor, status_code=exc.status, errors={"officer": str(exc)}
+        )
+    return _requesters_page(request, actor, reset=made, qr=qr_svg(made.otpauth_uri))
+
+
 @router.post("/officers/{officer_id}/{change}")
 def change_officer(request: Request, actor: Staff, officer_id: str, change: str) -> Response:
     """Suspend (their sessions end at once) or reinstate an officer."""
