@@ -15,6 +15,7 @@ from custos.cli import _requests as cli_requests
 from custos.cli import _rights as cli_rights
 from custos.domain.errors import ConflictError
 from custos.domain.lifecycle import RequestStatus
+from custos.domain.words import day_words
 from custos.workflow import accounts, releases, requests, rights
 from custos.workflow.intake import LegalProcessInput
 from tests.conftest import Clock
@@ -102,7 +103,7 @@ def test_a_challenge_inside_the_window_holds_the_request(
     intake = world.staff["intake"]
     [letter] = rights.notice_queue(world.ctx, actor=intake, status="sent")
     text = rights.render_notice(world.ctx, actor=intake, notice_id=letter.id)
-    assert f"you must do so by {clock().date().isoformat()}" in str(text)
+    assert f"you must do so by {day_words(clock().date(), 'en')}" in str(text)
 
     r = client.post(
         "/v1/me/challenges",
