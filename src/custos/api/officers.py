@@ -7,6 +7,7 @@ agency's API token.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, status
@@ -87,11 +88,29 @@ def list_officers(ctx: Ctx, actor: StaffAuth, requester_id: str | None = None) -
     ]
 
 
-@router.post("/officers/{officer_id}/suspend", summary="Suspend an officer; their sessions end")
-def suspend_officer(officer_id: str, ctx: Ctx, actor: StaffAuth) -> OfficerOut:
-    return OfficerOut.of(officers.suspend(ctx, actor=actor, officer_id=officer_id))
+#: The changes of an officer's standing: each a POST to `/officers/{id}/<change>`.
+_CHANGES: dict[str, tuple[Callable[..., officers.OfficerView], str]] = {
+    "suspend": (officers.suspend, "Suspend an officer; their sessions end"),
+    "reinstate": (officers.reinstate, "Reinstate a suspended officer"),
+}
 
 
-@router.post("/officers/{officer_id}/reinstate", summary="Reinstate a suspended officer")
-def reinstate_officer(officer_id: str, ctx: Ctx, actor: StaffAuth) -> OfficerOut:
-    return OfficerOut.of(officers.reinstate(ctx, actor=actor, officer_id=officer_id))
+def _change_route(change: str) -> None:
+    """One endpoint per change, the same shape each: the officer as they now stand."""
+    action, summary = _CHANGES[change]
+
+    def endpoint(officer_id: str, ctx: Ctx, actor: StaffAuth) -> OfficerOut:
+        return OfficerOut.of(action(ctx, actor=actor, officer_id=officer_id))
+
+    router.add_api_route(
+        f"/officers/{{officer_id}}/{change}",
+        endpoint,
+        methods=["POST"],
+        summary=summary,
+        name=f"{change}_officer",
+        response_model=OfficerOut,
+    )
+
+
+for _change in _CHANGES:
+    _change_route(_change)
