@@ -12,6 +12,7 @@ from custos.workflow import ledger as ledger_service
 from custos.workflow import rights
 from tests.integration.conftest import World, staff_token
 from tests.integration.rights.conftest import a_request, account, sign_in
+from tests.integration.web.conftest import person_browser
 
 _RAW_REF = re.compile(r"\b(?:snap|tanf|medicaid|housing)/[a-z_]+")
 FIELDS = ("snap/address", "snap/ssn")
@@ -53,3 +54,11 @@ def test_letters_name_fields_in_the_persons_language(
     assert COMPLETE[language] in printed
     pdf = client.get("/v1/me/disclosures?format=pdf", headers=me)
     assert pdf.content.startswith(b"%PDF")
+
+
+def test_the_portal_prints_the_accounting_letter(world: World) -> None:
+    account(world, "medicaid", release_id="rel_web", fields=FIELDS)
+    browser = person_browser(world, "medicaid")
+    r = browser.get("/me/letter.pdf")
+    assert r.status_code == 200
+    assert r.content.startswith(b"%PDF")
