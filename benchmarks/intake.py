@@ -20,13 +20,12 @@ from pyrage import x25519
 from sqlalchemy import func, insert, select
 
 from benchmarks._common import command_line, median, percentile, write_section
-from custos import ledger, records
-from custos.config import Settings
+from benchmarks._seed import PASSWORD, seeded_store
+from custos import ledger
 from custos.domain.disclosure import RequesterKind
 from custos.domain.events import Event, EventTag
 from custos.domain.roles import Role
 from custos.store import tables as t
-from custos.store.migrate import upgrade
 from custos.workflow import accounts, documents, requests
 from custos.workflow.context import Context
 from custos.workflow.intake import RequestInput
@@ -35,23 +34,11 @@ SIZES = {"smoke": (2_000, 100), "full": (50_000, 2_000)}
 
 
 def _setup(root: Path, people: int) -> tuple[Context, str, str, list[str]]:
-    settings = Settings(
-        database_url=f"sqlite:///{root / 'bench.db'}",
-        data_dir=root,
-        pseudonym_secret="benchmark-pseudonym-secret-0001",
-        policies_dir=Path(__file__).resolve().parents[1] / "policies",
-    )
-    ctx = Context.from_settings(settings)
-    upgrade(ctx.engine)
-    with ctx.transaction() as s:
-        records.load(s, records.generate(people, seed=1))
+    ctx, admin = seeded_store(root, people)
+    with ctx.reading() as s:
         ssns = list(s.scalars(select(t.Person.ssn).where(t.Person.ssn.is_not(None)).limit(20_000)))
-    password = "benchmark-password"
-    admin = accounts.create_staff(
-        ctx, actor=None, username="admin", display_name="", password=password, roles={Role.ADMIN}
-    )
     intake = accounts.create_staff(
-        ctx, actor=None, username="intake", display_name="", password=password, roles={Role.INTAKE}
+        ctx, actor=None, username="intake", display_name="", password=PASSWORD, roles={Role.INTAKE}
     )
     requester = accounts.register_requester(
         ctx,

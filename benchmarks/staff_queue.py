@@ -20,12 +20,9 @@ from typing import Any
 from sqlalchemy import func, insert, select
 
 from benchmarks._common import command_line, median, write_section
-from custos import records
-from custos.config import Settings
+from benchmarks._seed import seeded_store
 from custos.domain.disclosure import RequesterKind
-from custos.domain.roles import Role
 from custos.store import tables as t
-from custos.store.migrate import upgrade
 from custos.workflow import accounts, requests
 from custos.workflow.context import Context
 
@@ -33,25 +30,9 @@ SIZES = {"smoke": (2_000, 2_000, 5), "full": (20_000, 50_000, 7)}
 
 
 def _setup(root: Path, people: int, n: int) -> tuple[Context, str, str]:
-    settings = Settings(
-        database_url=f"sqlite:///{root / 'bench.db'}",
-        data_dir=root,
-        pseudonym_secret="benchmark-pseudonym-secret-0001",
-        policies_dir=Path(__file__).resolve().parents[1] / "policies",
-    )
-    ctx = Context.from_settings(settings)
-    upgrade(ctx.engine)
-    with ctx.transaction() as s:
-        records.load(s, records.generate(people, seed=1))
+    ctx, admin = seeded_store(root, people)
+    with ctx.reading() as s:
         persons = list(s.execute(select(t.Person.id, t.Person.dcn).limit(people)))
-    admin = accounts.create_staff(
-        ctx,
-        actor=None,
-        username="admin",
-        display_name="",
-        password="benchmark-password",
-        roles={Role.ADMIN},
-    )
     requester_ids = [
         accounts.register_requester(
             ctx, actor=admin, name=f"Agency {i}", kind=kind, age_recipients=[_RECIPIENT]

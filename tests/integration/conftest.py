@@ -23,7 +23,7 @@ from custos.domain.programs import Program
 from custos.domain.roles import Role
 from custos.ledger import generate_key
 from custos.store import tables as t
-from custos.workflow import accounts, documents, ledger, officers, totp_seal
+from custos.workflow import accounts, documents, ledger, officers, requests, totp_seal
 from custos.workflow.context import Context
 from custos.workflow.intake import RequestInput
 from tests.conftest import Clock
@@ -254,6 +254,50 @@ def add_snap_office(world: World) -> str:
         world.ctx, actor=world.staff["admin"], requester_id=view.id
     ).token
     return view.id
+
+
+def greene_county_order(
+    world: World,
+    *,
+    subjects: list[dict[str, str]] | None = None,
+    fields: tuple[str, ...] = ("tanf/address", "tanf/ssn", "tanf/immigration_status"),
+) -> str:
+    """A Greene County circuit court's child-support order about a TANF recipient (or
+    `subjects`), entered by intake with its document; returns the request id."""
+    ctx = world.ctx
+    court = accounts.register_requester(
+        ctx,
+        actor=world.staff["admin"],
+        name="Greene County Circuit Court",
+        kind=RequesterKind.COURT,
+        age_recipients=[
+            accounts.list_requesters(ctx, actor=world.staff["admin"])[0].age_recipients[0]
+        ],
+    )
+    sha = documents.upload(
+        ctx,
+        actor=world.staff["intake"],
+        content=b"%PDF-1.4 order\n",
+        filename="order.pdf",
+        content_type="application/pdf",
+    )
+    body: dict[str, Any] = {
+        "subjects": subjects or [{"case_number": world.person("tanf_determination").dcn}],
+        "fields": list(fields),
+        "purpose": "court_proceeding",
+        "purpose_text": "Child support proceeding 26-DR-0042.",
+        "legal_process": {
+            "kind": "court_order",
+            "issuer": "Greene County Circuit Court",
+            "document_sha256": sha,
+        },
+    }
+    return requests.submit(
+        ctx,
+        actor=world.staff["intake"],
+        data=RequestInput.model_validate(body),
+        requester_id=court.id,
+    )
 
 
 def program_administration(sha: str, subject: dict[str, Any]) -> dict[str, Any]:

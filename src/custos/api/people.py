@@ -128,10 +128,10 @@ def act_for(body: ActFor, ctx: Ctx, rep: RepresentativeAuth) -> PersonSessionOut
 # --- the person's own data ------------------------------------------------------------------
 
 
-def _accounting_response(acc: rights.Accounting, fmt: Format) -> Any:
+def _accounting_response(ctx: Ctx, acc: rights.Accounting, fmt: Format) -> Any:
     if fmt == "json":
         return rights.accounting_json(acc)
-    letter = rights.accounting_letter(acc, pdf=fmt == "pdf")
+    letter = rights.accounting_letter(ctx, acc, pdf=fmt == "pdf")
     if isinstance(letter, bytes):
         return Response(
             letter,
@@ -148,7 +148,7 @@ def _accounting_response(acc: rights.Accounting, fmt: Format) -> Any:
     responses=media("application/json", "text/html", "application/pdf"),
 )
 def my_disclosures(ctx: Ctx, person: PersonAuth, format: Format = "json") -> Any:  # noqa: A002
-    return _accounting_response(rights.accounting(ctx, principal=person), format)
+    return _accounting_response(ctx, rights.accounting(ctx, principal=person), format)
 
 
 class DocumentIn(_In):
@@ -350,7 +350,7 @@ def person_disclosures(
     format: Format = "json",  # noqa: A002
 ) -> Any:
     return _accounting_response(
-        rights.accounting_for_staff(ctx, actor=actor, person_id=person_id), format
+        ctx, rights.accounting_for_staff(ctx, actor=actor, person_id=person_id), format
     )
 
 

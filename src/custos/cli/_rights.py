@@ -19,6 +19,7 @@ from custos.cli._output import AsJson, Column, dump, line, listing
 from custos.domain.errors import IntegrityError
 from custos.rights import html_to_pdf, verify_accounting
 from custos.workflow import accounts, rights
+from custos.workflow.context import Context
 
 AsUser = Annotated[str, typer.Option("--as", help="Act as this staff member (username).")]
 
@@ -86,11 +87,11 @@ _DISCLOSURE_COLUMNS = (
 )
 
 
-def _write_accounting(acc: rights.Accounting, out: Path) -> None:
+def _write_accounting(ctx: Context, acc: rights.Accounting, out: Path) -> None:
     if out.suffix == ".json":
         out.write_text(json.dumps(rights.accounting_json(acc), indent=2), encoding="utf-8")
         return
-    letter = rights.accounting_letter(acc, pdf=out.suffix == ".pdf")
+    letter = rights.accounting_letter(ctx, acc, pdf=out.suffix == ".pdf")
     if isinstance(letter, bytes):
         out.write_bytes(letter)
     else:
@@ -113,7 +114,7 @@ def disclosures(
         ctx, actor=accounts.staff_by_username(ctx, as_), person_id=person_id
     )
     if out is not None:
-        _write_accounting(acc, out)
+        _write_accounting(ctx, acc, out)
     if as_json:
         typer.echo(json.dumps(rights.accounting_json(acc), indent=2))
         return

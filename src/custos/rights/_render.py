@@ -2,16 +2,21 @@
 
 Templates live in `templates/<language>/<kind>.html` and share one printable layout with
 print CSS, so the HTML itself is a printable letter; PDF is the same HTML through WeasyPrint.
-Autoescaping is on: names and reasons typed by people can never become markup.
+Autoescaping is on: names and reasons typed by people can never become markup. Letters name
+fields, codes and dates in words (`custos.domain.words`), never as the services keep them:
+templates call `field_name`, `word` and `day`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from custos.domain.errors import FieldProblem, InvalidInputError
+from custos.domain.programs import FieldRef, FieldSpec
+from custos.domain.words import code_word, day_words, field_namer
 from custos.templating import environment
 
 _TEMPLATES = Path(__file__).parent / "templates"
@@ -55,10 +60,25 @@ _DEFAULTS: dict[str, Any] = {
 }
 
 
-def render_html(kind: NoticeKind, language: str, data: dict[str, Any]) -> str:
-    """The letter as a standalone, printable HTML document."""
+def render_html(
+    kind: NoticeKind,
+    language: str,
+    data: dict[str, Any],
+    *,
+    catalogue: Mapping[FieldRef, FieldSpec] | None = None,
+) -> str:
+    """The letter as a standalone, printable HTML document; `catalogue` (the pack's) gives
+    the fields their labels."""
     template = _env.get_template(f"{check_language(language)}/{kind.value}.html")
-    values = {**_DEFAULTS, **data, "language": language}
+    values = {
+        **_DEFAULTS,
+        **({"portal": "el portal de privacidad de la agencia"} if language == "es" else {}),
+        **data,
+        "language": language,
+        "field_name": field_namer(catalogue or {}, language),
+        "word": lambda code: code_word(code, language),
+        "day": lambda value: day_words(value, language) if value else "",
+    }
     portal = str(values["portal"])
     if portal.startswith(("https://", "http://")):
         values.setdefault("sign_in_url", portal + ("/es" if language == "es" else "") + "/sign-in")
@@ -67,9 +87,15 @@ def render_html(kind: NoticeKind, language: str, data: dict[str, Any]) -> str:
     return template.render(values)
 
 
-def render_pdf(kind: NoticeKind, language: str, data: dict[str, Any]) -> bytes:
+def render_pdf(
+    kind: NoticeKind,
+    language: str,
+    data: dict[str, Any],
+    *,
+    catalogue: Mapping[FieldRef, FieldSpec] | None = None,
+) -> bytes:
     """The same letter as PDF (WeasyPrint; needs Pango, see scripts/services)."""
-    return html_to_pdf(render_html(kind, language, data))
+    return html_to_pdf(render_html(kind, language, data, catalogue=catalogue))
 
 
 def html_to_pdf(html: str) -> bytes:

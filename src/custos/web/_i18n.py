@@ -3,12 +3,16 @@
 Templates write English and wrap it in `_()`; Spanish comes from `SPANISH`, keyed by the
 English text (gettext style, without a build step). A missing translation falls back to
 English, and a test fails when a public template uses a string that has none. Status and
-category codes from the services (`pending`, `court_order`, …) are translated the same way.
+category codes from the services (`pending`, `court_order`, …) are translated the same way;
+their words, and the field catalogue's labels, live in `custos.domain.words`, which letters
+read too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+
+from custos.domain import words
 
 SPANISH: dict[str, str] = {
     # layout
@@ -28,17 +32,7 @@ SPANISH: dict[str, str] = {
     "Sign out": "Cerrar sesión",
     "Official website": "Sitio web oficial",
     # the field catalogue's labels
-    "Benefit amount": "Monto del beneficio",
-    "Diagnoses and services": "Diagnósticos y servicios",
-    "Employer": "Empleador",
-    "Full name": "Nombre completo",
-    "Home address": "Dirección del hogar",
-    "Household members": "Miembros del hogar",
-    "Immigration status": "Situación migratoria",
-    "Medicaid ID": "Número de Medicaid",
-    "Photograph (if on file)": "Fotografía (si la hay)",
-    "Social Security number": "Número de Seguro Social",
-    "Telephone number": "Número de teléfono",
+    **words.FIELD_LABELS_ES,
     "Recorded in the public log": "Registrado en el registro público",
     "Read the text": "Leer el texto",
     "An official website of the agency named below.": (
@@ -376,46 +370,12 @@ SPANISH: dict[str, str] = {
     "at least one scope": "elija al menos una opción",
     "1 to 366": "de 1 a 366",
     "no such representative": "no existe ese representante",
-    # statuses
-    "pending": "pendiente",
-    "on_hold": "detenida por una impugnación",
-    "open": "abierta",
-    "upheld": "aceptada",
-    "rejected": "rechazada",
-    "released": "entregada",
-    "delivered": "recibida por el destinatario",
-    "retention_expired": "plazo de conservación vencido",
-    "overdue": "no destruida a tiempo",
-    "destroyed": "destruida",
-    "recalled": "retirada",
-    # purposes
-    "program_administration": "administración del programa",
-    "program_audit": "auditoría del programa",
-    "program_violation_investigation": "investigación de una infracción del programa",
-    "fleeing_felon": "persona prófuga",
-    "unlawful_presence_report": "informe de presencia ilegal",
-    "criminal_investigation": "investigación penal",
-    "civil_immigration_enforcement": "control migratorio civil",
-    "court_proceeding": "proceso judicial",
-    "other": "otro",
-    # legal process
-    "none": "ninguno",
-    "written_request": "solicitud escrita",
-    "administrative_warrant": "orden administrativa",
-    "administrative_subpoena": "citación administrativa",
-    "statutory_duty": "obligación legal",
-    "grand_jury_subpoena": "citación de gran jurado",
-    "court_order": "orden judicial",
-    "judicial_warrant": "orden firmada por un juez",
+    # statuses, purposes, legal processes
+    **words.CODES_ES,
 }
 
 #: English wording for the service codes shown to people (the rest read as they are).
-ENGLISH: dict[str, str] = {
-    "on_hold": "on hold (challenged)",
-    "opt_out": "opt out",
-    "view": "see disclosures",
-    "retention_expired": "retention period over",
-}
+ENGLISH: dict[str, str] = dict(words.CODES_EN)
 
 
 def translator(lang: str) -> Callable[[str], str]:
@@ -434,36 +394,7 @@ def language_of(path: str) -> str:
     return "es" if path == "/es" or path.startswith("/es/") else "en"
 
 
-_MONTHS = {
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-    "es": [
-        "enero",
-        "febrero",
-        "marzo",
-        "abril",
-        "mayo",
-        "junio",
-        "julio",
-        "agosto",
-        "septiembre",
-        "octubre",
-        "noviembre",
-        "diciembre",
-    ],
-}
+_MONTHS = words.MONTHS
 _PARTS = {
     "en": {"H": ("first half", "second half"), "Q": ("first", "second", "third", "fourth")},
     "es": {

@@ -1,37 +1,18 @@
-"""Plain words for what people's pages show: fields and programs by their catalogue labels,
-citations with a one-line explanation and a link to their text.
+"""Plain words for what people's pages show: citations with a one-line explanation and a link
+to their text (fields and programs are named by `custos.domain.words`, as letters name them).
 
-Field labels come from the active pack's catalogue (English) and are translated through the
-portal's Spanish table; programs have a plain name in each language. Citations are explained
-by the authorities table (`custos.policy.authorities`, English and Spanish titles) and linked
-to the official text where the citation's form says where that is: the U.S. Code at the House's
-Office of the Law Revision Counsel, the CFR at eCFR, Missouri statutes at the Revisor.
+Citations are explained by the authorities table (`custos.policy.authorities`, English and
+Spanish titles) and linked to the official text where the citation's form says where that is:
+the U.S. Code at the House's Office of the Law Revision Counsel, the CFR at eCFR, Missouri
+statutes at the Revisor.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from custos.domain.programs import FieldRef, FieldSpec
 from custos.policy import authorities
-from custos.web import _i18n
-
-PROGRAMS = {
-    "en": {
-        "snap": "SNAP (food assistance)",
-        "tanf": "TANF (cash assistance)",
-        "medicaid": "Medicaid (health coverage)",
-        "housing": "housing assistance",
-    },
-    "es": {
-        "snap": "SNAP (asistencia alimentaria)",
-        "tanf": "TANF (asistencia en efectivo)",
-        "medicaid": "Medicaid (cobertura médica)",
-        "housing": "asistencia para la vivienda",
-    },
-}
 
 _USC = re.compile(r"^(\d+) U\.S\.C\. (\w+)")
 _CFR = re.compile(r"^(\d+) CFR (\d+)\.(\d+)")
@@ -67,21 +48,3 @@ def citation(text: str, lang: str = "en") -> Citation:
     if known is not None:
         explanation = known.title_es if lang == "es" else known.title
     return Citation(citation=text, explanation=explanation, url=citation_url(text))
-
-
-def field_namer(catalogue: Mapping[FieldRef, FieldSpec], lang: str) -> Callable[[object], str]:
-    """`snap/address` → "Home address (SNAP (food assistance))", in the page's language; a
-    field the catalogue does not know keeps its reference."""
-    translate = _i18n.translator(lang)
-    labels = {str(ref): spec.label for ref, spec in catalogue.items()}
-    programs = PROGRAMS.get(lang, PROGRAMS["en"])
-
-    def name(ref: object) -> str:
-        text = str(ref)
-        program, _, _field = text.partition("/")
-        label = labels.get(text)
-        if label is None:
-            return text
-        return f"{translate(label)} — {programs.get(program, program)}"
-
-    return name

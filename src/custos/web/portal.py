@@ -11,9 +11,9 @@ The new-request form and a request's page are in `portal_requests`.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from custos.domain.errors import (
@@ -24,6 +24,7 @@ from custos.domain.errors import (
 from custos.domain.principals import RequesterPrincipal
 from custos.web._auth import REQUESTER_COOKIE, REQUESTER_COOKIE_SECONDS, Requester
 from custos.web._render import (
+    FormData,
     FormStr,
     ctx_of,
     field_errors,
@@ -168,24 +169,25 @@ def acknowledge(
     return redirect(f"/portal/releases/{release_id}")
 
 
+class DestructionForm(FormData):
+    """The recipient's attestation that a release was destroyed."""
+
+    destroyed_by: str = ""
+    destroyed_on: str = ""
+    method: str = ""
+    statement: str = ""
+
+
 @router.post("/releases/{release_id}/destruction")
 def attest(
     request: Request,
     actor: Requester,
     release_id: str,
-    destroyed_by: FormStr = "",
-    destroyed_on: FormStr = "",
-    method: FormStr = "",
-    statement: FormStr = "",
+    attestation: Annotated[DestructionForm, Form()],
 ) -> Response:
-    form = {
-        "destroyed_by": destroyed_by,
-        "destroyed_on": destroyed_on,
-        "method": method,
-        "statement": statement,
-    }
+    form = attestation.echo()
     try:
-        day = dt.date.fromisoformat(destroyed_on)
+        day = dt.date.fromisoformat(attestation.destroyed_on)
     except ValueError:
         return _release_page(
             request,
@@ -200,10 +202,10 @@ def attest(
             ctx_of(request),
             actor=actor,
             release_id=release_id,
-            destroyed_by=destroyed_by,
+            destroyed_by=attestation.destroyed_by,
             destroyed_on=day,
-            method=method,
-            statement=statement,
+            method=attestation.method,
+            statement=attestation.statement,
         )
     except (InvalidInputError, ConflictError) as exc:
         errors = (

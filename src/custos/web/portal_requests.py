@@ -23,11 +23,11 @@ from custos.domain.disclosure import Purpose
 from custos.domain.errors import ConflictError, FieldProblem, InvalidInputError
 from custos.domain.legal import LegalProcessKind
 from custos.domain.principals import RequesterPrincipal
+from custos.domain.words import PROGRAMS, field_namer
 from custos.web import _request_form as rf
 from custos.web._auth import Requester
 from custos.web._render import FormStr, ctx_of, field_errors, redirect, render, upload
 from custos.web._security import check_csrf
-from custos.web._words import PROGRAMS, field_namer
 from custos.workflow import accounts, releases, requests
 from custos.workflow import policy as policy_service
 

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
+from custos.domain import words
 from custos.domain.errors import (
     AuthenticationError,
     ConflictError,
@@ -230,7 +231,7 @@ def _me_page(
         representative=acting_as(ctx, person),
         can_challenge=PersonScope.CHALLENGE in person.scopes,
         can_opt_out=PersonScope.OPT_OUT in person.scopes,
-        field_name=_words.field_namer(policy_service.active_pack(ctx).catalogue, page.lang),
+        field_name=words.field_namer(policy_service.active_pack(ctx).catalogue, page.lang),
         cite=_words.citation,
         **extra,
     )
@@ -263,7 +264,7 @@ def accounting_json(page: Here, person: Person) -> Response:
 @pages.get("/me/letter.pdf")
 def accounting_letter(page: Here, person: Person) -> Response:
     acc = rights.accounting(page.ctx, principal=person)
-    pdf = rights.accounting_letter(acc, pdf=True)
+    pdf = rights.accounting_letter(page.ctx, acc, pdf=True)
     if not isinstance(pdf, bytes):
         raise TypeError("the accounting letter is not a PDF")
     return Response(

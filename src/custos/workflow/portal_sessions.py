@@ -25,7 +25,6 @@ from custos.domain.principals import RequesterPrincipal, Scope
 from custos.oversight import AlertKind
 from custos.store import tables as t
 from custos.workflow import bearer, staff_sessions, totp_seal
-from custos.workflow._ids import new_id
 from custos.workflow.context import Context
 from custos.workflow.hashing import dummy_hash, verify_secret
 from custos.workflow.officers import OfficerStatus
@@ -132,19 +131,18 @@ def sign_in(ctx: Context, *, username: str, password: str, code: str) -> PortalS
 
 
 def _open(s: Session, officer_id: str, now: dt.datetime) -> str:
-    session_id = new_id("pss")
-    token, secret_hash = bearer.mint(session_id)
+    minted = bearer.new_session("pss")
     s.add(
         t.PortalSession(
-            id=session_id,
+            id=minted.row_id,
             officer_id=officer_id,
-            secret_hash=secret_hash,
+            secret_hash=minted.secret_hash,
             created_at=now,
             last_seen_at=now,
             expires_at=now + dt.timedelta(hours=ABSOLUTE_HOURS),
         )
     )
-    return token
+    return minted.token
 
 
 def requester_from_session(ctx: Context, token: str) -> RequesterPrincipal:
@@ -152,11 +150,11 @@ def requester_from_session(ctx: Context, token: str) -> RequesterPrincipal:
 
     An ended session is deleted when it is found, so the table does not keep dead secrets.
     """
-    row_id, secret = bearer.split(token)
+    bearer.split(token)  # a malformed token is refused before any transaction
     now = ctx.now()
     with ctx.transaction() as s:
-        sess = s.get(t.PortalSession, row_id)
-        if sess is None or not bearer.matches(secret, sess.secret_hash):
+        sess = bearer.held(s, t.PortalSession, token)
+        if sess is None:
             raise AuthenticationError("the session is not valid; sign in again")
         idle_end = sess.last_seen_at + dt.timedelta(minutes=IDLE_MINUTES)
         officer = s.get(t.RequesterOfficer, sess.officer_id)
@@ -197,10 +195,10 @@ def officer_name(ctx: Context, officer_id: str) -> str:
 def sign_out(ctx: Context, token: str) -> None:
     """End the session: its row is deleted, so the cookie's token is worthless from now on."""
     try:
-        row_id, secret = bearer.split(token)
+        bearer.split(token)
     except AuthenticationError:
         return
     with ctx.transaction() as s:
-        sess = s.get(t.PortalSession, row_id)
-        if sess is not None and bearer.matches(secret, sess.secret_hash):
+        sess = bearer.held(s, t.PortalSession, token)
+        if sess is not None:
             s.delete(sess)

@@ -39,7 +39,6 @@ from custos.oversight import AlertKind
 from custos.rights import lock_until, still_locked
 from custos.store import tables as t
 from custos.workflow import bearer, journal, totp_seal
-from custos.workflow._ids import new_id
 from custos.workflow.context import Context
 from custos.workflow.hashing import dummy_hash, verify_secret
 
@@ -258,29 +257,27 @@ def end_sessions(session: Session, staff_id: str, now: dt.datetime) -> None:
 
 
 def _open_session(ctx: Context, s: Session, staff_id: str) -> str:
-    session_id, now = new_id("ses"), ctx.now()
-    token, secret_hash = bearer.mint(session_id)
+    minted, now = bearer.new_session("ses"), ctx.now()
     expires = now + dt.timedelta(hours=STAFF_SESSION_HOURS)
     s.add(
         t.StaffSession(
-            id=session_id,
+            id=minted.row_id,
             staff_id=staff_id,
-            secret_hash=secret_hash,
+            secret_hash=minted.secret_hash,
             created_at=now,
             expires_at=expires,
         )
     )
-    return token
+    return minted.token
 
 
 def staff_from_session(ctx: Context, token: str, *, enrolling: bool = False) -> StaffPrincipal:
     """The staff member of a live session. An administrator still without a second factor
     gets only the enrolment page (`enrolling`); anything else raises
     SecondFactorEnrolmentRequiredError."""
-    row_id, secret = bearer.split(token)
     with ctx.reading() as s:
-        sess = s.get(t.StaffSession, row_id)
-        if sess is None or not bearer.matches(secret, sess.secret_hash):
+        sess = bearer.held(s, t.StaffSession, token)
+        if sess is None:
             raise AuthenticationError("the session is not valid")
         if sess.revoked_at is not None or sess.expires_at <= ctx.now():
             raise AuthenticationError("the session has expired; sign in again")
@@ -293,8 +290,8 @@ def staff_from_session(ctx: Context, token: str, *, enrolling: bool = False) -> 
 
 
 def sign_out(ctx: Context, token: str) -> None:
-    row_id, secret = bearer.split(token)
+    bearer.split(token)  # a malformed token is refused before any transaction
     with ctx.transaction() as s:
-        sess = s.get(t.StaffSession, row_id)
-        if sess is not None and bearer.matches(secret, sess.secret_hash):
+        sess = bearer.held(s, t.StaffSession, token)
+        if sess is not None:
             sess.revoked_at = ctx.now()

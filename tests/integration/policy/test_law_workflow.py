@@ -10,11 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from custos.domain.disclosure import RequesterKind
 from custos.domain.errors import ConflictError, InvalidInputError
 from custos.domain.lifecycle import RequestStatus
 from custos.store import tables as t
-from custos.workflow import accounts, documents, releases, requests
+from custos.workflow import accounts, releases, requests
 from custos.workflow.intake import LegalProcessInput, RequestInput
 from tests.conftest import Clock
 from tests.integration.conftest import (
@@ -22,6 +21,7 @@ from tests.integration.conftest import (
     add_snap_office,
     bearer,
     give_ledger_key,
+    greene_county_order,
     program_administration,
     upload,
 )
@@ -33,47 +33,8 @@ def _effects(world: World, rid: str) -> dict[str, tuple[str, tuple[str, ...]]]:
         return {r.field: (r.effect, tuple(r.rule_ids)) for r in rows}
 
 
-def _court_order(world: World, subjects: list[dict[str, str]] | None = None) -> str:
-    """A circuit court's order about a TANF recipient (or `subjects`), entered by intake."""
-    ctx = world.ctx
-    court = accounts.register_requester(
-        ctx,
-        actor=world.staff["admin"],
-        name="Greene County Circuit Court",
-        kind=RequesterKind.COURT,
-        age_recipients=[
-            accounts.list_requesters(ctx, actor=world.staff["admin"])[0].age_recipients[0]
-        ],
-    )
-    sha = documents.upload(
-        ctx,
-        actor=world.staff["intake"],
-        content=b"%PDF-1.4 order\n",
-        filename="order.pdf",
-        content_type="application/pdf",
-    )
-    person = world.person("tanf_determination")
-    body: dict[str, Any] = {
-        "subjects": subjects or [{"case_number": person.dcn}],
-        "fields": ["tanf/address", "tanf/ssn", "tanf/immigration_status"],
-        "purpose": "court_proceeding",
-        "purpose_text": "Child support proceeding 26-DR-0042.",
-        "legal_process": {
-            "kind": "court_order",
-            "issuer": "Greene County Circuit Court",
-            "document_sha256": sha,
-        },
-    }
-    return requests.submit(
-        ctx,
-        actor=world.staff["intake"],
-        data=RequestInput.model_validate(body),
-        requester_id=court.id,
-    )
-
-
 def test_a_court_order_discloses_only_what_counsel_records_it_names(world: World) -> None:
-    rid = _court_order(world)
+    rid = greene_county_order(world)
     # Before counsel records what the order names, nothing qualifies.
     assert {e for e, _ in _effects(world, rid).values()} == {"withhold"}
     view = requests.get_for_staff(world.ctx, actor=world.staff["counsel"], request_id=rid)
@@ -99,9 +60,9 @@ def _record_scope(world: World, rid: str, scope: dict[str, Any]) -> RequestStatu
 def test_a_court_order_discloses_nothing_about_people_it_does_not_name(world: World) -> None:
     named = world.person("tanf_determination")
     other = world.person("household_head")
-    rid = _court_order(
+    rid = greene_county_order(
         world,
-        [
+        subjects=[
             {"full_name": named.full_name, "birth_date": str(named.birth_date)},
             {"case_number": other.dcn},
             {"case_number": "1234567890"},  # matches nobody
@@ -126,13 +87,15 @@ def test_a_court_order_discloses_nothing_about_people_it_does_not_name(world: Wo
 
 
 def test_an_order_naming_none_of_the_subjects_closes_the_request(world: World) -> None:
-    rid = _court_order(world)
+    rid = greene_county_order(world)
     status = _record_scope(
         world, rid, {"programs": ["tanf"], "people": [{"case_number": "5550000001"}]}
     )
     assert status is RequestStatus.DENIED
     with pytest.raises(InvalidInputError) as bad:
-        _record_scope(world, _court_order(world), {"people": [{"full_name": "No Birth Date"}]})
+        _record_scope(
+            world, greene_county_order(world), {"people": [{"full_name": "No Birth Date"}]}
+        )
     assert [p.path for p in bad.value.problems] == ["legal_process.scope.people[0]"]
 
 

@@ -136,7 +136,7 @@ def test_delayed_entry_is_counted_then_appears_on_its_date(
         }
     ]
     letter = client.get("/v1/me/disclosures?format=html", headers=me).text
-    assert "2 disclosures are temporarily withheld until 2026-04-15" in letter
+    assert "2 disclosures are hidden for now, until April 15, 2026" in letter
     # The public report gets the count and the date, no person.
     assert rights.withheld_summary(world.ctx) == [Withheld(count=2, until=until)]
 

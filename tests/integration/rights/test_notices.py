@@ -71,7 +71,7 @@ def test_notices_are_queued_once_printed_in_spanish_and_marked_sent(
     ]
     assert made["language"] == "es"
     html = client.get(f"/v1/staff/notices/{made['id']}", headers=intake).text
-    assert "Divulgamos información sobre usted" in html
+    assert "Compartimos información sobre usted" in html
     assert "Columbia Police Department" in html
     pdf = client.get(f"/v1/staff/notices/{made['id']}?format=pdf", headers=intake)
     assert pdf.headers["content-type"] == "application/pdf"

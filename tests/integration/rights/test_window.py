@@ -15,11 +15,17 @@ from custos.cli import _requests as cli_requests
 from custos.cli import _rights as cli_rights
 from custos.domain.errors import ConflictError
 from custos.domain.lifecycle import RequestStatus
+from custos.domain.words import day_words
 from custos.workflow import accounts, releases, requests, rights
 from custos.workflow.intake import LegalProcessInput
 from tests.conftest import Clock
-from tests.integration.conftest import World, bearer, send_pending_letters, staff_token
-from tests.integration.policy.test_law_workflow import _court_order
+from tests.integration.conftest import (
+    World,
+    bearer,
+    greene_county_order,
+    send_pending_letters,
+    staff_token,
+)
 from tests.integration.release.conftest import admin_request, approve, approved_felon
 from tests.integration.rights.conftest import sign_in
 
@@ -102,7 +108,7 @@ def test_a_challenge_inside_the_window_holds_the_request(
     intake = world.staff["intake"]
     [letter] = rights.notice_queue(world.ctx, actor=intake, status="sent")
     text = rights.render_notice(world.ctx, actor=intake, notice_id=letter.id)
-    assert f"you must do so by {clock().date().isoformat()}" in str(text)
+    assert f"you must do so by {day_words(clock().date(), 'en')}" in str(text)
 
     r = client.post(
         "/v1/me/challenges",
@@ -218,7 +224,7 @@ def test_the_cli_shows_the_window_and_enters_a_mailed_challenge_of_a_disclosure(
 def _approved_court_order(world: World, *, delay_notice_until: str | None) -> str:
     """A circuit court's order for a TANF recipient's address (compelled, told before unless
     the order says in writing not to, with an end date), classified and approved."""
-    rid = _court_order(world)
+    rid = greene_county_order(world)
     view = requests.get_for_staff(world.ctx, actor=world.staff["counsel"], request_id=rid)
     process = view.legal_process | {"scope": {"fields": ["tanf/address"]}}
     if delay_notice_until is not None:

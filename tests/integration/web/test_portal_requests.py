@@ -249,3 +249,35 @@ def test_a_document_the_requester_did_not_upload_is_refused(world: World) -> Non
     assert r.status_code == 422
     assert 'href="#f-document"' in r.text
     assert "no uploaded document has this hash" in r.text
+
+
+def test_destruction_is_attested_on_the_page_and_a_bad_date_keeps_what_was_typed(
+    world: World, app_client: TestClient
+) -> None:
+    ctx = world.ctx
+    p = world.person("snap_fleeing_felon")
+    sha = upload(app_client, world.tokens["police"])
+    police = accounts.requester_from_token(ctx, world.tokens["police"])
+    body = fleeing_felon(sha, {"full_name": p.full_name, "birth_date": str(p.birth_date)})
+    rid = requests.submit(ctx, actor=police, data=RequestInput.model_validate(body))
+    requests.classify(ctx, actor=world.staff["counsel"], request_id=rid)
+    requests.approve(ctx, actor=world.staff["approver1"], request_id=rid)
+    requests.approve(ctx, actor=world.staff["approver2"], request_id=rid)
+    release = releases.build(ctx, actor=world.staff["approver1"], request_id=rid)
+    portal = requester_browser(world)
+    portal.get(f"/portal/releases/{release.id}")
+    form = {
+        "destroyed_by": "Records officer, Columbia PD",
+        "destroyed_on": "last week",
+        "method": "crypto-shredded the key",
+        "statement": "All copies were destroyed; none was shared.",
+    }
+    bad = portal.post(f"/portal/releases/{release.id}/destruction", form)
+    assert bad.status_code == 422
+    assert 'value="Records officer, Columbia PD"' in bad.text
+    assert "crypto-shredded the key" in bad.text
+    today = ctx.today().isoformat()
+    ok = portal.post(f"/portal/releases/{release.id}/destruction", form | {"destroyed_on": today})
+    assert ok.status_code == 303, ok.text
+    after = releases.get_for_requester(ctx, actor=police, release_id=release.id)
+    assert after.status.value == "destroyed"

@@ -247,6 +247,7 @@ def test_staff_register_an_officer_who_then_signs_in_and_suspend_them(world: Wor
     )
     assert r.status_code == 409
     assert "that username is taken" in r.text
+    assert 'value="O.Ortiz"' in r.text  # what was typed comes back to be corrected
 
 
 def test_housekeeping_deletes_sessions_that_ended_unused(world: World, clock: Clock) -> None:

@@ -4,48 +4,21 @@ order names (programs, fields, period, people), see every problem summarised, co
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from custos.domain.disclosure import RequesterKind
 from custos.domain.lifecycle import RequestStatus
-from custos.workflow import accounts, documents, requests
-from custos.workflow.intake import RequestInput
-from tests.integration.conftest import World
+from custos.workflow import requests
+from tests.integration.conftest import World, greene_county_order
 from tests.integration.web.conftest import staff_browser
 
 
 def _court_order(world: World) -> str:
     """A court's order about a TANF recipient and an identifier that matches nobody."""
-    ctx = world.ctx
-    court = accounts.register_requester(
-        ctx,
-        actor=world.staff["admin"],
-        name="Greene County Circuit Court",
-        kind=RequesterKind.COURT,
-        age_recipients=[
-            accounts.list_requesters(ctx, actor=world.staff["admin"])[0].age_recipients[0]
-        ],
-    )
-    sha = documents.upload(
-        ctx,
-        actor=world.staff["intake"],
-        content=b"%PDF-1.4 order\n",
-        filename="order.pdf",
-        content_type="application/pdf",
-    )
     person = world.person("tanf_determination")
-    body: dict[str, Any] = {
-        "subjects": [
-            {"full_name": person.full_name, "birth_date": str(person.birth_date)},
-            {"case_number": "1234567890"},
-        ],
-        "fields": ["tanf/address", "tanf/ssn"],
-        "purpose": "court_proceeding",
-        "purpose_text": "Child support proceeding 26-DR-0042.",
-        "legal_process": {"kind": "court_order", "document_sha256": sha},
-    }
-    data = RequestInput.model_validate(body)
-    return requests.submit(ctx, actor=world.staff["intake"], data=data, requester_id=court.id)
+    subjects = [
+        {"full_name": person.full_name, "birth_date": str(person.birth_date)},
+        {"case_number": "1234567890"},
+    ]
+    return greene_county_order(world, subjects=subjects, fields=("tanf/address", "tanf/ssn"))
 
 
 def _effects(world: World, rid: str) -> dict[tuple[bool, str], str]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from pathlib import Path
 
 import pytest
@@ -99,527 +100,413 @@ class Row:
 ALL_W = ("W", "W", "W")
 ALL_DC = ("DC", "DC", "DC")
 
+#: The shapes rows come in: each fixes what its kind of request always has; a row may still
+#: set any of them.
+court = functools.partial(Row, kind=K.COURT, purpose=P.COURT_PROCEEDING, process=L.COURT_ORDER)
+felon = functools.partial(
+    Row,
+    kind=K.LOCAL_LAW_ENFORCEMENT,
+    purpose=P.FLEEING_FELON,
+    process=L.WRITTEN_REQUEST,
+    statements=ALL3,
+)
+ice = functools.partial(
+    Row, kind=K.FEDERAL_IMMIGRATION_ENFORCEMENT, purpose=P.CIVIL_IMMIGRATION_ENFORCEMENT
+)
+presence_report = functools.partial(
+    Row,
+    kind=K.FEDERAL_IMMIGRATION_ENFORCEMENT,
+    purpose=P.UNLAWFUL_PRESENCE_REPORT,
+    process=L.STATUTORY_DUTY,
+)
+audit = functools.partial(Row, purpose=P.PROGRAM_AUDIT, process=L.STATUTORY_DUTY, named=False)
+administration = functools.partial(
+    Row, kind=K.STATE, purpose=P.PROGRAM_ADMINISTRATION, process=L.WRITTEN_REQUEST
+)
+investigation = functools.partial(
+    Row, purpose=P.PROGRAM_VIOLATION_INVESTIGATION, process=L.WRITTEN_REQUEST
+)
+emergency = functools.partial(
+    Row,
+    kind=K.LOCAL_LAW_ENFORCEMENT,
+    purpose=P.CRIMINAL_INVESTIGATION,
+    process=L.WRITTEN_REQUEST,
+    emergency=True,
+)
+
 ROWS: tuple[Row, ...] = (
     # Finding 2: administrative papers compel nothing.
-    Row(
+    ice(
         name="ICE administrative subpoena (1225(d)(4)) alone",
-        kind=K.FEDERAL_IMMIGRATION_ENFORCEMENT,
-        purpose=P.CIVIL_IMMIGRATION_ENFORCEMENT,
         process=L.ADMINISTRATIVE_SUBPOENA,
         field="snap/address",
         expect=ALL_W,
     ),
-    Row(
+    ice(
         name="ICE administrative warrant (I-200) compels no records",
-        kind=K.FEDERAL_IMMIGRATION_ENFORCEMENT,
-        purpose=P.CIVIL_IMMIGRATION_ENFORCEMENT,
         process=L.ADMINISTRATIVE_WARRANT,
         field="tanf/address",
         expect=ALL_W,
     ),
-    Row(
+    ice(
         name="An immigration judge's order is administrative, not a court order",
-        kind=K.FEDERAL_IMMIGRATION_ENFORCEMENT,
-        purpose=P.CIVIL_IMMIGRATION_ENFORCEMENT,
         process=L.ADMINISTRATIVE_SUBPOENA,
         field="housing/address",
         scope=("housing",),
         expect=ALL_W,
     ),
     # Finding 3: 1373/1644 create no duty to share status.
-    Row(
+    ice(
         name="ICE letter asking immigration status",
-        kind=K.FEDERAL_IMMIGRATION_ENFORCEMENT,
-        purpose=P.CIVIL_IMMIGRATION_ENFORCEMENT,
         process=L.WRITTEN_REQUEST,
         field="snap/immigration_status",
         expect=ALL_W,
     ),
     # A district court order enforcing a subpoena is a court order; it reaches what it names.
-    Row(
+    ice(
         name="Court order naming housing status, civil immigration matter",
-        kind=K.FEDERAL_IMMIGRATION_ENFORCEMENT,
-        purpose=P.CIVIL_IMMIGRATION_ENFORCEMENT,
         process=L.COURT_ORDER,
         field="housing/immigration_status",
         scope=("housing/immigration_status",),
         expect=("DC", "DC", "W"),
     ),
-    Row(
+    ice(
         name="Court order naming only the address: status lies outside its scope",
-        kind=K.FEDERAL_IMMIGRATION_ENFORCEMENT,
-        purpose=P.CIVIL_IMMIGRATION_ENFORCEMENT,
         process=L.COURT_ORDER,
         field="housing/immigration_status",
         scope=("housing/address",),
         expect=ALL_W,
     ),
-    Row(
+    court(
         name="Court order for SNAP data: 2020(e)(8) has no court-order exception",
-        kind=K.COURT,
-        purpose=P.COURT_PROCEEDING,
-        process=L.COURT_ORDER,
         field="snap/address",
         scope=("snap",),
         expect=ALL_W,
     ),
-    Row(
+    court(
         name="Court order naming the TANF address",
-        kind=K.COURT,
-        purpose=P.COURT_PROCEEDING,
-        process=L.COURT_ORDER,
         field="tanf/address",
         scope=("tanf/address",),
         expect=("DC", "DC", "W"),
     ),
-    Row(
+    court(
         name="Court order naming the TANF address, person opted out",
-        kind=K.COURT,
-        purpose=P.COURT_PROCEEDING,
         process=L.JUDICIAL_WARRANT,
         field="tanf/address",
-        scope=("tanf",),
         opted_out=True,
+        scope=("tanf",),
         expect=("DC", "DC", "W"),
     ),
-    Row(
+    court(
         name="Court order with no scope recorded yet",
-        kind=K.COURT,
-        purpose=P.COURT_PROCEEDING,
-        process=L.COURT_ORDER,
         field="tanf/address",
         expect=ALL_W,
     ),
-    Row(
+    court(
         name="Court order in a plan-fraud case naming diagnoses (164.512(e)(1)(i))",
-        kind=K.COURT,
         purpose=P.PROGRAM_VIOLATION_INVESTIGATION,
-        process=L.COURT_ORDER,
         field="medicaid/diagnoses",
         scope=("medicaid/diagnoses",),
         expect=("DC", "DC", "W"),
     ),
-    Row(
+    court(
         name="Court order in a plan-fraud case not naming diagnoses",
-        kind=K.COURT,
         purpose=P.PROGRAM_VIOLATION_INVESTIGATION,
-        process=L.COURT_ORDER,
         field="medicaid/diagnoses",
         scope=("medicaid/full_name",),
         expect=ALL_W,
     ),
-    Row(
+    ice(
         name="Judge's warrant for Medicaid data in a civil immigration matter",
-        kind=K.FEDERAL_IMMIGRATION_ENFORCEMENT,
-        purpose=P.CIVIL_IMMIGRATION_ENFORCEMENT,
         process=L.JUDICIAL_WARRANT,
         field="medicaid/address",
         scope=("medicaid",),
         expect=ALL_W,
     ),
-    Row(
+    court(
         name="Expired court order",
-        kind=K.COURT,
-        purpose=P.COURT_PROCEEDING,
-        process=L.COURT_ORDER,
         field="tanf/address",
         scope=("tanf",),
         expires_on=dt.date(2026, 5, 31),
         expect=ALL_W,
     ),
-    Row(
+    court(
         name="Grand-jury subpoena: confidentiality asserted first",
-        kind=K.COURT,
-        purpose=P.COURT_PROCEEDING,
         process=L.GRAND_JURY_SUBPOENA,
         field="tanf/address",
         expect=ALL_W,
     ),
     # 7 U.S.C. 2020(e)(8)(E): compelled on its terms, and only on them.
-    Row(
+    felon(
         name="(E) address to police with all three statements",
-        kind=K.LOCAL_LAW_ENFORCEMENT,
-        purpose=P.FLEEING_FELON,
-        process=L.WRITTEN_REQUEST,
         field="snap/address",
-        statements=ALL3,
         expect=ALL_DC,
     ),
-    Row(
+    felon(
         name="(E) SSN to police, person opted out",
-        kind=K.LOCAL_LAW_ENFORCEMENT,
-        purpose=P.FLEEING_FELON,
-        process=L.WRITTEN_REQUEST,
         field="snap/ssn",
-        statements=ALL3,
         opted_out=True,
         expect=ALL_DC,
     ),
-    Row(
+    felon(
         name="(E) photograph to a state officer",
         kind=K.STATE,
-        purpose=P.FLEEING_FELON,
-        process=L.WRITTEN_REQUEST,
         field="snap/photo",
-        statements=ALL3,
         expect=ALL_DC,
     ),
-    Row(
+    felon(
         name="(E) reaches no field but the three",
-        kind=K.LOCAL_LAW_ENFORCEMENT,
-        purpose=P.FLEEING_FELON,
-        process=L.WRITTEN_REQUEST,
         field="snap/benefit_amount",
-        statements=ALL3,
         expect=ALL_W,
     ),
-    Row(
+    felon(
         name="(E) with only two statements",
-        kind=K.LOCAL_LAW_ENFORCEMENT,
-        purpose=P.FLEEING_FELON,
-        process=L.WRITTEN_REQUEST,
         field="snap/address",
         statements=TWO,
         expect=ALL_W,
     ),
-    Row(
+    felon(
         name="(E) for everyone matching a criterion, not a named person",
-        kind=K.LOCAL_LAW_ENFORCEMENT,
-        purpose=P.FLEEING_FELON,
-        process=L.WRITTEN_REQUEST,
         field="snap/address",
-        statements=ALL3,
         named=False,
         expect=ALL_W,
     ),
-    Row(
+    felon(
         name="(E) is SNAP's: TANF address is not reached (608(a)(9)(B) unverified)",
-        kind=K.LOCAL_LAW_ENFORCEMENT,
-        purpose=P.FLEEING_FELON,
-        process=L.WRITTEN_REQUEST,
         field="tanf/address",
-        statements=ALL3,
         expect=ALL_W,
     ),
-    Row(
+    felon(
         name="(E) by an immigration officer: compelled on its terms (legal review)",
         kind=K.FEDERAL_IMMIGRATION_ENFORCEMENT,
-        purpose=P.FLEEING_FELON,
-        process=L.WRITTEN_REQUEST,
         field="snap/address",
-        statements=ALL3,
         expect=ALL_DC,
     ),
     # 7 U.S.C. 2020(e)(8)(C) and 7 CFR 272.1(c).
-    Row(
+    felon(
         name="(C) SNAP violation investigation, written request",
-        kind=K.LOCAL_LAW_ENFORCEMENT,
         purpose=P.PROGRAM_VIOLATION_INVESTIGATION,
-        process=L.WRITTEN_REQUEST,
         field="snap/benefit_amount",
+        statements=FleeingFelonStatements(),
         expect=ALL_DC,
     ),
-    Row(
+    investigation(
         name="(C) SNAP violation investigation, person opted out",
         kind=K.OTHER_FEDERAL,
-        purpose=P.PROGRAM_VIOLATION_INVESTIGATION,
-        process=L.WRITTEN_REQUEST,
         field="snap/household_members",
         opted_out=True,
         expect=ALL_DC,
     ),
-    Row(
+    felon(
         name="(C) with no written request",
-        kind=K.LOCAL_LAW_ENFORCEMENT,
         purpose=P.PROGRAM_VIOLATION_INVESTIGATION,
         process=L.NONE,
         field="snap/address",
+        statements=FleeingFelonStatements(),
         expect=ALL_W,
     ),
-    Row(
+    felon(
         name="(C) reaches SNAP information only",
-        kind=K.LOCAL_LAW_ENFORCEMENT,
         purpose=P.PROGRAM_VIOLATION_INVESTIGATION,
-        process=L.WRITTEN_REQUEST,
         field="tanf/benefit_amount",
+        statements=FleeingFelonStatements(),
         expect=ALL_W,
     ),
     # 42 U.S.C. 611a and 7 U.S.C. 2020(e)(15): "knows" = a formal determination on file.
-    Row(
+    presence_report(
         name="611a TANF report, determination on file, opted out",
-        kind=K.FEDERAL_IMMIGRATION_ENFORCEMENT,
-        purpose=P.UNLAWFUL_PRESENCE_REPORT,
-        process=L.STATUTORY_DUTY,
         field="tanf/address",
-        determination=True,
         opted_out=True,
+        determination=True,
         expect=ALL_DC,
     ),
-    Row(
+    presence_report(
         name="611a report without a determination (a SAVE no-record result)",
-        kind=K.FEDERAL_IMMIGRATION_ENFORCEMENT,
-        purpose=P.UNLAWFUL_PRESENCE_REPORT,
-        process=L.STATUTORY_DUTY,
         field="tanf/address",
         expect=ALL_W,
     ),
-    Row(
+    presence_report(
         name="611a reaches identifying information, not benefit amounts",
-        kind=K.FEDERAL_IMMIGRATION_ENFORCEMENT,
-        purpose=P.UNLAWFUL_PRESENCE_REPORT,
-        process=L.STATUTORY_DUTY,
         field="tanf/benefit_amount",
         determination=True,
         expect=ALL_W,
     ),
-    Row(
+    presence_report(
         name="(e)(15) report of an ineligibility determination",
-        kind=K.FEDERAL_IMMIGRATION_ENFORCEMENT,
-        purpose=P.UNLAWFUL_PRESENCE_REPORT,
-        process=L.STATUTORY_DUTY,
         field="snap/immigration_status",
         determination=True,
         expect=ALL_DC,
     ),
     # 7 U.S.C. 2020(a)(3)(B): compelled only under agreed protocols.
-    Row(
+    audit(
         name="USDA audit in bulk under agreed protocols, person opted out",
         kind=K.OTHER_FEDERAL,
-        purpose=P.PROGRAM_AUDIT,
-        process=L.STATUTORY_DUTY,
         field="snap/benefit_amount",
-        named=False,
         opted_out=True,
         agreement=PROTOCOLS,
         expect=ALL_DC,
     ),
-    Row(
+    audit(
         name="Statewide USDA demand, agreement without agreed protocols (2025)",
         kind=K.OTHER_FEDERAL,
-        purpose=P.PROGRAM_AUDIT,
-        process=L.STATUTORY_DUTY,
         field="snap/benefit_amount",
-        named=False,
         agreement=NO_PROTOCOLS,
         expect=ALL_W,
     ),
-    Row(
+    audit(
         name="USDA audit with no agreement",
         kind=K.OTHER_FEDERAL,
-        purpose=P.PROGRAM_AUDIT,
-        process=L.STATUTORY_DUTY,
         field="snap/full_name",
-        named=False,
         expect=ALL_W,
     ),
-    Row(
+    audit(
         name="USDA audit asking a field its protocols do not cover",
         kind=K.OTHER_FEDERAL,
-        purpose=P.PROGRAM_AUDIT,
-        process=L.STATUTORY_DUTY,
         field="snap/immigration_status",
-        named=False,
         agreement=PROTOCOLS,
         expect=ALL_W,
     ),
     # 7 U.S.C. 2020(e)(8)(B): GAO audits are not blocked (permissive, not compelled).
-    Row(
+    audit(
         name="GAO audit of SNAP amounts",
         kind=K.COMPTROLLER_GENERAL,
-        purpose=P.PROGRAM_AUDIT,
-        process=L.STATUTORY_DUTY,
         field="snap/benefit_amount",
-        named=False,
         expect=("D", "W", "D"),
     ),
-    Row(
+    audit(
         name="GAO audit, person opted out of discretionary sharing",
         kind=K.COMPTROLLER_GENERAL,
-        purpose=P.PROGRAM_AUDIT,
-        process=L.STATUTORY_DUTY,
         field="snap/benefit_amount",
         opted_out=True,
+        named=True,
         expect=ALL_W,
     ),
     # Finding 6: program administration only for the requester's own program and needs.
-    Row(
+    administration(
         name="State SNAP office administering SNAP: the address it needs",
-        kind=K.STATE,
-        purpose=P.PROGRAM_ADMINISTRATION,
-        process=L.WRITTEN_REQUEST,
         field="snap/address",
         requester_programs=(Program.SNAP,),
         expect=("D", "W", "D"),
     ),
-    Row(
+    administration(
         name="SNAP office asking Medicaid data under program administration",
-        kind=K.STATE,
-        purpose=P.PROGRAM_ADMINISTRATION,
-        process=L.WRITTEN_REQUEST,
         field="medicaid/address",
         requester_programs=(Program.SNAP,),
         expect=ALL_W,
     ),
-    Row(
+    administration(
         name="Program administration does not need immigration status",
         kind=K.OTHER_FEDERAL,
-        purpose=P.PROGRAM_ADMINISTRATION,
-        process=L.WRITTEN_REQUEST,
         field="snap/immigration_status",
         requester_programs=(Program.SNAP,),
         expect=ALL_W,
     ),
-    Row(
+    administration(
         name="Medicaid administration does not need diagnoses from us",
-        kind=K.STATE,
-        purpose=P.PROGRAM_ADMINISTRATION,
-        process=L.WRITTEN_REQUEST,
         field="medicaid/diagnoses",
         requester_programs=(Program.MEDICAID,),
         expect=ALL_W,
     ),
-    Row(
+    administration(
         name="Program administration, person opted out",
-        kind=K.STATE,
-        purpose=P.PROGRAM_ADMINISTRATION,
-        process=L.WRITTEN_REQUEST,
         field="snap/address",
-        requester_programs=(Program.SNAP,),
         opted_out=True,
+        requester_programs=(Program.SNAP,),
         expect=ALL_W,
     ),
-    Row(
+    administration(
         name="Program administration by an agency running no program",
         kind=K.OTHER_FEDERAL,
-        purpose=P.PROGRAM_ADMINISTRATION,
-        process=L.WRITTEN_REQUEST,
         field="snap/address",
         expect=ALL_W,
     ),
     # 42 CFR 431.302: plan-related investigations, after review.
-    Row(
+    administration(
         name="Medicaid Fraud Control Unit, plan-related investigation",
-        kind=K.STATE,
         purpose=P.PROGRAM_VIOLATION_INVESTIGATION,
-        process=L.WRITTEN_REQUEST,
         field="medicaid/diagnoses",
         requester_programs=(Program.MEDICAID,),
         expect=("D", "W", "D"),
     ),
-    Row(
+    administration(
         name="Fraud unit asking immigration status",
-        kind=K.STATE,
         purpose=P.PROGRAM_VIOLATION_INVESTIGATION,
-        process=L.WRITTEN_REQUEST,
         field="medicaid/immigration_status",
         requester_programs=(Program.MEDICAID,),
         expect=ALL_W,
     ),
     # 45 CFR 164.512(j): emergencies, for Medicaid health and safety data.
-    Row(
+    emergency(
         name="Emergency: Medicaid diagnoses to avert a serious threat",
-        kind=K.LOCAL_LAW_ENFORCEMENT,
-        purpose=P.CRIMINAL_INVESTIGATION,
-        process=L.WRITTEN_REQUEST,
         field="medicaid/diagnoses",
-        emergency=True,
         expect=("D", "W", "D"),
     ),
-    Row(
+    emergency(
         name="Emergency: benefit amounts are not health or safety data",
-        kind=K.LOCAL_LAW_ENFORCEMENT,
-        purpose=P.CRIMINAL_INVESTIGATION,
-        process=L.WRITTEN_REQUEST,
         field="medicaid/benefit_amount",
-        emergency=True,
         expect=ALL_W,
     ),
-    Row(
+    emergency(
         name="Emergency claimed for civil immigration enforcement",
         kind=K.FEDERAL_IMMIGRATION_ENFORCEMENT,
         purpose=P.CIVIL_IMMIGRATION_ENFORCEMENT,
-        process=L.WRITTEN_REQUEST,
         field="medicaid/address",
-        emergency=True,
         expect=ALL_W,
     ),
     # A document's scope names people: nothing about anyone else, compelled or not.
-    Row(
+    court(
         name="Court order naming the TANF address and this person",
-        kind=K.COURT,
-        purpose=P.COURT_PROCEEDING,
-        process=L.COURT_ORDER,
         field="tanf/address",
         scope=("tanf/address",),
         scope_people=("name:ANA MARÍA LÓPEZ|1990-04-02", "case:2000000002"),
         subject="name:Ana Maria Lopez|1990-04-02",
         expect=("DC", "DC", "W"),
     ),
-    Row(
+    court(
         name="Court order naming the TANF address of someone else",
-        kind=K.COURT,
-        purpose=P.COURT_PROCEEDING,
-        process=L.COURT_ORDER,
         field="tanf/address",
         scope=("tanf/address",),
         scope_people=("case:2000000002",),
         expect=ALL_W,
     ),
-    Row(
+    court(
         name="Court order naming the person by case number, request by SSN",
-        kind=K.COURT,
-        purpose=P.COURT_PROCEEDING,
-        process=L.COURT_ORDER,
         field="tanf/address",
         scope=("tanf",),
         scope_people=("case:1000000001",),
         subject="ssn:123-45-6789",
         expect=ALL_W,
     ),
-    Row(
+    court(
         name="Court order naming people, asked for everyone matching a criterion",
-        kind=K.COURT,
-        purpose=P.COURT_PROCEEDING,
-        process=L.COURT_ORDER,
         field="tanf/address",
         scope=("tanf",),
-        scope_people=("case:1000000001",),
         named=False,
+        scope_people=("case:1000000001",),
         expect=ALL_W,
     ),
-    Row(
+    felon(
         name="(E) request whose document names someone else: compelled goes no further",
-        kind=K.LOCAL_LAW_ENFORCEMENT,
-        purpose=P.FLEEING_FELON,
-        process=L.WRITTEN_REQUEST,
         field="snap/address",
-        statements=ALL3,
         scope=("snap",),
         scope_people=("ssn:987654321",),
         expect=ALL_W,
     ),
-    Row(
+    felon(
         name="(E) request whose document names this person by SSN",
-        kind=K.LOCAL_LAW_ENFORCEMENT,
-        purpose=P.FLEEING_FELON,
-        process=L.WRITTEN_REQUEST,
         field="snap/ssn",
-        statements=ALL3,
+        opted_out=True,
         scope=("snap",),
         scope_people=("ssn:987654321",),
         subject="ssn:987-65-4321",
-        opted_out=True,
         expect=ALL_DC,
     ),
-    Row(
+    court(
         name="Preservation request under a court order: nothing is sent",
-        kind=K.COURT,
-        purpose=P.COURT_PROCEEDING,
-        process=L.COURT_ORDER,
         field="tanf/address",
         scope=("tanf",),
         preservation=True,
-        expect=("W", "W", "W"),
+        expect=ALL_W,
     ),
 )
 

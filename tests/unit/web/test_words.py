@@ -1,27 +1,8 @@
-"""Plain words on people's pages: fields by their catalogue labels, citations explained and
-linked to their text."""
+"""Plain words on people's pages: citations explained and linked to their text."""
 
 from __future__ import annotations
 
-from custos.domain.programs import FieldRef, FieldSpec, Sensitivity
-from custos.web._words import citation, citation_url, field_namer
-
-CATALOGUE = {
-    FieldRef.parse("snap/address"): FieldSpec(
-        ref=FieldRef.parse("snap/address"),
-        sensitivity=Sensitivity("contact"),
-        label="Home address",
-        column="address",
-    )
-}
-
-
-def test_fields_read_as_their_label_and_program_in_both_languages() -> None:
-    assert field_namer(CATALOGUE, "en")("snap/address") == "Home address — SNAP (food assistance)"
-    assert field_namer(CATALOGUE, "es")("snap/address") == (
-        "Dirección del hogar — SNAP (asistencia alimentaria)"
-    )
-    assert field_namer(CATALOGUE, "en")("tanf/unknown") == "tanf/unknown"
+from custos.web._words import citation, citation_url
 
 
 def test_citations_carry_a_plain_line_and_a_link_to_their_text() -> None:

@@ -114,30 +114,29 @@ def qr_svg(uri: str) -> Markup:
     return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1))  # noqa: S704  # nosec B704  (segno's SVG of a URI we made)
 
 
+class OfficerForm(FormData):
+    """The officer registration form."""
+
+    officer_requester: str = ""
+    officer_name: str = ""
+    officer_username: str = ""
+    officer_email: str = ""
+
+
 @router.post("/officers")
 def register_officer(
-    request: Request,
-    actor: Staff,
-    officer_requester: FormStr = "",
-    officer_name: FormStr = "",
-    officer_username: FormStr = "",
-    officer_email: FormStr = "",
+    request: Request, actor: Staff, officer: Annotated[OfficerForm, Form()]
 ) -> Response:
     """Register an officer; the page then shows their password and TOTP secret once."""
-    form = {
-        "officer_requester": officer_requester,
-        "officer_name": officer_name,
-        "officer_username": officer_username,
-        "officer_email": officer_email,
-    }
+    form = officer.echo()
     try:
         made = officers.register(
             ctx_of(request),
             actor=actor,
-            requester_id=officer_requester,
-            username=officer_username,
-            display_name=officer_name,
-            email=officer_email,
+            requester_id=officer.officer_requester,
+            username=officer.officer_username,
+            display_name=officer.officer_name,
+            email=officer.officer_email,
         )
     except InvalidInputError as exc:
         errors = field_errors(exc.problems, _OFFICER_FIELDS)

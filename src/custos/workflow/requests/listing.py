@@ -24,7 +24,7 @@ from custos.rights import ReleaseWindow, normalize_case_number
 from custos.store import tables as t
 from custos.store.release_tables import Release
 from custos.workflow.context import Context
-from custos.workflow.requests.window import release_window_of
+from custos.workflow.requests.window import release_windows_of
 
 #: The queue's tabs: key → statuses, and whether it keeps (True), drops (False) or ignores
 #: (None) requests whose policy proposal needs legal review.
@@ -273,6 +273,7 @@ def search_queue(ctx: Context, *, actor: StaffPrincipal, query: QueueQuery) -> Q
         stmt = _ordered(q, _in_tab(q.tab, _filtered(q, base)))
         found = s.execute(stmt.offset((q.page - 1) * q.per_page).limit(q.per_page)).all()
         told_before = _notice_before(s, [r.id for r, *_ in found])
+        windows = release_windows_of(ctx, s, [r for r, *_ in found if r.id in told_before])
         rows = tuple(
             QueueRow(
                 id=r.id,
@@ -288,7 +289,7 @@ def search_queue(ctx: Context, *, actor: StaffPrincipal, query: QueueQuery) -> Q
                 submitted_at=r.submitted_at,
                 due=due_dates(
                     r,
-                    window=release_window_of(ctx, s, r) if r.id in told_before else ReleaseWindow(),
+                    window=windows.get(r.id, ReleaseWindow()),
                     retention_until=retention,
                 ),
             )

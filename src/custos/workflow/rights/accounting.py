@@ -158,13 +158,25 @@ def accounting_for_staff(ctx: Context, *, actor: StaffPrincipal, person_id: str)
     return _build_accounting(ctx, person_id)
 
 
-def accounting_letter(acc: Accounting, *, pdf: bool = False) -> str | bytes:
-    """The accounting as a printable letter (HTML with print CSS, or PDF)."""
+def accounting_letter(ctx: Context, acc: Accounting, *, pdf: bool = False) -> str | bytes:
+    """The accounting as a printable letter (HTML with print CSS, or PDF), fields named by the
+    active pack's catalogue. With a completeness proof it says, as the page and the
+    file do, that these are all the person's disclosures up to the map's commit."""
+    c = acc.completeness
+    below = sum(1 for d in acc.disclosures if c is not None and d.entry.index < c.commit_index)
     data = {
         "name": acc.name,
         "today": acc.generated_at.date().isoformat(),
         "since": None,
         "withheld": [{"count": w.count, "until": w.until.isoformat()} for w in acc.withheld],
+        "complete": None
+        if c is None
+        else {
+            "count": c.count,
+            "up_to": c.recorded_until.date().isoformat(),
+            "at": c.recorded_until.strftime("%H:%M UTC"),
+            "hidden": c.count - below,
+        },
         "disclosures": [
             {
                 "date": d.entry.disclosed_at.date().isoformat(),
@@ -191,9 +203,10 @@ def accounting_letter(acc: Accounting, *, pdf: bool = False) -> str | bytes:
             for p in acc.pending
         ],
     }
+    catalogue = ctx.active_pack().catalogue
     if pdf:
-        return render_pdf(NoticeKind.ACCOUNTING, acc.language, data)
-    return render_html(NoticeKind.ACCOUNTING, acc.language, data)
+        return render_pdf(NoticeKind.ACCOUNTING, acc.language, data, catalogue=catalogue)
+    return render_html(NoticeKind.ACCOUNTING, acc.language, data, catalogue=catalogue)
 
 
 def withheld_summary(ctx: Context) -> list[Withheld]:

@@ -279,7 +279,10 @@ def render_notice(
         data["challenge_by"] = _shifted(data.get("challenge_by"), ctx.today() - queued_on)
     if kind is NoticeKind.ACCESS_CODE:
         data["code"] = "(printed when issued)" if language == "en" else "(impreso al emitirse)"
-    return render_pdf(kind, language, data) if pdf else render_html(kind, language, data)
+    catalogue = ctx.active_pack().catalogue
+    if pdf:
+        return render_pdf(kind, language, data, catalogue=catalogue)
+    return render_html(kind, language, data, catalogue=catalogue)
 
 
 def _shifted(day: Any, by: dt.timedelta) -> Any:

@@ -191,8 +191,7 @@ def open_session(
 ) -> OpenedSession:
     """Open a session for the person (or a representative acting within a consent, never
     past its end); the bearer token is returned once and stored only hashed."""
-    session_id = new_id("pss")
-    token, secret_hash = bearer.mint(session_id)
+    minted = bearer.new_session("pss")
     now = ctx.now()
     expires = now + dt.timedelta(minutes=PERSON_SESSION_MINUTES)
     if expires_at is not None:
@@ -200,19 +199,19 @@ def open_session(
     chosen = frozenset(scopes)
     s.add(
         r.PersonSession(
-            id=session_id,
+            id=minted.row_id,
             person_id=person_id,
             method=method,
             representative_id=representative_id,
             consent_id=consent_id,
             scopes=sorted(sc.value for sc in chosen),
-            secret_hash=secret_hash,
+            secret_hash=minted.secret_hash,
             created_at=now,
             expires_at=expires,
         )
     )
     return OpenedSession(
-        token=token,
+        token=minted.token,
         expires_at=expires,
         principal=PersonPrincipal(
             person_id=person_id,
@@ -365,10 +364,9 @@ class OidcSignIn:
 def person_from_session(ctx: Context, token: str) -> PersonPrincipal:
     """Authenticate a person's (or representative's) bearer session. Every failure reads the
     same; a representative's session ends as soon as the consent is revoked or expires."""
-    row_id, secret = bearer.split(token)
     with ctx.reading() as s:
-        sess = s.get(r.PersonSession, row_id)
-        if sess is None or not bearer.matches(secret, sess.secret_hash):
+        sess = bearer.held(s, r.PersonSession, token)
+        if sess is None:
             raise AuthenticationError("the session is not valid")
         if sess.revoked_at is not None or sess.expires_at <= ctx.now():
             raise AuthenticationError("the session has expired; sign in again")
@@ -391,8 +389,8 @@ def person_from_session(ctx: Context, token: str) -> PersonPrincipal:
 
 
 def sign_out(ctx: Context, token: str) -> None:
-    row_id, secret = bearer.split(token)
+    bearer.split(token)  # a malformed token is refused before any transaction
     with ctx.transaction() as s:
-        sess = s.get(r.PersonSession, row_id)
-        if sess is not None and bearer.matches(secret, sess.secret_hash):
+        sess = bearer.held(s, r.PersonSession, token)
+        if sess is not None:
             sess.revoked_at = ctx.now()
