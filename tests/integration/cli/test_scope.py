@@ -11,8 +11,7 @@ from custos.cli import _scope
 from custos.cli import app as cli
 from custos.domain.errors import InvalidInputError, PermissionDeniedError
 from custos.workflow import requests
-from tests.integration.conftest import World
-from tests.integration.policy.test_law_workflow import _court_order
+from tests.integration.conftest import World, greene_county_order
 
 
 @pytest.fixture
@@ -37,9 +36,9 @@ def _view(world: World, rid: str) -> requests.StaffRequestView:
 def test_counsel_records_the_people_an_order_names(world: World, run: CliRunner) -> None:
     named = world.person("tanf_determination")
     other = world.person("household_head")
-    rid = _court_order(
+    rid = greene_county_order(
         world,
-        [
+        subjects=[
             {"full_name": named.full_name, "birth_date": str(named.birth_date)},
             {"case_number": other.dcn},
             {"case_number": "1234567890"},  # matches nobody
@@ -74,7 +73,7 @@ def test_counsel_records_the_people_an_order_names(world: World, run: CliRunner)
 def test_an_order_naming_none_of_the_subjects_closes_the_request(
     world: World, run: CliRunner
 ) -> None:
-    rid = _court_order(world)
+    rid = greene_county_order(world)
     done = _scope_cmd(
         run, rid, "--as", "counsel", "--field", "tanf/address", "--ssn", "123-45-6789"
     )
@@ -86,7 +85,7 @@ def test_an_order_naming_none_of_the_subjects_closes_the_request(
 
 def test_fields_a_period_and_a_corrected_kind(world: World, run: CliRunner) -> None:
     person = world.person("tanf_determination")
-    rid = _court_order(world)
+    rid = greene_county_order(world)
     args = ["--field", "tanf/address", "--case-number", person.dcn]
     args += ["--from", "2025-01-01", "--until", "2026-06-30", "--kind", "judicial_warrant"]
     done = _scope_cmd(run, rid, "--as", "counsel", *args)
@@ -116,7 +115,7 @@ def test_fields_a_period_and_a_corrected_kind(world: World, run: CliRunner) -> N
 def test_malformed_input_exits_non_zero_and_changes_nothing(
     world: World, run: CliRunner, args: list[str], named: str
 ) -> None:
-    rid = _court_order(world)
+    rid = greene_county_order(world)
     before = _view(world, rid)
     refused = _scope_cmd(run, rid, "--as", "counsel", *args)
     assert refused.exit_code != 0
@@ -131,7 +130,7 @@ def test_malformed_input_exits_non_zero_and_changes_nothing(
 def test_every_bad_option_is_named_at_once_and_the_ssn_is_not_echoed(
     world: World, run: CliRunner
 ) -> None:
-    rid = _court_order(world)
+    rid = greene_county_order(world)
     args = ["--ssn", "999-99-99999", "--field", "snap", "--name", "No Date", "--as", "counsel"]
     refused = _scope_cmd(run, rid, *args)
     assert isinstance(refused.exception, InvalidInputError)
@@ -141,7 +140,7 @@ def test_every_bad_option_is_named_at_once_and_the_ssn_is_not_echoed(
 
 
 def test_typer_refuses_an_unknown_program_or_date(world: World, run: CliRunner) -> None:
-    rid = _court_order(world)
+    rid = greene_county_order(world)
     for args in (["--program", "wic"], ["--from", "1 May 2025"]):
         refused = _scope_cmd(run, rid, "--as", "counsel", *args)
         assert refused.exit_code == 2
@@ -149,7 +148,7 @@ def test_typer_refuses_an_unknown_program_or_date(world: World, run: CliRunner) 
 
 
 def test_only_a_legal_reviewer_records_a_scope(world: World, run: CliRunner) -> None:
-    rid = _court_order(world)
+    rid = greene_county_order(world)
     refused = _scope_cmd(run, rid, "--as", "intake", "--program", "tanf")
     assert isinstance(refused.exception, PermissionDeniedError)
     assert _view(world, rid).classified_by is None
