@@ -5,7 +5,8 @@ The map (`_map_buckets`) is derived data: `ledger_map_buckets` holds its 4096 bu
 appended since into the buckets they touch, a batch of entries at a time, and rewrites only
 those buckets and the top tree; it runs under the log's sequencing lock in the transaction
 that commits the new root (`custos.workflow.ledger.checkpoints`), so several server processes
-never fold the same entries twice. `prove_person` reads the top tree and at most one bucket.
+never fold the same entries twice. `prove_person` reads the top tree (cached per process
+while the root stays the same) and at most two buckets.
 
 Which entries belong to whom: an accounting entry (tag `release:accounting:entry`) names its
 person in its data (`"subject"`, the keyed pseudonym); the server reads the same pseudonym
@@ -14,6 +15,8 @@ from the indexed `subject_ref` column. The auditor (`_map_audit`) reads it from 
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +26,14 @@ from sqlalchemy.orm import Session
 
 from custos.domain.events import EventTag
 from custos.ledger._map import MapProof, map_key, value_hash
-from custos.ledger._map_buckets import Bucket, BucketMap, build_proof, digests, fold
+from custos.ledger._map_buckets import (
+    Bucket,
+    BucketMap,
+    bucket_of,
+    build_proof,
+    digests,
+    fold,
+)
 from custos.store.ledger_tables import LedgerMapBucket, LedgerMapState
 from custos.store.tables import LedgerEntry
 
@@ -175,21 +185,70 @@ def mark_map_committed(session: Session, index: int) -> None:
     session.flush()
 
 
+#: Per database engine, the last top tree read and the (size, root) it belongs to: a proof
+#: walks 12 of its 8191 nodes, and reading and parsing all of them (320 KB) for every
+#: person's page cost more than the rest of the map proof (issue 18). A top tree is a
+#: function of its root, so an entry is right for as long as the map is at that root.
+_tops: weakref.WeakKeyDictionary[Any, tuple[tuple[int, bytes], BucketMap]] = (
+    weakref.WeakKeyDictionary()
+)
+_tops_lock = threading.Lock()
+
+
+def _state_and_bucket(session: Session, bucket: int, *, top: bool) -> Any:
+    """The map's state row and one bucket's records in one statement (with the top tree's
+    blobs when `top`): both from the same snapshot. A row (size, root, people,
+    commit_index, records[, top_hashes, top_counts]) or None."""
+    records = select(LedgerMapBucket.records).where(LedgerMapBucket.bucket == bucket)
+    columns: list[Any] = [
+        LedgerMapState.size,
+        LedgerMapState.root,
+        LedgerMapState.people,
+        LedgerMapState.commit_index,
+        records.scalar_subquery(),
+    ]
+    if top:
+        columns += [LedgerMapState.top_hashes, LedgerMapState.top_counts]
+    return session.execute(select(*columns).where(LedgerMapState.id == 1)).first()
+
+
 def prove_person(session: Session, pseudonym: str) -> PersonProof:
-    """A person's map proof against the map's current root (membership or absence)."""
-    row = _row(session)
-    top = BucketMap.from_blobs(bytes(row.top_hashes), bytes(row.top_counts)) if row else BucketMap()
+    """A person's map proof against the map's current root (membership or absence).
+
+    Usually one statement: the state, the person's own bucket and, only when this process
+    has not seen the map at that root yet, the top tree."""
     key = map_key(pseudonym)
-    buckets: dict[int, Bucket] = {}
+    own = bucket_of(key)
+    engine = session.get_bind().engine
+    row = _state_and_bucket(session, own, top=False)
+    with _tops_lock:
+        cached = _tops.get(engine)
+    if row is not None and (cached is None or cached[0] != (row.size, bytes(row.root))):
+        row = _state_and_bucket(session, own, top=True)  # the map may have moved meanwhile
+        if row is not None:
+            cached = (
+                (row.size, bytes(row.root)),
+                BucketMap.from_blobs(bytes(row.top_hashes), bytes(row.top_counts)),
+            )
+            with _tops_lock:
+                _tops[engine] = cached
+    if row is None or cached is None:
+        state, top, buckets = map_state(session), BucketMap(), {own: Bucket()}
+    else:
+        state = MapState(
+            size=row.size, root=bytes(row.root), people=row.people, commit_index=row.commit_index
+        )
+        top = cached[1]
+        buckets = {own: Bucket.from_blob(bytes(row[4])) if row[4] is not None else Bucket()}
 
     def load(bucket: int) -> Bucket:
         _load(session, buckets, {bucket})
         return buckets[bucket]
 
     proof = build_proof(top, key, load)
-    found = next(iter(buckets.values())).find(key) if buckets else None
+    found = buckets[own].find(key)
     return PersonProof(
-        state=map_state(session),
+        state=state,
         proof=proof,
         count=found[0] if found else 0,
         value=value_hash(*found) if found else None,

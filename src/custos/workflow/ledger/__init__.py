@@ -22,7 +22,12 @@ from custos.workflow.ledger.checkpoints import (
     publish_checkpoint,
     with_cosignatures,
 )
-from custos.workflow.ledger.completeness import completeness_in, person_completeness
+from custos.workflow.ledger.completeness import (
+    SignedCompleteness,
+    completeness_in,
+    person_completeness,
+    signed_completeness,
+)
 from custos.workflow.ledger.export import (
     ExportSummary,
     StaticSummary,
@@ -74,6 +79,7 @@ __all__ = [
     "LocalLogClient",
     "ProvenEntry",
     "PublishedCheckpoint",
+    "SignedCompleteness",
     "SqlWitnessMemory",
     "StaticSummary",
     "WitnessOutcome",
@@ -102,6 +108,7 @@ __all__ = [
     "publish_checkpoint_as",
     "publish_static",
     "read_key_file",
+    "signed_completeness",
     "signed_size",
     "signer_keys",
     "submit_to_witnesses",
