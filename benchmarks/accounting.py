@@ -259,7 +259,10 @@ def main() -> int:
     args = parser.parse_args()
     sizes, lookups, real_people = SIZES[args.size]
     sizes = tuple(args.entries) if args.entries else sizes
-    rows = [_one_size(n, lookups, real_people) for n in sizes]
+    rows = []
+    for n in sizes:  # each size's figures as soon as they are taken: a full run is long
+        rows.append(_one_size(n, lookups, real_people))
+        print(f"{n:,} entries: p50 {rows[-1][1]:.2f} ms, p99 {rows[-1][2]:.2f} ms", flush=True)
     table = (
         "| ledger entries | entries a person (mean) | p50 ms | p99 ms |\n|---:|---:|---:|---:|\n"
         + "\n".join(f"| {n:,} | {per:.1f} | {p50:.2f} | {p99:.2f} |" for n, p50, p99, per in rows)
