@@ -14,7 +14,8 @@ its top tree and how far it reaches (one row per map). `advance_map` folds the e
 appended since into the buckets they touch, a batch of entries at a time, and rewrites only
 those buckets and the top tree; it runs under the log's sequencing lock in the transaction
 that commits the new roots (`custos.workflow.ledger.checkpoints`), so several server processes
-never fold the same entries twice. A proof reads the top tree and at most one bucket.
+never fold the same entries twice. A proof reads the top tree (cached per process while the
+map's root stays the same) and at most two buckets per key.
 
 Which entries belong to whom: an accounting entry (tag `release:accounting:entry`) names its
 person in its data (`"subject"`, the keyed pseudonym); the server reads the same pseudonym
@@ -26,6 +27,8 @@ both from the entries.
 from __future__ import annotations
 
 import json
+import threading
+import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import IntEnum
@@ -237,13 +240,67 @@ def mark_map_committed(session: Session, index: int) -> None:
     session.flush()
 
 
+#: Per database engine and map, the last top tree read and the (size, root) it belongs to: a
+#: proof walks 12 of its 8191 nodes, and reading and parsing all of them (320 KB) for every
+#: person's page cost more than the rest of the map proof (issue 18). A top tree is a
+#: function of its root, so an entry is right for as long as the map is at that root.
+_tops: weakref.WeakKeyDictionary[Any, dict[MapKind, tuple[tuple[int, bytes], BucketMap]]] = (
+    weakref.WeakKeyDictionary()
+)
+_tops_lock = threading.Lock()
+
+
+def _state_and_bucket(session: Session, kind: MapKind, bucket: int, *, top: bool) -> Any:
+    """The map's state row and one bucket's records in one statement (with the top tree's
+    blobs when `top`): both from the same snapshot. A row (size, root, people,
+    commit_index, records[, top_hashes, top_counts]) or None."""
+    records = select(LedgerMapBucket.records).where(
+        LedgerMapBucket.map == int(kind), LedgerMapBucket.bucket == bucket
+    )
+    columns: list[Any] = [
+        LedgerMapState.size,
+        LedgerMapState.root,
+        LedgerMapState.people,
+        LedgerMapState.commit_index,
+        records.scalar_subquery(),
+    ]
+    if top:
+        columns += [LedgerMapState.top_hashes, LedgerMapState.top_counts]
+    return session.execute(select(*columns).where(LedgerMapState.id == int(kind))).first()
+
+
+def _snapshot(
+    session: Session, kind: MapKind, bucket: int
+) -> tuple[MapState, BucketMap, dict[int, Bucket]]:
+    """The map's state, its top tree and one bucket, usually in one statement: the top tree
+    is read only when this process has not seen the map at that root yet."""
+    engine = session.get_bind().engine
+    row = _state_and_bucket(session, kind, bucket, top=False)
+    with _tops_lock:
+        cached = _tops.get(engine, {}).get(kind)
+    if row is not None and (cached is None or cached[0] != (row.size, bytes(row.root))):
+        row = _state_and_bucket(session, kind, bucket, top=True)  # the map may have moved
+        if row is not None:
+            cached = (
+                (row.size, bytes(row.root)),
+                BucketMap.from_blobs(bytes(row.top_hashes), bytes(row.top_counts)),
+            )
+            with _tops_lock:
+                _tops.setdefault(engine, {})[kind] = cached
+    if row is None or cached is None:
+        return map_state(session, kind), BucketMap(), {bucket: Bucket()}
+    state = MapState(
+        size=row.size, root=bytes(row.root), people=row.people, commit_index=row.commit_index
+    )
+    return state, cached[1], {bucket: Bucket.from_blob(bytes(row[4])) if row[4] else Bucket()}
+
+
 def prove_keys(session: Session, kind: MapKind, names: list[str]) -> dict[str, PersonProof]:
-    """Each key's map proof against the map's current root (membership or absence), reading
-    the top tree once and at most one bucket per key."""
-    row = _row(session, kind)
-    top = BucketMap.from_blobs(bytes(row.top_hashes), bytes(row.top_counts)) if row else BucketMap()
-    state = map_state(session, kind)
-    buckets: dict[int, Bucket] = {}
+    """Each key's map proof against the map's current root (membership or absence), all
+    from one snapshot of the map's state, loading at most two buckets per key."""
+    if not names:
+        return {}
+    state, top, buckets = _snapshot(session, kind, bucket_of(map_key(names[0])))
 
     def load(bucket: int) -> Bucket:
         _load(session, kind, buckets, {bucket})
@@ -253,7 +310,8 @@ def prove_keys(session: Session, kind: MapKind, names: list[str]) -> dict[str, P
     for name in names:
         key = map_key(name)
         proof = build_proof(top, key, load)
-        found = buckets[bucket_of(key)].find(key) if bucket_of(key) in buckets else None
+        own = bucket_of(key)
+        found = buckets[own].find(key) if own in buckets else None
         out[name] = PersonProof(
             state=state,
             proof=proof,

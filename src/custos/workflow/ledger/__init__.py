@@ -25,9 +25,11 @@ from custos.workflow.ledger.checkpoints import (
 )
 from custos.workflow.ledger.completeness import (
     MapMovedError,
+    SignedCompleteness,
     completeness_in,
     person_completeness,
     release_lifecycles_in,
+    signed_completeness,
 )
 from custos.workflow.ledger.export import (
     ExportSummary,
@@ -81,6 +83,7 @@ __all__ = [
     "MapMovedError",
     "ProvenEntry",
     "PublishedCheckpoint",
+    "SignedCompleteness",
     "SqlWitnessMemory",
     "StaticSummary",
     "WitnessOutcome",
@@ -110,6 +113,7 @@ __all__ = [
     "publish_static",
     "read_key_file",
     "release_lifecycles_in",
+    "signed_completeness",
     "signed_size",
     "signer_keys",
     "submit_to_witnesses",

@@ -10,6 +10,9 @@ what proves each disclosure's status.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,8 +20,10 @@ from custos.domain.errors import IntegrityError
 from custos.ledger import (
     ACCOUNTING_TAGS,
     LIFECYCLE_TAGS,
+    PersonProof,
     TileStore,
-    inclusion_proof,
+    hash_leaf,
+    inclusion_proofs,
     prove_person,
     prove_releases,
     release_of,
@@ -33,6 +38,17 @@ from custos.workflow.ledger.checkpoints import with_cosignatures
 from custos.workflow.ledger.reads import proofs_in
 
 
+@dataclass(frozen=True, kw_only=True)
+class SignedCompleteness:
+    """A completeness proof with the checkpoint note that signs it, and the inclusion proofs
+    of other entries the caller asked for against the same checkpoint (those below its size),
+    computed in the same pass over the tiles."""
+
+    note: str
+    completeness: Completeness
+    proofs: dict[int, list[bytes]]
+
+
 def person_completeness(ctx: Context, subject_ref: str) -> tuple[str, Completeness] | None:
     """(checkpoint note, completeness) for a person; None while no signed checkpoint ends
     with the map's latest commit (before the first one, for instance)."""
@@ -43,37 +59,74 @@ def person_completeness(ctx: Context, subject_ref: str) -> tuple[str, Completene
 def completeness_in(session: Session, subject_ref: str) -> tuple[str, Completeness] | None:
     """`person_completeness` in the caller's read-only session (the tile cache is shared:
     never in a writing transaction), so a person's page reads everything in one session."""
-    found = prove_person(session, subject_ref)
+    signed = signed_completeness(session, subject_ref, prove_person(session, subject_ref))
+    return None if signed is None else (signed.note, signed.completeness)
+
+
+def signed_completeness(
+    session: Session,
+    subject_ref: str,
+    found: PersonProof,
+    *,
+    filed: Sequence[tuple[int, bytes]] | None = None,
+    prove: Sequence[int] = (),
+) -> SignedCompleteness | None:
+    """The completeness proof around the person's map proof `found`, in a read-only session.
+
+    `filed` is the person's accounting entries (index, body) if the caller has read them
+    already (the person's page has: reading them again cost two statements a read), and
+    must have been read *after* `found`: every entry below the map's commit committed before
+    the commit did, so a later read sees all of them, while an earlier one could miss some
+    (the count check would then refuse a correct map). `prove` are indices whose inclusion
+    proofs the caller wants at the same checkpoint: their tiles come in the same query.
+    """
     commit = found.state.commit_index
     if commit is None:
         return None
-    checkpoint = session.get(LedgerCheckpoint, commit + 1)
-    entry = session.get(LedgerEntry, commit)
-    if checkpoint is None or entry is None:
+    row = session.execute(
+        select(LedgerCheckpoint, LedgerEntry.body)
+        .join(LedgerEntry, LedgerEntry.idx == LedgerCheckpoint.size - 1)
+        .where(LedgerCheckpoint.size == commit + 1)
+    ).first()
+    if row is None:
         # Committed outside a checkpoint's transaction (a benchmark, a repair): nothing
         # signs this map, so nothing is claimed until the next commit and checkpoint.
         return None
-    filed = subject_entries(session, subject_ref, below=commit)
-    rows = (
-        session.execute(
-            select(LedgerEntry.idx, LedgerEntry.leaf_hash)
-            .where(LedgerEntry.idx.in_(filed), LedgerEntry.tag.in_(ACCOUNTING_TAGS))
-            .order_by(LedgerEntry.idx)
-        ).all()
-        if filed
-        else []
-    )
-    if len(rows) != found.count:
+    checkpoint, commit_entry = row
+    entries = _entries_below(session, subject_ref, commit, filed)
+    if len(entries) != found.count:
         raise IntegrityError("the accounting map and the log disagree about a person")
-    store = TileStore(session, shared_cache=True)
-    return with_cosignatures(session, checkpoint), Completeness(
-        tree_size=checkpoint.size,
-        commit_index=commit,
-        commit_entry=bytes(entry.body),
-        commit_inclusion=tuple(inclusion_proof(store, commit, checkpoint.size)),
-        entries=tuple((idx, bytes(leaf)) for idx, leaf in rows),
-        proof=found.proof,
+    wanted = [commit, *sorted({i for i in prove if i < checkpoint.size})]
+    proofs = inclusion_proofs(TileStore(session, shared_cache=True), wanted, checkpoint.size)
+    return SignedCompleteness(
+        note=with_cosignatures(session, checkpoint),
+        completeness=Completeness(
+            tree_size=checkpoint.size,
+            commit_index=commit,
+            commit_entry=bytes(commit_entry),
+            commit_inclusion=tuple(proofs[0]),
+            entries=entries,
+            proof=found.proof,
+        ),
+        proofs=dict(zip(wanted[1:], proofs[1:], strict=True)),
     )
+
+
+def _entries_below(
+    session: Session, subject_ref: str, commit: int, filed: Sequence[tuple[int, bytes]] | None
+) -> tuple[tuple[int, bytes], ...]:
+    """(index, leaf hash) of the person's accounting entries below the map's commit."""
+    if filed is not None:
+        return tuple((idx, hash_leaf(body)) for idx, body in filed if idx < commit)
+    below = subject_entries(session, subject_ref, below=commit)
+    if not below:
+        return ()
+    rows = session.execute(
+        select(LedgerEntry.idx, LedgerEntry.leaf_hash)
+        .where(LedgerEntry.idx.in_(below), LedgerEntry.tag.in_(ACCOUNTING_TAGS))
+        .order_by(LedgerEntry.idx)
+    ).all()
+    return tuple((idx, bytes(leaf)) for idx, leaf in rows)
 
 
 class MapMovedError(Exception):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from custos.domain.events import EventTag
 from custos.domain.permissions import Action, require
 from custos.domain.principals import StaffPrincipal
+from custos.ledger import prove_person
 from custos.rights import (
     Accounting,
     AccountingEntry,
@@ -38,11 +39,11 @@ from custos.workflow import ledger as ledger_service
 from custos.workflow.context import Context
 from custos.workflow.rights.challenges import challenge_view
 from custos.workflow.rights.disclosures import accounting_rows, own_entries, pending
-from custos.workflow.rights.people import language_of, load_person, subject_ref
+from custos.workflow.rights.people import person_and_language, subject_ref
 
 
 def _lifecycles(
-    s: Session, visible: list[AccountingEntry], complete: tuple[str, Completeness] | None
+    s: Session, visible: list[AccountingEntry], complete: Completeness | None
 ) -> tuple[ReleaseLifecycle, ...]:
     """The proven lifecycle events of every release a visible disclosure names, below the
     map commit that signs the person's completeness proof (none before the first one)."""
@@ -51,34 +52,32 @@ def _lifecycles(
     wanted: dict[str, set[str]] = {}
     for e in visible:
         wanted.setdefault(e.release_id, set()).update([e.request_id] if e.request_id else [])
-    c = complete[1]
     return ledger_service.release_lifecycles_in(
-        s, wanted, commit=c.commit_index, tree_size=c.tree_size
+        s, wanted, commit=complete.commit_index, tree_size=complete.tree_size
     )
 
 
 def _proofs(
-    s: Session,
-    bodies: dict[int, bytes],
-    visible: list[AccountingEntry],
-    at: tuple[str, int] | None,
+    s: Session, bodies: dict[int, bytes], visible: list[AccountingEntry]
 ) -> tuple[str | None, dict[int, InclusionProof]]:
-    """Inclusion proofs of the visible entries against `at` (note, size): the checkpoint that
-    signs the person's completeness proof; before the first map commit, the latest one. All
-    read in the caller's session, the proofs in one pass over the tiles."""
-    if at is None:
-        last = ledger_service.latest_row(s)
-        if last is None:
-            return None, {}
-        at = ledger_service.with_cosignatures(s, last), last.size
-    note, size = at
-    covered = [e.index for e in visible if e.index < size]
-    proofs = ledger_service.proofs_in(s, covered, size) if covered else []
-    return note, {
-        index: InclusionProof(
-            index=index, tree_size=size, entry=bodies[index], inclusion=tuple(proof)
-        )
-        for index, proof in zip(covered, proofs, strict=True)
+    """Before the first map commit: inclusion proofs of the visible entries against the
+    latest checkpoint, read in the caller's session, in one pass over the tiles."""
+    last = ledger_service.latest_row(s)
+    if last is None:
+        return None, {}
+    covered = [e.index for e in visible if e.index < last.size]
+    proofs = ledger_service.proofs_in(s, covered, last.size) if covered else []
+    return ledger_service.with_cosignatures(s, last), _inclusion(
+        bodies, last.size, dict(zip(covered, proofs, strict=True))
+    )
+
+
+def _inclusion(
+    bodies: dict[int, bytes], size: int, proofs: dict[int, list[bytes]]
+) -> dict[int, InclusionProof]:
+    return {
+        index: InclusionProof(index=index, tree_size=size, entry=bodies[index], inclusion=tuple(p))
+        for index, p in proofs.items()
     }
 
 
@@ -98,9 +97,13 @@ _ATTEMPTS = 3
 def _read_accounting(ctx: Context, person_id: str) -> Accounting:
     today = ctx.today()
     ref = subject_ref(ctx, person_id)
-    # One read-only session for everything the page shows, proofs included.
+    # One read-only session for everything the page shows, proofs included; about ten
+    # statements whatever the log's size (issue 18).
     with ctx.reading() as s:
-        person = load_person(s, person_id)
+        person, language = person_and_language(s, person_id)
+        # The map proof before the entries: a later read of the entries sees every one the
+        # map's commit covers (see `signed_completeness`).
+        found = prove_person(s, ref)
         bodies = dict(accounting_rows(s, ref))
         entries = own_entries(bodies.items(), ref)
         visible, withheld = split_visible(entries, today)
@@ -112,12 +115,16 @@ def _read_accounting(ctx: Context, person_id: str) -> Accounting:
         ).all()
         name = f"{person.first_name} {person.last_name}"
         opted_out = person.opted_out
-        language = language_of(s, person_id)
         challenge_views = tuple(challenge_view(c) for c in challenges)
-        complete = ledger_service.completeness_in(s, ref)
-        lifecycles = _lifecycles(s, visible, complete)
-        at = (complete[0], complete[1].tree_size) if complete else None
-        checkpoint, proofs = _proofs(s, bodies, visible, at)
+        signed = ledger_service.signed_completeness(
+            s, ref, found, filed=list(bodies.items()), prove=[e.index for e in visible]
+        )
+        if signed is None:
+            checkpoint, proofs = _proofs(s, bodies, visible)
+        else:
+            checkpoint = signed.note
+            proofs = _inclusion(bodies, signed.completeness.tree_size, signed.proofs)
+        lifecycles = _lifecycles(s, visible, signed.completeness if signed else None)
     # Each status from the release's proven events alone, as the file's verifier works it out.
     tags = {lc.release_id: lc.tags for lc in lifecycles}
     return Accounting(
@@ -140,7 +147,7 @@ def _read_accounting(ctx: Context, person_id: str) -> Accounting:
         pending=tuple(waiting),
         challenges=challenge_views,
         checkpoint=checkpoint,
-        completeness=complete[1] if complete else None,
+        completeness=signed.completeness if signed else None,
         releases=lifecycles,
     )
 

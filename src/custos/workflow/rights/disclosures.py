@@ -14,9 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from custos.domain.errors import IntegrityError
-from custos.domain.events import EventTag
 from custos.domain.lifecycle import UNRELEASED, RequestStatus
-from custos.ledger import subject_entries
+from custos.ledger import ACCOUNTING_TAGS, subject_entries
 from custos.rights import (
     CHALLENGE_WINDOW_DAYS,
     AccountingEntry,
@@ -31,14 +30,15 @@ from custos.workflow.context import Context
 
 
 def accounting_rows(s: Session, subject_ref: str) -> list[tuple[int, bytes]]:
-    """(index, body) of every accounting entry the ledger holds for the person, in log order."""
+    """(index, body) of every accounting entry the ledger holds for the person, in log order:
+    the entries the accounting map counts (`ACCOUNTING_TAGS`), so the same rows serve the
+    person's completeness proof."""
     found = subject_entries(s, subject_ref)
+    if not found:
+        return []
     rows = s.execute(
         select(t.LedgerEntry.idx, t.LedgerEntry.body)
-        .where(
-            t.LedgerEntry.idx.in_(found),
-            t.LedgerEntry.tag == EventTag.RELEASE_ACCOUNTING_ENTRY.value,
-        )
+        .where(t.LedgerEntry.idx.in_(found), t.LedgerEntry.tag.in_(ACCOUNTING_TAGS))
         .order_by(t.LedgerEntry.idx)
     ).all()
     return [(idx, bytes(body)) for idx, body in rows]

@@ -44,6 +44,18 @@ def language_of(s: Session, person_id: str) -> str:
     return pref.language if pref is not None else "en"
 
 
+def person_and_language(s: Session, person_id: str) -> tuple[t.Person, str]:
+    """`load_person` and `language_of` in one statement, for pages that show both."""
+    row = s.execute(
+        select(t.Person, r.PersonPreference.language)
+        .outerjoin(r.PersonPreference, r.PersonPreference.person_id == t.Person.id)
+        .where(t.Person.id == person_id)
+    ).first()
+    if row is None:
+        raise NotFoundError("no such person")
+    return row[0], row[1] or "en"
+
+
 def store_language(s: Session, person_id: str, language: str) -> None:
     """Record the language of the person's letters (checked by the caller)."""
     pref = s.get(r.PersonPreference, person_id)

@@ -1,0 +1,86 @@
+"""A person's accounting reads the same few things however long the log grows.
+
+The page a person (or staff for them) opens reads their entries, their map proof and the
+inclusion proofs in one session; what it asks the database must depend on the person, not
+on the size of the log (issue 18: at 20M entries a read per entry or per tile would be felt).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+
+from custos import ledger
+from custos.domain.events import Event, EventTag
+from custos.domain.pseudonyms import pseudonym
+from custos.rights import Accounting
+from custos.workflow import ledger as ledger_service
+from custos.workflow import rights
+from tests.integration.conftest import World
+from tests.integration.rights.conftest import account, person_id
+
+
+@contextmanager
+def _statements(world: World) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def count(*args: Any) -> None:
+        seen.append(args[2])
+
+    event.listen(world.ctx.engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(world.ctx.engine, "before_cursor_execute", count)
+
+
+def _read(world: World, key: str) -> tuple[Accounting, int]:
+    """The accounting as a server that has shown pages before reads it, and its statements."""
+    staff = world.staff["auditor"]
+    rights.accounting_for_staff(world.ctx, actor=staff, person_id=person_id(world, key))
+    with _statements(world) as seen:
+        acc = rights.accounting_for_staff(world.ctx, actor=staff, person_id=person_id(world, key))
+    return acc, len(seen)
+
+
+def _others(world: World, n: int, start: int) -> None:
+    """n accounting entries about people with no record here, and n entries about no one."""
+    at = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+    refs = [pseudonym(world.ctx.settings.pseudonym_key, f"p_other_{start + i}") for i in range(n)]
+    about = [
+        Event(tag=EventTag.RELEASE_ACCOUNTING_ENTRY, at=at, actor="system", data={"n": i})
+        for i in range(n)
+    ]
+    nobody = [
+        Event(tag=EventTag.RECORDS_IMPORT_COMPLETE, at=at, actor="system", data={"n": i})
+        for i in range(n)
+    ]
+    with world.ctx.transaction() as s:
+        ledger.append(s, about + nobody, subject_refs=[*refs, *[None] * n])
+
+
+def test_the_accounting_asks_the_same_whatever_the_size_of_the_log(world: World) -> None:
+    account(world, "snap_noncitizen", release_id="rel_1")
+    _others(world, 300, 0)
+    account(world, "snap_noncitizen", release_id="rel_2")
+    ledger_service.publish_checkpoint(world.ctx)
+    small, at_small = _read(world, "snap_noncitizen")
+    # Ten times the log, entries of the person's spread across it, some not yet integrated.
+    for k in range(1, 10):
+        _others(world, 300, 300 * k)
+        account(world, "snap_noncitizen", release_id=f"rel_{k + 2}")
+    ledger_service.publish_checkpoint(world.ctx)
+    account(world, "snap_noncitizen", release_id="rel_late")
+    large, at_large = _read(world, "snap_noncitizen")
+    assert (len(small.disclosures), len(large.disclosures)) == (2, 12)
+    assert small.completeness is not None
+    assert large.completeness is not None
+    assert large.completeness.count == 11  # the late one is after the map's commit
+    assert large.completeness.tree_size > 9 * small.completeness.tree_size
+    assert sum(d.proof is not None for d in large.disclosures) == 11
+    assert at_large == at_small, (at_small, at_large)
+    assert at_large <= 10, at_large  # issue 18: 22 before
