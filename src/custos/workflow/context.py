@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from custos.config import Settings
 from custos.policy import Pack, load_pack
-from custos.store.engine import READ_ONLY, make_engine, session_factory
+from custos.store.engine import READ_ONLY, make_engine, session_factory, writer_lock
 from custos.store.tables import PackActivation
 
 
@@ -65,7 +65,7 @@ class Context:
         Services own transactions; repositories and capability code never commit. A state
         change and its ledger entry are written inside the same `transaction()` block.
         """
-        with self.sessions() as session, session.begin():
+        with self.sessions() as session, writer_lock(self.engine), session.begin():
             yield session
 
     @contextmanager
