@@ -39,9 +39,7 @@ class AnswerMemo:
     def __len__(self) -> int:
         return len(self._answers)
 
-    def answers(
-        self, keys: Sequence[Hashable], ask: Callable[[list[int]], list[Any]]
-    ) -> list[Any]:
+    def answers(self, keys: Sequence[Hashable], ask: Callable[[list[int]], list[Any]]) -> list[Any]:
         """The answer for every key: remembered ones as they are, the rest from `ask`.
 
         `ask` gets the positions of the keys not remembered and returns their answers in

@@ -29,6 +29,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -68,7 +69,7 @@ def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
             return  # a new connection, or one in busy use
         try:
             engine.dialect.do_ping(dbapi_conn)
-        except Exception as exc:  # noqa: BLE001 - any failure means: use another connection
+        except Exception as exc:
             # The pool discards this connection and hands out a fresh one.
             raise DisconnectionError("a pooled connection did not answer") from exc
 
@@ -107,7 +108,7 @@ def writer_lock(engine: Engine) -> Iterator[None]:
     if engine.dialect.name != "sqlite" or not database or database == ":memory:":
         yield
         return
-    path = os.path.abspath(database) + "-writer"
+    path = f"{Path(database).resolve()}-writer"
     held: set[str] = _held.__dict__.setdefault("paths", set())
     if path in held:
         yield

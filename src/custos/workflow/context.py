@@ -19,6 +19,13 @@ from custos.policy import Pack, load_pack
 from custos.store.engine import READ_ONLY, make_engine, session_factory, writer_lock
 from custos.store.tables import PackActivation
 
+#: The pack activation in force, read by every decision (built once, issue 18).
+_LAST_ACTIVATION = (
+    select(PackActivation.name, PackActivation.content_hash)
+    .order_by(PackActivation.id.desc())
+    .limit(1)
+)
+
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -95,11 +102,7 @@ class Context:
         if session is None:
             with self.reading() as reader:
                 return self.active_pack(reader)
-        last = session.execute(
-            select(PackActivation.name, PackActivation.content_hash)
-            .order_by(PackActivation.id.desc())
-            .limit(1)
-        ).first()
+        last = session.execute(_LAST_ACTIVATION).first()
         if last is not None:
             pack = self.pack(last.name)
             if pack.content_hash == last.content_hash:

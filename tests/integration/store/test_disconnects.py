@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
@@ -40,8 +38,8 @@ def _cut_every_connection(url: str) -> int:
 
 
 @pytest.fixture
-def server_url(ctx: Context) -> Iterator[str]:
-    yield ctx.engine.url.render_as_string(hide_password=False)
+def server_url(ctx: Context) -> str:
+    return ctx.engine.url.render_as_string(hide_password=False)
 
 
 def test_an_idle_connection_cut_meanwhile_is_replaced_before_use(server_url: str) -> None:
