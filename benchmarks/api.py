@@ -285,8 +285,12 @@ def _goals(rows: list[tuple[str, int, int, Measured, Measured]]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", choices=list(SIZES), default="smoke")
+    parser.add_argument(
+        "--requests", type=int, default=None, help="Requests per line (default: the size's)."
+    )
     args = parser.parse_args()
     setups, clients_list, n, people = SIZES[args.size]
+    n = args.requests or n
     rows = []
     for kind in dict.fromkeys(k for k, _ in setups):
         workers_list = [w for k, w in setups if k == kind]

@@ -23,7 +23,9 @@ _bearer = HTTPBearer(auto_error=False)
 MAX_INT = 2**53 - 1
 
 
-def get_ctx(request: Request) -> Context:
+async def get_ctx(request: Request) -> Context:
+    # Async on purpose: FastAPI runs a plain `def` dependency in its thread pool, a hand-off
+    # and back on every request for what is an attribute read (issue 18).
     ctx: Context = request.app.state.ctx
     return ctx
 

@@ -29,6 +29,7 @@ from custos.policy._context import (
     cedar_context,
     class_key,
 )
+from custos.policy._memo import request_key
 from custos.policy._pack import DISCLOSE, REQUESTER_ID, REVIEW, Pack, Rule
 
 __all__ = [
@@ -197,17 +198,23 @@ def _evaluate(
                 requests.append(cedar_request(ref, action, ctx))
     if not requests:
         return {}
-    try:
+
+    def ask(positions: list[int]) -> list[_Verdict]:
         results = cedarpy.is_authorized_batch(
-            requests,
+            [requests[i] for i in positions],
             pack.cedar_policies,
             pack.cedar_entities,
             pack.cedar_schema if validate else None,
         )
+        return [_verdict(result) for result in results]
+
+    try:
+        texts = [request_key(request, validate=validate) for request in requests]
+        verdicts = pack.answers.answers(texts, ask)
     except Exception as exc:  # noqa: BLE001 - any failure of the evaluator withholds (fail closed)
         failed = _Verdict(decision="NoDecision", rule_ids=(), errors=(type(exc).__name__,))
         return dict.fromkeys(keys, failed)
-    return {key: _verdict(result) for key, result in zip(keys, results, strict=True)}
+    return dict(zip(keys, verdicts, strict=True))
 
 
 def cedar_request(ref: FieldRef, action: str, ctx: dict[str, Any]) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from custos.domain.disclosure import Purpose
 from custos.domain.errors import PolicyError
 from custos.domain.programs import FieldRef, FieldSpec, Program, Sensitivity
 from custos.policy._authorities import authorities
+from custos.policy._memo import AnswerMemo
 from custos.policy._rules import (
     ACTIONS,
     DISCLOSE,
@@ -123,6 +124,9 @@ class Pack:
     #: (`challenge_window_days` in pack.toml); None leaves the rights default. A rule may set
     #: its own (`@challenge_window_days`).
     challenge_window_days: int | None = None
+    #: Cedar's answers under exactly these policies (`custos.policy._memo`). Not an init
+    #: field, so a pack derived with `dataclasses.replace` (other policies) starts empty.
+    answers: AnswerMemo = field(default_factory=AnswerMemo, init=False, repr=False)
 
     @property
     def label(self) -> str:

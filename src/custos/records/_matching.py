@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, or_, select
 from sqlalchemy.orm import Session
 
 from custos.domain.disclosure import BulkCriterion
@@ -23,6 +23,23 @@ from custos.store.tables import Enrolment, Household, Person
 #: Ids per IN (...) list: under SQLite's and psycopg's parameter limits with room to spare.
 _IN_CHUNK = 900
 
+# The statements every single-person request runs, built once: building a statement and its
+# cache key each call cost more than running it (issue 18's profile of the submit path).
+_BY_SSN = select(Person.id).where(Person.ssn == bindparam("value")).limit(2)
+_BY_CASE_NUMBER = select(Person.id).where(Person.dcn == bindparam("value")).limit(2)
+_FLAGS = select(Person.id, Person.determination_on_file, Person.opted_out).where(
+    Person.id.in_(bindparam("ids", expanding=True))
+)
+_PROGRAMS = (
+    select(Enrolment.person_id, Enrolment.program)
+    .where(
+        Enrolment.person_id.in_(bindparam("ids", expanding=True)),
+        Enrolment.start_date <= bindparam("day"),
+        or_(Enrolment.end_date.is_(None), Enrolment.end_date > bindparam("day")),
+    )
+    .distinct()
+)
+
 
 def match(session: Session, identifier: SubjectIdentifier) -> str | None:
     """The id of the one person `identifier` names, or None for no match or an ambiguous one.
@@ -32,20 +49,20 @@ def match(session: Session, identifier: SubjectIdentifier) -> str | None:
     is compared as nine digits; the full name is compared after `normalize_name` together with
     the exact birth date.
     """
-    query: Select[str]
     if identifier.case_number is not None:
-        query = select(Person.id).where(Person.dcn == identifier.case_number.strip())
+        found = session.scalars(_BY_CASE_NUMBER, {"value": identifier.case_number.strip()})
     elif identifier.ssn is not None:
-        query = select(Person.id).where(Person.ssn == normalize_ssn(identifier.ssn))
+        found = session.scalars(_BY_SSN, {"value": normalize_ssn(identifier.ssn)})
     elif identifier.full_name is not None and identifier.birth_date is not None:
-        query = select(Person.id).where(
+        query: Select[str] = select(Person.id).where(
             Person.name_norm == normalize_name(identifier.full_name),
             Person.birth_date == identifier.birth_date,
         )
+        found = session.scalars(query.limit(2))
     else:  # pragma: no cover - SubjectIdentifier refuses to be built this way
         return None
-    found = session.execute(query.limit(2)).scalars().all()
-    return found[0] if len(found) == 1 else None
+    ids = found.all()
+    return ids[0] if len(ids) == 1 else None
 
 
 def _active(on: dt.date) -> ColumnElement[bool]:
@@ -69,18 +86,10 @@ def facts_for(
     flags: dict[str, tuple[bool, bool]] = {}
     for start in range(0, len(ids), _IN_CHUNK):
         chunk = ids[start : start + _IN_CHUNK]
-        for pid, determination, opted_out in session.execute(
-            select(Person.id, Person.determination_on_file, Person.opted_out).where(
-                Person.id.in_(chunk)
-            )
-        ):
+        for pid, determination, opted_out in session.execute(_FLAGS, {"ids": chunk}):
             flags[pid] = (bool(determination), bool(opted_out))
             programs.setdefault(pid, set())
-        for pid, program in session.execute(
-            select(Enrolment.person_id, Enrolment.program)
-            .where(Enrolment.person_id.in_(chunk), _active(day))
-            .distinct()
-        ):
+        for pid, program in session.execute(_PROGRAMS, {"ids": chunk, "day": day}):
             programs.setdefault(pid, set()).add(program)
     return {
         pid: SubjectFacts(

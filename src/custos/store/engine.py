@@ -4,25 +4,74 @@ SQLite runs in WAL mode with foreign keys on, and every transaction begins IMMED
 take the lock up front, so the ledger's read of its last index and its insert cannot interleave
 with another writer's. PostgreSQL serializes ledger appends with an advisory lock instead
 (see `custos.ledger`).
+
+PostgreSQL connections are pinged before use only when they sat idle in the pool for
+`PING_AFTER_IDLE_SECONDS` (a server restart or an idle-connection timeout happens while the
+pool is quiet). SQLAlchemy's `pool_pre_ping` pinged on every checkout, a round trip on every
+unit of work (issue 18). A connection that dies while in busy use fails the one statement that
+meets it; SQLAlchemy then discards every pooled connection made before the failure, so the
+next unit of work gets a fresh one.
+
+On SQLite, writers of one file also queue on an advisory file lock (`writer_lock`) before
+their BEGIN IMMEDIATE. SQLite's own wait for a busy database polls with growing sleeps (up to
+100 ms each), so under load a writer could sleep long after the lock was free: with four
+clients on one process the slowest submits took half a second (issue 18). A blocked `flock`
+wakes as soon as the holder lets go, across threads and server processes alike, and the kernel
+drops it if a process dies. `busy_timeout` stays as the fallback for writers that do not queue
+(another program, a second engine).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 #: Execution option marking a connection as read-only (a deferred transaction on SQLite).
 READ_ONLY = "custos_read_only"
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+#: A pooled server connection idle at least this long is pinged before it is handed out.
+PING_AFTER_IDLE_SECONDS = 5.0
+_IDLE_SINCE = "custos_idle_since"
+
+
+def make_engine(
+    url: str, *, ping_after_idle: float = PING_AFTER_IDLE_SECONDS, **kwargs: Any
+) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         _sqlite_setup(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _ping_when_idle(engine, ping_after_idle)
+    return engine
+
+
+def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    @event.listens_for(engine.pool, "checkin")
+    def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)
+        if since is None or time.monotonic() - since < idle_seconds:
+            return  # a new connection, or one in busy use
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:
+            # The pool discards this connection and hands out a fresh one.
+            raise DisconnectionError("a pooled connection did not answer") from exc
 
 
 def _sqlite_setup(engine: Engine) -> None:
@@ -43,6 +92,37 @@ def _sqlite_setup(engine: Engine) -> None:
         # a writer and never make one wait.
         readonly = conn.get_execution_options().get(READ_ONLY, False)
         conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+
+_held = threading.local()
+
+
+@contextlib.contextmanager
+def writer_lock(engine: Engine) -> Iterator[None]:
+    """Hold the database's writer lock (SQLite files only; a no-op elsewhere).
+
+    Re-entrant per thread: a unit of work opened inside another on the same thread does not
+    wait for itself.
+    """
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    path = f"{Path(database).resolve()}-writer"
+    held: set[str] = _held.__dict__.setdefault("paths", set())
+    if path in held:
+        yield
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        held.add(path)
+        try:
+            yield
+        finally:
+            held.discard(path)
+    finally:
+        os.close(fd)  # closing the only descriptor releases the lock
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from pyrage import x25519
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from custos.domain import text
@@ -286,16 +286,20 @@ def revoke_token(ctx: Context, *, actor: StaffPrincipal, token_id: str) -> None:
         )
 
 
+#: Built once: this runs on every requester's API call (issue 18).
+_TOKEN_AND_REQUESTER = (
+    select(t.RequesterToken, t.Requester)
+    .join(t.Requester, t.Requester.id == t.RequesterToken.requester_id)
+    .where(t.RequesterToken.id == bindparam("row_id"))
+)
+
+
 def requester_from_token(ctx: Context, token: str) -> RequesterPrincipal:
     """Authenticate a requester's bearer token. Every failure reads the same."""
     row_id, secret = bearer.split(token)
     with ctx.reading() as s:
         # The token and its requester in one round trip: this runs on every API call.
-        found = s.execute(
-            select(t.RequesterToken, t.Requester)
-            .join(t.Requester, t.Requester.id == t.RequesterToken.requester_id)
-            .where(t.RequesterToken.id == row_id)
-        ).first()
+        found = s.execute(_TOKEN_AND_REQUESTER, {"row_id": row_id}).first()
         if found is None or not bearer.matches(secret, found[0].secret_hash):
             raise AuthenticationError("the token is not valid")
         row, requester = found

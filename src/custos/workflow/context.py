@@ -16,8 +16,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from custos.config import Settings
 from custos.policy import Pack, load_pack
-from custos.store.engine import READ_ONLY, make_engine, session_factory
+from custos.store.engine import READ_ONLY, make_engine, session_factory, writer_lock
 from custos.store.tables import PackActivation
+
+#: The pack activation in force, read by every decision (built once, issue 18).
+_LAST_ACTIVATION = (
+    select(PackActivation.name, PackActivation.content_hash)
+    .order_by(PackActivation.id.desc())
+    .limit(1)
+)
 
 
 def _utcnow() -> dt.datetime:
@@ -65,7 +72,7 @@ class Context:
         Services own transactions; repositories and capability code never commit. A state
         change and its ledger entry are written inside the same `transaction()` block.
         """
-        with self.sessions() as session, session.begin():
+        with self.sessions() as session, writer_lock(self.engine), session.begin():
             yield session
 
     @contextmanager
@@ -95,11 +102,7 @@ class Context:
         if session is None:
             with self.reading() as reader:
                 return self.active_pack(reader)
-        last = session.execute(
-            select(PackActivation.name, PackActivation.content_hash)
-            .order_by(PackActivation.id.desc())
-            .limit(1)
-        ).first()
+        last = session.execute(_LAST_ACTIVATION).first()
         if last is not None:
             pack = self.pack(last.name)
             if pack.content_hash == last.content_hash:

@@ -7,6 +7,7 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+import cedarpy
 import pytest
 
 from custos.domain.decisions import Effect, Notify
@@ -212,3 +213,16 @@ def test_unknown_field_name_for_a_program_is_not_confused(missouri: Pack) -> Non
     assert FieldRef.parse("snap/photo") in missouri.catalogue
     assert FieldRef.parse("tanf/photo") not in missouri.catalogue
     assert TODAY.year == 2026
+
+
+def test_remembered_answers_never_outlive_the_policies_that_gave_them(missouri: Pack) -> None:
+    # Cedar's answers are remembered per pack object (issue 18). The same question asked
+    # again answers alike; a pack derived with other policies asks Cedar afresh.
+    ctx, people = _fleeing_felon("snap/address"), [person("snap")]
+    first = decide(missouri, ctx, people)
+    assert decide(missouri, ctx, people) == first
+    assert first[0][0].effect is Effect.DISCLOSE
+    silent = dataclasses.replace(missouri, cedar_policies=cedarpy.PolicySet.from_str(""))
+    [row] = decide(silent, ctx, people)
+    assert row[0].effect is Effect.WITHHOLD
+    assert row[0].rule_ids == ("mo-default-deny",)

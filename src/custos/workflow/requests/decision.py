@@ -14,9 +14,9 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from custos import policy, records
@@ -45,6 +45,10 @@ DECISION_TAGS = {
 Matched = tuple[dict[str, str] | None, str | None, SubjectFacts | None]
 
 _SUBJECT_COLUMNS = ("request_id", "position", "identifier", "person_id", "subject_ref", "class_key")
+
+#: The tables themselves, for Core inserts (`__table__` is typed as a FromClause).
+_SUBJECTS = cast("Table", t.RequestSubject.__table__)
+_DECISIONS = cast("Table", t.DecisionRow.__table__)
 
 #: Rows per executemany batch when inserting a bulk request's subjects.
 _BATCH = 50_000
@@ -116,8 +120,11 @@ def insert_subjects(
         return
     named = [r for r in rows if r[2] is not None]
     if named:
+        # Core inserts (the table, not the class): the ORM's bulk path cost more than the
+        # statement for a single-person request (issue 18).
         session.execute(
-            insert(t.RequestSubject), [dict(zip(_SUBJECT_COLUMNS, r, strict=True)) for r in named]
+            insert(_SUBJECTS),
+            [dict(zip(_SUBJECT_COLUMNS, r, strict=True)) for r in named],
         )
     anonymous = [(*r[:2], *r[3:], False) for r in rows if r[2] is None]
     if not anonymous:
@@ -234,7 +241,7 @@ def _store_decisions(
     if not by_key:
         return
     session.execute(
-        insert(t.DecisionRow),
+        insert(_DECISIONS),
         [
             {
                 "request_id": row.id,

@@ -6,6 +6,9 @@ Invalid input raises InvalidInputError and stores nothing.
 
 from __future__ import annotations
 
+from typing import cast
+
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from custos import policy
@@ -29,6 +32,9 @@ from custos.workflow.requests.decision import (
     store_decided,
 )
 from custos.workflow.requests.state import advance
+
+#: The requests table, for `_insert`.
+_REQUESTS = cast("Table", t.Request.__table__)
 
 
 def validate_against_store(
@@ -129,6 +135,14 @@ def _new_row(
     )
 
 
+def _insert(session: Session, row: t.Request) -> None:
+    """Insert the request row as it stands, in one Core INSERT: the ORM's flush of this one
+    object cost more than the statement (issue 18). Unset columns get their defaults, as a
+    flush gives them; the row object stays outside the session (intake only reads its id)."""
+    values = {c.key: getattr(row, c.key) for c in _REQUESTS.columns}
+    session.execute(insert(_REQUESTS), [{k: v for k, v in values.items() if v is not None}])
+
+
 def _receipt(
     ctx: Context, row: t.Request, req: DisclosureRequest, *, actor: str, requester_kind: str
 ) -> Event:
@@ -207,8 +221,7 @@ def submit(
         decided = decide(ctx, s, row, req, pack, requester_kind=RequesterKind(requester.kind))
         events = [_receipt(ctx, row, req, actor=actor.actor, requester_kind=requester.kind)]
         events += _decide_and_queue(ctx, row, req, decided)
-        s.add(row)
-        s.flush()
+        _insert(s, row)
         store_decided(ctx, s, row, decided)
         journal.record_all(s, events)
         return row.id
