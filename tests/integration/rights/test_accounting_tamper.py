@@ -397,7 +397,7 @@ def test_every_status_is_proven_and_every_mutation_of_its_proof_is_caught(
 def test_an_entry_filed_under_another_person_is_refused_not_shown(
     world: World, client: TestClient, verifier: str, tmp_path: Path
 ) -> None:
-    """The issue's attack: with the append-only trigger dropped, one person's entry is filed
+    """The issue's attack: with the append-only trigger bypassed, one person's entry is filed
     under another (the lookup column and the person index both rewritten). The hashed entry
     still names its person: the service refuses to show it as the other's, and a file made
     by hand from it fails `custos ledger verify`."""
@@ -408,7 +408,9 @@ def test_an_entry_filed_under_another_person_is_refused_not_shown(
         if s.get_bind().dialect.name == "sqlite":
             s.execute(text("DROP TRIGGER ledger_entries_no_update"))
         else:
-            s.execute(text("DROP TRIGGER ledger_entries_append_only ON ledger_entries"))
+            # Triggers off for this transaction only: a dropped trigger would stay dropped
+            # for every later test sharing this worker's PostgreSQL database.
+            s.execute(text("SET LOCAL session_replication_role = replica"))
         s.execute(
             update(t.LedgerEntry)
             .where(t.LedgerEntry.idx == victim_index)
