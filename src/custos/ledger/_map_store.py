@@ -34,12 +34,13 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import Select, bindparam, delete, insert, select, text
 from sqlalchemy.orm import Session
 
 from custos.domain.events import RELEASE_KEY, RELEASE_LIFECYCLE_TAGS, EventTag
 from custos.ledger._map import MapProof, map_key, value_hash
 from custos.ledger._map_buckets import Bucket, BucketMap, bucket_of, build_proof, digests, fold
+from custos.store.core import run
 from custos.store.ledger_tables import LedgerMapBucket, LedgerMapState
 from custos.store.tables import LedgerEntry
 
@@ -250,12 +251,12 @@ _tops: weakref.WeakKeyDictionary[Any, dict[MapKind, tuple[tuple[int, bytes], Buc
 _tops_lock = threading.Lock()
 
 
-def _state_and_bucket(session: Session, kind: MapKind, bucket: int, *, top: bool) -> Any:
+def _state_and_bucket_statement(*, top: bool) -> Select[Any]:
     """The map's state row and one bucket's records in one statement (with the top tree's
-    blobs when `top`): both from the same snapshot. A row (size, root, people,
-    commit_index, records[, top_hashes, top_counts]) or None."""
+    blobs when `top`): both from the same snapshot. Built once per shape (issue 18)."""
+    kind = bindparam("map", type_=LedgerMapState.id.type)
     records = select(LedgerMapBucket.records).where(
-        LedgerMapBucket.map == int(kind), LedgerMapBucket.bucket == bucket
+        LedgerMapBucket.map == kind, LedgerMapBucket.bucket == bindparam("bucket")
     )
     columns: list[Any] = [
         LedgerMapState.size,
@@ -266,7 +267,18 @@ def _state_and_bucket(session: Session, kind: MapKind, bucket: int, *, top: bool
     ]
     if top:
         columns += [LedgerMapState.top_hashes, LedgerMapState.top_counts]
-    return session.execute(select(*columns).where(LedgerMapState.id == int(kind))).first()
+    return select(*columns).where(LedgerMapState.id == kind)
+
+
+_STATE_AND_BUCKET = {
+    False: _state_and_bucket_statement(top=False),
+    True: _state_and_bucket_statement(top=True),
+}
+
+
+def _state_and_bucket(session: Session, kind: MapKind, bucket: int, *, top: bool) -> Any:
+    """A row (size, root, people, commit_index, records[, top_hashes, top_counts]) or None."""
+    return run(session, _STATE_AND_BUCKET[top], {"map": int(kind), "bucket": bucket}).first()
 
 
 def _snapshot(

@@ -15,12 +15,13 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import CompoundSelect, func, insert, select, text, union_all, update
+from sqlalchemy import CompoundSelect, bindparam, func, insert, select, text, union_all, update
 from sqlalchemy.orm import Session
 
 from custos.domain.errors import IntegrityError
 from custos.ledger._merkle import EMPTY_ROOT, HASH_SIZE, Node, root_hash
 from custos.ledger._tlog import TILE_HEIGHT, TILE_WIDTH
+from custos.store.core import run
 from custos.store.ledger_tables import (
     LedgerLeafIndex,
     LedgerSubjectIndex,
@@ -371,27 +372,42 @@ def subject_entries(session: Session, subject_ref: str, *, below: int | None = N
     a small one and reads it by index, where `idx >= size` alone it guesses a third of the
     table and scans all of it — 260 ms a read at 1M entries (issue 18).
     """
-    return [int(i) for i in session.scalars(subject_entries_query(subject_ref, below=below))]
+    statement = _SUBJECT_ENTRIES[below is not None]
+    params = {"ref": subject_ref, "below": below}
+    return [int(i) for i in run(session, statement, params).scalars()]
 
 
 def subject_entries_query(subject_ref: str, *, below: int | None = None) -> CompoundSelect[int]:
-    """The one statement `subject_entries` runs (a test EXPLAINs it on an un-analyzed table)."""
+    """The one statement `subject_entries` runs, its values bound (a test EXPLAINs it on an
+    un-analyzed table)."""
+    return _SUBJECT_ENTRIES[below is not None].params(ref=subject_ref, below=below)
+
+
+def _subject_entries_statement(*, bounded: bool) -> CompoundSelect[int]:
+    """Built once per shape: every person's page runs it (issue 18)."""
     integrated = func.coalesce(
         select(LedgerTree.size).where(LedgerTree.id == 1).scalar_subquery(), 0
     )
     last = select(func.max(_LAST.c.idx)).scalar_subquery()
-    filed = select(LedgerSubjectIndex.idx.label("idx")).where(
-        LedgerSubjectIndex.subject_ref == subject_ref
-    )
+    ref = bindparam("ref", type_=LedgerEntry.subject_ref.type)
+    filed = select(LedgerSubjectIndex.idx.label("idx")).where(LedgerSubjectIndex.subject_ref == ref)
     tail = select(LedgerEntry.idx.label("idx")).where(
         LedgerEntry.idx >= integrated,
         LedgerEntry.idx <= last,
-        LedgerEntry.subject_ref == subject_ref,
+        LedgerEntry.subject_ref == ref,
     )
-    if below is not None:
+    if bounded:
+        below = bindparam("below", type_=LedgerEntry.idx.type)
         filed = filed.where(LedgerSubjectIndex.idx < below)
         tail = tail.where(LedgerEntry.idx < below)
     return union_all(filed, tail).order_by("idx")
+
+
+#: `subject_entries`'s statement, without and with an upper bound.
+_SUBJECT_ENTRIES = {
+    False: _subject_entries_statement(bounded=False),
+    True: _subject_entries_statement(bounded=True),
+}
 
 
 def leaf_index(session: Session, leaf_hash: bytes, size: int) -> int | None:

@@ -18,6 +18,7 @@ from custos.domain.disclosure import BulkCriterion
 from custos.domain.errors import InvalidInputError
 from custos.domain.subjects import SubjectFacts, SubjectIdentifier, normalize_name, normalize_ssn
 from custos.records._geography import canonical_county
+from custos.store.core import run
 from custos.store.tables import Enrolment, Household, Person
 
 #: Ids per IN (...) list: under SQLite's and psycopg's parameter limits with room to spare.
@@ -50,18 +51,18 @@ def match(session: Session, identifier: SubjectIdentifier) -> str | None:
     the exact birth date.
     """
     if identifier.case_number is not None:
-        found = session.scalars(_BY_CASE_NUMBER, {"value": identifier.case_number.strip()})
+        found = run(session, _BY_CASE_NUMBER, {"value": identifier.case_number.strip()})
     elif identifier.ssn is not None:
-        found = session.scalars(_BY_SSN, {"value": normalize_ssn(identifier.ssn)})
+        found = run(session, _BY_SSN, {"value": normalize_ssn(identifier.ssn)})
     elif identifier.full_name is not None and identifier.birth_date is not None:
         query: Select[str] = select(Person.id).where(
             Person.name_norm == normalize_name(identifier.full_name),
             Person.birth_date == identifier.birth_date,
         )
-        found = session.scalars(query.limit(2))
+        found = run(session, query.limit(2))
     else:  # pragma: no cover - SubjectIdentifier refuses to be built this way
         return None
-    ids = found.all()
+    ids = found.scalars().all()
     return ids[0] if len(ids) == 1 else None
 
 
@@ -86,10 +87,10 @@ def facts_for(
     flags: dict[str, tuple[bool, bool]] = {}
     for start in range(0, len(ids), _IN_CHUNK):
         chunk = ids[start : start + _IN_CHUNK]
-        for pid, determination, opted_out in session.execute(_FLAGS, {"ids": chunk}):
+        for pid, determination, opted_out in run(session, _FLAGS, {"ids": chunk}):
             flags[pid] = (bool(determination), bool(opted_out))
             programs.setdefault(pid, set())
-        for pid, program in session.execute(_PROGRAMS, {"ids": chunk, "day": day}):
+        for pid, program in run(session, _PROGRAMS, {"ids": chunk, "day": day}):
             programs.setdefault(pid, set()).add(program)
     return {
         pid: SubjectFacts(

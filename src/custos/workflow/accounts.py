@@ -29,6 +29,7 @@ from custos.domain.principals import SYSTEM_ACTOR, RequesterPrincipal, Scope, St
 from custos.domain.programs import FieldRef, Program
 from custos.domain.roles import Role
 from custos.store import tables as t
+from custos.store.core import run
 from custos.workflow import bearer, journal
 from custos.workflow._ids import new_id
 from custos.workflow.context import Context
@@ -198,6 +199,18 @@ def get_requester(session: Session, requester_id: str) -> t.Requester:
     return row
 
 
+_STANDING = select(t.Requester.active, t.Requester.kind).where(t.Requester.id == bindparam("rid"))
+
+
+def requester_standing(session: Session, requester_id: str) -> tuple[bool, RequesterKind]:
+    """(active, kind) of a requester, read in the caller's transaction: what intake needs
+    of it, without loading the whole row (a fifth of a millisecond, issue 18)."""
+    found = run(session, _STANDING, {"rid": requester_id}).first()
+    if found is None:
+        raise NotFoundError("no such requester")
+    return bool(found.active), RequesterKind(found.kind)
+
+
 def requester_view(ctx: Context, requester_id: str) -> RequesterView:
     with ctx.reading() as s:
         return _requester_view(get_requester(s, requester_id))
@@ -286,9 +299,18 @@ def revoke_token(ctx: Context, *, actor: StaffPrincipal, token_id: str) -> None:
         )
 
 
-#: Built once: this runs on every requester's API call (issue 18).
+#: Built once, and of columns only, run on the connection: this runs on every requester's
+#: API call (issue 18).
 _TOKEN_AND_REQUESTER = (
-    select(t.RequesterToken, t.Requester)
+    select(
+        t.RequesterToken.secret_hash,
+        t.RequesterToken.revoked_at,
+        t.RequesterToken.expires_at,
+        t.RequesterToken.scopes,
+        t.Requester.id,
+        t.Requester.kind,
+        t.Requester.active,
+    )
     .join(t.Requester, t.Requester.id == t.RequesterToken.requester_id)
     .where(t.RequesterToken.id == bindparam("row_id"))
 )
@@ -299,18 +321,17 @@ def requester_from_token(ctx: Context, token: str) -> RequesterPrincipal:
     row_id, secret = bearer.split(token)
     with ctx.reading() as s:
         # The token and its requester in one round trip: this runs on every API call.
-        found = s.execute(_TOKEN_AND_REQUESTER, {"row_id": row_id}).first()
-        if found is None or not bearer.matches(secret, found[0].secret_hash):
+        found = run(s, _TOKEN_AND_REQUESTER, {"row_id": row_id}).first()
+        if found is None or not bearer.matches(secret, found.secret_hash):
             raise AuthenticationError("the token is not valid")
-        row, requester = found
-        if row.revoked_at is not None:
+        if found.revoked_at is not None:
             raise AuthenticationError("the token has been revoked")
-        if row.expires_at <= ctx.now():
+        if found.expires_at <= ctx.now():
             raise AuthenticationError("the token has expired")
-        if not requester.active:
+        if not found.active:
             raise AuthenticationError("the token is not valid")
         return RequesterPrincipal(
-            id=requester.id, kind=RequesterKind(requester.kind), scopes=frozenset(row.scopes)
+            id=found.id, kind=RequesterKind(found.kind), scopes=frozenset(found.scopes)
         )
 
 

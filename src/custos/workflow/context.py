@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from custos.config import Settings
 from custos.policy import Pack, load_pack
+from custos.store.core import run
 from custos.store.engine import READ_ONLY, make_engine, session_factory, writer_lock
 from custos.store.tables import PackActivation
 
@@ -102,7 +103,7 @@ class Context:
         if session is None:
             with self.reading() as reader:
                 return self.active_pack(reader)
-        last = session.execute(_LAST_ACTIVATION).first()
+        last = run(session, _LAST_ACTIVATION).first()
         if last is not None:
             pack = self.pack(last.name)
             if pack.content_hash == last.content_hash:

@@ -11,12 +11,14 @@ import os
 import tempfile
 from pathlib import Path
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from custos.domain.errors import InvalidInputError, NotFoundError
 from custos.domain.permissions import Action, require
 from custos.domain.principals import RequesterPrincipal, Scope, StaffPrincipal
 from custos.store import tables as t
+from custos.store.core import run
 from custos.workflow.context import Context
 
 _ALLOWED_TYPES = {
@@ -91,9 +93,15 @@ def exists(session: Session, sha: str) -> bool:
     return session.get(t.Document, sha) is not None
 
 
+#: Built once: every request a requester submits checks its document (issue 18).
+_UPLOADED_BY = select(t.DocumentUpload.sha256).where(
+    t.DocumentUpload.sha256 == bindparam("sha"), t.DocumentUpload.uploader == bindparam("by")
+)
+
+
 def uploaded_by(session: Session, sha: str, uploader: str) -> bool:
     """Whether `uploader` uploaded this document (an unknown hash: no)."""
-    return session.get(t.DocumentUpload, (sha, uploader)) is not None
+    return run(session, _UPLOADED_BY, {"sha": sha, "by": uploader}).first() is not None
 
 
 def read(ctx: Context, session: Session, sha: str) -> tuple[t.Document, bytes]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from custos.domain.errors import IntegrityError, NotFoundError
@@ -24,6 +24,7 @@ from custos.ledger import (
     sign_note_with,
     tree_state,
 )
+from custos.store.core import run
 from custos.store.ledger_tables import LedgerCheckpoint, LedgerCosignature
 from custos.workflow import journal
 from custos.workflow.context import Context
@@ -38,14 +39,22 @@ class PublishedCheckpoint:
     note: str
 
 
+#: Built once, run as Core: every person's page and every checkpoint read runs it.
+_COSIGNATURES = (
+    select(LedgerCosignature.line)
+    .where(LedgerCosignature.checkpoint_size == bindparam("size"))
+    .order_by(LedgerCosignature.id)
+)
+
+
 def with_cosignatures(session: Session, row: LedgerCheckpoint) -> str:
     """A stored checkpoint's note followed by every cosignature line received for it."""
-    lines = session.scalars(
-        select(LedgerCosignature.line)
-        .where(LedgerCosignature.checkpoint_size == row.size)
-        .order_by(LedgerCosignature.id)
-    ).all()
-    return row.note + "".join(lines)
+    return note_with_cosignatures(session, row.size, row.note)
+
+
+def note_with_cosignatures(session: Session, size: int, note: str) -> str:
+    """The note of the checkpoint of `size` followed by its cosignature lines."""
+    return note + "".join(run(session, _COSIGNATURES, {"size": size}).scalars())
 
 
 def latest_row(session: Session) -> LedgerCheckpoint | None:
@@ -130,12 +139,21 @@ def publish_checkpoint(ctx: Context) -> PublishedCheckpoint:
         return PublishedCheckpoint(size=size, root=root, note=note)
 
 
+_LATEST = (
+    select(LedgerCheckpoint.size, LedgerCheckpoint.root, LedgerCheckpoint.note)
+    .order_by(LedgerCheckpoint.size.desc())
+    .limit(1)
+)
+
+
 def latest_checkpoint(ctx: Context) -> PublishedCheckpoint:
-    """The latest checkpoint with its cosignatures (public)."""
+    """The latest checkpoint with its cosignatures (public; every monitor polls it)."""
     with ctx.reading() as session:
-        row = latest_row(session)
+        row = run(session, _LATEST).first()
         if row is None:
             raise NotFoundError("no checkpoint has been published yet")
         return PublishedCheckpoint(
-            size=row.size, root=bytes(row.root), note=with_cosignatures(session, row)
+            size=row.size,
+            root=bytes(row.root),
+            note=note_with_cosignatures(session, row.size, row.note),
         )

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from custos.domain.errors import IntegrityError
@@ -31,10 +31,11 @@ from custos.ledger import (
 )
 from custos.rights._completeness import Completeness
 from custos.rights._release_status import ReleaseEvent, ReleaseLifecycle
+from custos.store.core import run
 from custos.store.ledger_tables import LedgerCheckpoint
 from custos.store.tables import LedgerEntry
 from custos.workflow.context import Context
-from custos.workflow.ledger.checkpoints import with_cosignatures
+from custos.workflow.ledger.checkpoints import note_with_cosignatures
 from custos.workflow.ledger.reads import proofs_in
 
 
@@ -47,6 +48,28 @@ class SignedCompleteness:
     note: str
     completeness: Completeness
     proofs: dict[int, list[bytes]]
+
+
+# Built once and run as Core on the session's connection: every person's page runs them.
+_SIGNING_CHECKPOINT = (
+    select(LedgerCheckpoint.size, LedgerCheckpoint.note, LedgerEntry.body)
+    .join(LedgerEntry, LedgerEntry.idx == LedgerCheckpoint.size - 1)
+    .where(LedgerCheckpoint.size == bindparam("size"))
+)
+_LEAVES = (
+    select(LedgerEntry.idx, LedgerEntry.leaf_hash)
+    .where(
+        LedgerEntry.idx.in_(bindparam("below", expanding=True)),
+        LedgerEntry.tag.in_(ACCOUNTING_TAGS),
+    )
+    .order_by(LedgerEntry.idx)
+)
+_LIFECYCLE_EVENTS = (
+    select(LedgerEntry.idx, LedgerEntry.body)
+    .where(LedgerEntry.tag.in_(LIFECYCLE_TAGS), LedgerEntry.idx < bindparam("commit"))
+    .where(LedgerEntry.request_id.in_(bindparam("requests", expanding=True)))
+    .order_by(LedgerEntry.idx)
+)
 
 
 def person_completeness(ctx: Context, subject_ref: str) -> tuple[str, Completeness] | None:
@@ -83,23 +106,19 @@ def signed_completeness(
     commit = found.state.commit_index
     if commit is None:
         return None
-    row = session.execute(
-        select(LedgerCheckpoint, LedgerEntry.body)
-        .join(LedgerEntry, LedgerEntry.idx == LedgerCheckpoint.size - 1)
-        .where(LedgerCheckpoint.size == commit + 1)
-    ).first()
+    row = run(session, _SIGNING_CHECKPOINT, {"size": commit + 1}).first()
     if row is None:
         # Committed outside a checkpoint's transaction (a benchmark, a repair): nothing
         # signs this map, so nothing is claimed until the next commit and checkpoint.
         return None
-    checkpoint, commit_entry = row
+    checkpoint, commit_entry = row, row.body
     entries = _entries_below(session, subject_ref, commit, filed)
     if len(entries) != found.count:
         raise IntegrityError("the accounting map and the log disagree about a person")
     wanted = [commit, *sorted({i for i in prove if i < checkpoint.size})]
     proofs = inclusion_proofs(TileStore(session, shared_cache=True), wanted, checkpoint.size)
     return SignedCompleteness(
-        note=with_cosignatures(session, checkpoint),
+        note=note_with_cosignatures(session, checkpoint.size, checkpoint.note),
         completeness=Completeness(
             tree_size=checkpoint.size,
             commit_index=commit,
@@ -121,11 +140,7 @@ def _entries_below(
     below = subject_entries(session, subject_ref, below=commit)
     if not below:
         return ()
-    rows = session.execute(
-        select(LedgerEntry.idx, LedgerEntry.leaf_hash)
-        .where(LedgerEntry.idx.in_(below), LedgerEntry.tag.in_(ACCOUNTING_TAGS))
-        .order_by(LedgerEntry.idx)
-    ).all()
+    rows = run(session, _LEAVES, {"below": below})
     return tuple((idx, bytes(leaf)) for idx, leaf in rows)
 
 
@@ -143,12 +158,7 @@ def release_lifecycles_in(
     requests = sorted(set().union(*releases.values())) if releases else []
     found: dict[str, list[tuple[int, bytes]]] = {r: [] for r in releases}
     if requests:
-        rows = session.execute(
-            select(LedgerEntry.idx, LedgerEntry.body)
-            .where(LedgerEntry.tag.in_(LIFECYCLE_TAGS), LedgerEntry.idx < commit)
-            .where(LedgerEntry.request_id.in_(requests))
-            .order_by(LedgerEntry.idx)
-        ).all()
+        rows = run(session, _LIFECYCLE_EVENTS, {"commit": commit, "requests": requests})
         for idx, body in rows:
             named = release_of(idx, bytes(body))
             if named in found:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from custos import policy, records
@@ -28,6 +28,7 @@ from custos.domain.programs import Program
 from custos.domain.pseudonyms import NO_MATCH, pseudonym
 from custos.domain.subjects import NO_MATCH_KEY, OUTSIDE_SCOPE_KEY, SubjectFacts
 from custos.store import tables as t
+from custos.store.core import run
 from custos.workflow.accounts import agreement_view, get_requester
 from custos.workflow.context import Context
 from custos.workflow.requests.state import domain_request, load, log, subjects_of, transition
@@ -49,6 +50,10 @@ _SUBJECT_COLUMNS = ("request_id", "position", "identifier", "person_id", "subjec
 #: The tables themselves, for Core inserts (`__table__` is typed as a FromClause).
 _SUBJECTS = cast("Table", t.RequestSubject.__table__)
 _DECISIONS = cast("Table", t.DecisionRow.__table__)
+# Built once and run as Core on the session's connection: every request runs them (issue 18).
+_INSERT_SUBJECTS = insert(_SUBJECTS)
+_INSERT_DECISIONS = insert(_DECISIONS)
+_REQUESTER_PROGRAMS = select(t.Requester.programs).where(t.Requester.id == bindparam("rid"))
 
 #: Rows per executemany batch when inserting a bulk request's subjects.
 _BATCH = 50_000
@@ -75,10 +80,10 @@ def decision_context(
                 no_onward_sharing=view.protocols.no_onward_sharing,
                 administers=view.protocols.administers,
             )
-    requester = session.get(t.Requester, req.requester_id)
+    programs = run(session, _REQUESTER_PROGRAMS, {"rid": req.requester_id}).scalar()
     return policy.DecisionContext(
         requester_kind=requester_kind,
-        requester_programs=frozenset(map(Program, requester.programs if requester else ())),
+        requester_programs=frozenset(map(Program, programs or ())),
         purpose=req.purpose,
         legal_process=req.legal_process,
         statements=req.statements,
@@ -122,8 +127,9 @@ def insert_subjects(
     if named:
         # Core inserts (the table, not the class): the ORM's bulk path cost more than the
         # statement for a single-person request (issue 18).
-        session.execute(
-            insert(_SUBJECTS),
+        run(
+            session,
+            _INSERT_SUBJECTS,
             [dict(zip(_SUBJECT_COLUMNS, r, strict=True)) for r in named],
         )
     anonymous = [(*r[:2], *r[3:], False) for r in rows if r[2] is None]
@@ -240,8 +246,9 @@ def _store_decisions(
     """One decision row per class and field, with its rules, citations and reasons."""
     if not by_key:
         return
-    session.execute(
-        insert(_DECISIONS),
+    run(
+        session,
+        _INSERT_DECISIONS,
         [
             {
                 "request_id": row.id,

@@ -12,16 +12,17 @@ from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from custos import policy
-from custos.domain.disclosure import DisclosureRequest, RequesterKind
+from custos.domain.disclosure import DisclosureRequest
 from custos.domain.errors import ConflictError, FieldProblem, InvalidInputError
 from custos.domain.events import Event, EventTag
 from custos.domain.lifecycle import RequestStatus
 from custos.domain.permissions import Action, require
 from custos.domain.principals import RequesterPrincipal, Scope, StaffPrincipal
 from custos.store import tables as t
+from custos.store.core import run
 from custos.workflow import documents, journal
 from custos.workflow._ids import new_id
-from custos.workflow.accounts import get_requester
+from custos.workflow.accounts import requester_standing
 from custos.workflow.context import Context
 from custos.workflow.intake import RequestInput
 from custos.workflow.requests.decision import (
@@ -33,8 +34,9 @@ from custos.workflow.requests.decision import (
 )
 from custos.workflow.requests.state import advance
 
-#: The requests table, for `_insert`.
+#: The requests table and its INSERT, for `_insert`.
 _REQUESTS = cast("Table", t.Request.__table__)
+_INSERT = insert(_REQUESTS)
 
 
 def validate_against_store(
@@ -140,7 +142,7 @@ def _insert(session: Session, row: t.Request) -> None:
     object cost more than the statement (issue 18). Unset columns get their defaults, as a
     flush gives them; the row object stays outside the session (intake only reads its id)."""
     values = {c.key: getattr(row, c.key) for c in _REQUESTS.columns}
-    session.execute(insert(_REQUESTS), [{k: v for k, v in values.items() if v is not None}])
+    run(session, _INSERT, {k: v for k, v in values.items() if v is not None})
 
 
 def _receipt(
@@ -208,8 +210,8 @@ def submit(
     req = data.to_domain(rid)
     with ctx.transaction() as s:
         pack = ctx.active_pack(s)
-        requester = get_requester(s, rid)
-        if not requester.active:
+        active, kind = requester_standing(s, rid)
+        if not active:
             raise ConflictError("the requester is deactivated")
         validate_against_store(
             ctx, s, req, pack, by_requester=isinstance(actor, RequesterPrincipal)
@@ -218,8 +220,8 @@ def submit(
         row.officer_id = _officer(actor)
         # Decide first and write the row once, in its final state; then its subjects, its
         # decisions and its three events in one append (issue 18: 25 statements became 13).
-        decided = decide(ctx, s, row, req, pack, requester_kind=RequesterKind(requester.kind))
-        events = [_receipt(ctx, row, req, actor=actor.actor, requester_kind=requester.kind)]
+        decided = decide(ctx, s, row, req, pack, requester_kind=kind)
+        events = [_receipt(ctx, row, req, actor=actor.actor, requester_kind=kind.value)]
         events += _decide_and_queue(ctx, row, req, decided)
         _insert(s, row)
         store_decided(ctx, s, row, decided)

@@ -9,7 +9,7 @@ on every read. The document a person downloads is written and verified in
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from custos.domain.events import EventTag
@@ -90,6 +90,13 @@ def _build_accounting(ctx: Context, person_id: str) -> Accounting:
     return _read_accounting(ctx, person_id)
 
 
+#: Built once: every person's page runs it (issue 18).
+_CHALLENGES = (
+    select(r.Challenge)
+    .where(r.Challenge.person_id == bindparam("pid"))
+    .order_by(r.Challenge.filed_at)
+)
+
 #: Reads of a person's accounting before a map commit landing mid-read is an error.
 _ATTEMPTS = 3
 
@@ -108,11 +115,7 @@ def _read_accounting(ctx: Context, person_id: str) -> Accounting:
         entries = own_entries(bodies.items(), ref)
         visible, withheld = split_visible(entries, today)
         waiting = pending(ctx, s, person_id)
-        challenges = s.scalars(
-            select(r.Challenge)
-            .where(r.Challenge.person_id == person_id)
-            .order_by(r.Challenge.filed_at)
-        ).all()
+        challenges = s.scalars(_CHALLENGES, {"pid": person_id}).all()
         name = f"{person.first_name} {person.last_name}"
         opted_out = person.opted_out
         challenge_views = tuple(challenge_view(c) for c in challenges)

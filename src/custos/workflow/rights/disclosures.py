@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from custos.domain.errors import IntegrityError
@@ -25,8 +25,19 @@ from custos.rights import (
     parse_entry,
 )
 from custos.store import tables as t
+from custos.store.core import run
 from custos.workflow import requests
 from custos.workflow.context import Context
+
+#: Built once, run as Core: every person's page reads them (issue 18).
+_BODIES = (
+    select(t.LedgerEntry.idx, t.LedgerEntry.body)
+    .where(
+        t.LedgerEntry.idx.in_(bindparam("found", expanding=True)),
+        t.LedgerEntry.tag.in_(ACCOUNTING_TAGS),
+    )
+    .order_by(t.LedgerEntry.idx)
+)
 
 
 def accounting_rows(s: Session, subject_ref: str) -> list[tuple[int, bytes]]:
@@ -36,12 +47,7 @@ def accounting_rows(s: Session, subject_ref: str) -> list[tuple[int, bytes]]:
     found = subject_entries(s, subject_ref)
     if not found:
         return []
-    rows = s.execute(
-        select(t.LedgerEntry.idx, t.LedgerEntry.body)
-        .where(t.LedgerEntry.idx.in_(found), t.LedgerEntry.tag.in_(ACCOUNTING_TAGS))
-        .order_by(t.LedgerEntry.idx)
-    ).all()
-    return [(idx, bytes(body)) for idx, body in rows]
+    return [(idx, bytes(body)) for idx, body in run(s, _BODIES, {"found": found})]
 
 
 def accounting_entries(s: Session, subject_ref: str) -> list[AccountingEntry]:
@@ -63,21 +69,24 @@ def own_entries(rows: Iterable[tuple[int, bytes]], subject_ref: str) -> list[Acc
     return entries
 
 
+_PENDING = (
+    select(t.RequestSubject, t.Request, t.Requester.name)
+    .join(t.Request, t.Request.id == t.RequestSubject.request_id)
+    .join(t.Requester, t.Requester.id == t.Request.requester_id)
+    .where(
+        t.RequestSubject.person_id == bindparam("pid"),
+        t.RequestSubject.excluded.is_(False),
+        t.Request.status.in_([x.value for x in UNRELEASED]),
+    )
+    .order_by(t.Request.submitted_at)
+)
+
+
 def pending(ctx: Context, s: Session, person_id: str) -> list[PendingView]:
     """Requests in pre-release statuses naming the person with a notice-before obligation,
     each with the last day to challenge it: counted from the person's letter once it is marked
     sent, and before that from today (the window has not begun)."""
-    rows = s.execute(
-        select(t.RequestSubject, t.Request, t.Requester.name)
-        .join(t.Request, t.Request.id == t.RequestSubject.request_id)
-        .join(t.Requester, t.Requester.id == t.Request.requester_id)
-        .where(
-            t.RequestSubject.person_id == person_id,
-            t.RequestSubject.excluded.is_(False),
-            t.Request.status.in_([x.value for x in UNRELEASED]),
-        )
-        .order_by(t.Request.submitted_at)
-    ).all()
+    rows = s.execute(_PENDING, {"pid": person_id}).all()
     out: list[PendingView] = []
     for subject, req, requester_name in rows:
         decisions = s.scalars(

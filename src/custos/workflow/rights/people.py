@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from custos.domain.errors import NotFoundError
@@ -44,13 +44,17 @@ def language_of(s: Session, person_id: str) -> str:
     return pref.language if pref is not None else "en"
 
 
+#: Built once: every person's page runs it (issue 18).
+_PERSON_AND_LANGUAGE = (
+    select(t.Person, r.PersonPreference.language)
+    .outerjoin(r.PersonPreference, r.PersonPreference.person_id == t.Person.id)
+    .where(t.Person.id == bindparam("pid"))
+)
+
+
 def person_and_language(s: Session, person_id: str) -> tuple[t.Person, str]:
     """`load_person` and `language_of` in one statement, for pages that show both."""
-    row = s.execute(
-        select(t.Person, r.PersonPreference.language)
-        .outerjoin(r.PersonPreference, r.PersonPreference.person_id == t.Person.id)
-        .where(t.Person.id == person_id)
-    ).first()
+    row = s.execute(_PERSON_AND_LANGUAGE, {"pid": person_id}).first()
     if row is None:
         raise NotFoundError("no such person")
     return row[0], row[1] or "en"
