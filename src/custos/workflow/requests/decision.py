@@ -16,20 +16,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from custos import policy, records
 from custos.domain.decisions import FieldDecision, Obligations, Outcome, SubjectDecision, outcome_of
-from custos.domain.disclosure import DisclosureRequest, RequesterKind
+from custos.domain.disclosure import DisclosureRequest
 from custos.domain.events import EventTag
 from custos.domain.lifecycle import UNRELEASED, RequestStatus
-from custos.domain.programs import Program
 from custos.domain.pseudonyms import NO_MATCH, pseudonym
 from custos.domain.subjects import NO_MATCH_KEY, OUTSIDE_SCOPE_KEY, SubjectFacts
 from custos.store import tables as t
 from custos.store.core import run
-from custos.workflow.accounts import agreement_view, get_requester
+from custos.workflow.accounts import RequesterStanding, agreement_view, get_requester
 from custos.workflow.context import Context
 from custos.workflow.requests.state import domain_request, load, log, subjects_of, transition
 
@@ -53,16 +52,19 @@ _DECISIONS = cast("Table", t.DecisionRow.__table__)
 # Built once and run as Core on the session's connection: every request runs them (issue 18).
 _INSERT_SUBJECTS = insert(_SUBJECTS)
 _INSERT_DECISIONS = insert(_DECISIONS)
-_REQUESTER_PROGRAMS = select(t.Requester.programs).where(t.Requester.id == bindparam("rid"))
 
 #: Rows per executemany batch when inserting a bulk request's subjects.
 _BATCH = 50_000
 
 
 def decision_context(
-    ctx: Context, session: Session, req: DisclosureRequest, requester_kind: RequesterKind
+    ctx: Context, session: Session, req: DisclosureRequest, requester: RequesterStanding
 ) -> policy.DecisionContext:
-    """What the policy pack reads about a request besides the people in it."""
+    """What the policy pack reads about a request besides the people in it.
+
+    The caller passes the requester's standing: intake has already read it to check the
+    requester is active, and reading it again would cost a statement per request.
+    """
     agreement = None
     if req.agreement_id is not None:
         row = session.get(t.Agreement, req.agreement_id)
@@ -80,10 +82,9 @@ def decision_context(
                 no_onward_sharing=view.protocols.no_onward_sharing,
                 administers=view.protocols.administers,
             )
-    programs = run(session, _REQUESTER_PROGRAMS, {"rid": req.requester_id}).scalar()
     return policy.DecisionContext(
-        requester_kind=requester_kind,
-        requester_programs=frozenset(map(Program, programs or ())),
+        requester_kind=requester.kind,
+        requester_programs=requester.programs,
         purpose=req.purpose,
         legal_process=req.legal_process,
         statements=req.statements,
@@ -99,8 +100,8 @@ def decision_context(
 def stored_context(ctx: Context, session: Session, row: t.Request) -> policy.DecisionContext:
     """The decision context of a stored request, as it reads now."""
     req = domain_request(row, subjects_of(session, row))
-    requester = get_requester(session, row.requester_id)
-    return decision_context(ctx, session, req, RequesterKind(requester.kind))
+    requester = RequesterStanding.of(get_requester(session, row.requester_id))
+    return decision_context(ctx, session, req, requester)
 
 
 def subjects_with_facts(session: Session, req: DisclosureRequest, today: dt.date) -> list[Matched]:
@@ -312,7 +313,7 @@ def decide(
     req: DisclosureRequest,
     pack: policy.Pack,
     *,
-    requester_kind: RequesterKind,
+    requester: RequesterStanding,
 ) -> Decided:
     """Match and decide per class, writing nothing; `store_decided` stores the result.
 
@@ -322,7 +323,7 @@ def decide(
     if req.preservation:
         summary = {"outcome": Outcome.PRESERVE.value, "pack_hash": pack.content_hash}
         return Decided(pack=pack, outcome=Outcome.PRESERVE, summary=summary)
-    context = decision_context(ctx, session, req, requester_kind)
+    context = decision_context(ctx, session, req, requester)
     subjects = subjects_with_facts(session, req, ctx.today())
     classes, subject_keys = _classes(subjects, _outside_scope(context, req, len(subjects)))
     keys = list(classes)
@@ -377,8 +378,8 @@ def decide_and_store(
     ledger keeps the history of outcomes).
     """
     excluded = _clear_previous(session, row)
-    requester = get_requester(session, row.requester_id)
-    decided = decide(ctx, session, row, req, pack, requester_kind=RequesterKind(requester.kind))
+    requester = RequesterStanding.of(get_requester(session, row.requester_id))
+    decided = decide(ctx, session, row, req, pack, requester=requester)
     mark_decided(row, decided)
     store_decided(ctx, session, row, decided, excluded=excluded)
     return decided.outcome, decided.summary

@@ -210,8 +210,8 @@ def submit(
     req = data.to_domain(rid)
     with ctx.transaction() as s:
         pack = ctx.active_pack(s)
-        active, kind = requester_standing(s, rid)
-        if not active:
+        requester = requester_standing(s, rid)
+        if not requester.active:
             raise ConflictError("the requester is deactivated")
         validate_against_store(
             ctx, s, req, pack, by_requester=isinstance(actor, RequesterPrincipal)
@@ -220,8 +220,8 @@ def submit(
         row.officer_id = _officer(actor)
         # Decide first and write the row once, in its final state; then its subjects, its
         # decisions and its three events in one append (issue 18: 25 statements became 13).
-        decided = decide(ctx, s, row, req, pack, requester_kind=kind)
-        events = [_receipt(ctx, row, req, actor=actor.actor, requester_kind=kind.value)]
+        decided = decide(ctx, s, row, req, pack, requester=requester)
+        events = [_receipt(ctx, row, req, actor=actor.actor, requester_kind=requester.kind.value)]
         events += _decide_and_queue(ctx, row, req, decided)
         _insert(s, row)
         store_decided(ctx, s, row, decided)
