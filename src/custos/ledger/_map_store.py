@@ -54,6 +54,21 @@ _BATCH = 1 << 17
 _PG_MAP_LOCK = text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=0x637573746F75)
 
 
+def accounting_among(column: Any) -> Select[int, bytes]:
+    """(index, `column`) of the accounting entries among the indexes bound as "among", in log
+    order: a person's entries as the subject index found them, kept only if they are entries
+    the map counts. Their bodies make the person's page; their leaf hashes, the completeness
+    proof. Built once by each, so both read the same rows."""
+    return (
+        select(LedgerEntry.idx, column)
+        .where(
+            LedgerEntry.idx.in_(bindparam("among", expanding=True)),
+            LedgerEntry.tag.in_(ACCOUNTING_TAGS),
+        )
+        .order_by(LedgerEntry.idx)
+    )
+
+
 class MapKind(IntEnum):
     """Which map: its row id in `ledger_map_state` and its `map` in `ledger_map_buckets`."""
 

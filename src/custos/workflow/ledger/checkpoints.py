@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from custos.domain.errors import IntegrityError, NotFoundError
@@ -57,11 +58,17 @@ def note_with_cosignatures(session: Session, size: int, note: str) -> str:
     return note + "".join(run(session, _COSIGNATURES, {"size": size}).scalars())
 
 
+def _latest(*columns: Any) -> Select[Any]:
+    """The checkpoint of the largest size: the one ordering every reader of it shares."""
+    return select(*columns).order_by(LedgerCheckpoint.size.desc()).limit(1)
+
+
+_LATEST_ROW: Select[LedgerCheckpoint] = _latest(LedgerCheckpoint)
+
+
 def latest_row(session: Session) -> LedgerCheckpoint | None:
     """The checkpoint of the largest size, if any was published."""
-    return session.scalars(
-        select(LedgerCheckpoint).order_by(LedgerCheckpoint.size.desc()).limit(1)
-    ).first()
+    return session.scalars(_LATEST_ROW).first()
 
 
 def _integrate_all(ctx: Context, session: Session) -> tuple[int, bytes]:
@@ -139,10 +146,8 @@ def publish_checkpoint(ctx: Context) -> PublishedCheckpoint:
         return PublishedCheckpoint(size=size, root=root, note=note)
 
 
-_LATEST = (
-    select(LedgerCheckpoint.size, LedgerCheckpoint.root, LedgerCheckpoint.note)
-    .order_by(LedgerCheckpoint.size.desc())
-    .limit(1)
+_LATEST: Select[int, bytes, str] = _latest(
+    LedgerCheckpoint.size, LedgerCheckpoint.root, LedgerCheckpoint.note
 )
 
 

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from custos.domain.errors import IntegrityError
 from custos.ledger import (
-    ACCOUNTING_TAGS,
     LIFECYCLE_TAGS,
     PersonProof,
     TileStore,
+    accounting_among,
     hash_leaf,
     inclusion_proofs,
     prove_person,
@@ -56,14 +56,7 @@ _SIGNING_CHECKPOINT = (
     .join(LedgerEntry, LedgerEntry.idx == LedgerCheckpoint.size - 1)
     .where(LedgerCheckpoint.size == bindparam("size"))
 )
-_LEAVES = (
-    select(LedgerEntry.idx, LedgerEntry.leaf_hash)
-    .where(
-        LedgerEntry.idx.in_(bindparam("below", expanding=True)),
-        LedgerEntry.tag.in_(ACCOUNTING_TAGS),
-    )
-    .order_by(LedgerEntry.idx)
-)
+_LEAVES = accounting_among(LedgerEntry.leaf_hash)
 _LIFECYCLE_EVENTS = (
     select(LedgerEntry.idx, LedgerEntry.body)
     .where(LedgerEntry.tag.in_(LIFECYCLE_TAGS), LedgerEntry.idx < bindparam("commit"))
@@ -111,18 +104,17 @@ def signed_completeness(
         # Committed outside a checkpoint's transaction (a benchmark, a repair): nothing
         # signs this map, so nothing is claimed until the next commit and checkpoint.
         return None
-    checkpoint, commit_entry = row, row.body
     entries = _entries_below(session, subject_ref, commit, filed)
     if len(entries) != found.count:
         raise IntegrityError("the accounting map and the log disagree about a person")
-    wanted = [commit, *sorted({i for i in prove if i < checkpoint.size})]
-    proofs = inclusion_proofs(TileStore(session, shared_cache=True), wanted, checkpoint.size)
+    wanted = [commit, *sorted({i for i in prove if i < row.size})]
+    proofs = inclusion_proofs(TileStore(session, shared_cache=True), wanted, row.size)
     return SignedCompleteness(
-        note=note_with_cosignatures(session, checkpoint.size, checkpoint.note),
+        note=note_with_cosignatures(session, row.size, row.note),
         completeness=Completeness(
-            tree_size=checkpoint.size,
+            tree_size=row.size,
             commit_index=commit,
-            commit_entry=bytes(commit_entry),
+            commit_entry=bytes(row.body),
             commit_inclusion=tuple(proofs[0]),
             entries=entries,
             proof=found.proof,
@@ -140,7 +132,7 @@ def _entries_below(
     below = subject_entries(session, subject_ref, below=commit)
     if not below:
         return ()
-    rows = run(session, _LEAVES, {"below": below})
+    rows = run(session, _LEAVES, {"among": below})
     return tuple((idx, bytes(leaf)) for idx, leaf in rows)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from custos.domain.errors import IntegrityError
 from custos.domain.lifecycle import UNRELEASED, RequestStatus
-from custos.ledger import ACCOUNTING_TAGS, subject_entries
+from custos.ledger import accounting_among, subject_entries
 from custos.rights import (
     CHALLENGE_WINDOW_DAYS,
     AccountingEntry,
@@ -30,14 +30,7 @@ from custos.workflow import requests
 from custos.workflow.context import Context
 
 #: Built once, run as Core: every person's page reads them (issue 18).
-_BODIES = (
-    select(t.LedgerEntry.idx, t.LedgerEntry.body)
-    .where(
-        t.LedgerEntry.idx.in_(bindparam("found", expanding=True)),
-        t.LedgerEntry.tag.in_(ACCOUNTING_TAGS),
-    )
-    .order_by(t.LedgerEntry.idx)
-)
+_BODIES = accounting_among(t.LedgerEntry.body)
 
 
 def accounting_rows(s: Session, subject_ref: str) -> list[tuple[int, bytes]]:
@@ -47,7 +40,7 @@ def accounting_rows(s: Session, subject_ref: str) -> list[tuple[int, bytes]]:
     found = subject_entries(s, subject_ref)
     if not found:
         return []
-    return [(idx, bytes(body)) for idx, body in run(s, _BODIES, {"found": found})]
+    return [(idx, bytes(body)) for idx, body in run(s, _BODIES, {"among": found})]
 
 
 def accounting_entries(s: Session, subject_ref: str) -> list[AccountingEntry]:
