@@ -210,7 +210,11 @@ class RequesterStanding:
 
     @classmethod
     def of(cls, row: t.Requester) -> RequesterStanding:
-        return cls(bool(row.active), RequesterKind(row.kind), frozenset(map(Program, row.programs)))
+        return cls(
+            active=bool(row.active),
+            kind=RequesterKind(row.kind),
+            programs=frozenset(map(Program, row.programs)),
+        )
 
 
 _STANDING = select(t.Requester.active, t.Requester.kind, t.Requester.programs).where(
@@ -226,7 +230,9 @@ def requester_standing(session: Session, requester_id: str) -> RequesterStanding
     if found is None:
         raise NotFoundError("no such requester")
     return RequesterStanding(
-        bool(found.active), RequesterKind(found.kind), frozenset(map(Program, found.programs))
+        active=bool(found.active),
+        kind=RequesterKind(found.kind),
+        programs=frozenset(map(Program, found.programs)),
     )
 
 
@@ -329,6 +335,7 @@ _TOKEN_AND_REQUESTER = (
         t.Requester.id,
         t.Requester.kind,
         t.Requester.active,
+        t.Requester.programs,
     )
     .join(t.Requester, t.Requester.id == t.RequesterToken.requester_id)
     .where(t.RequesterToken.id == bindparam("row_id"))
@@ -337,21 +344,32 @@ _TOKEN_AND_REQUESTER = (
 
 def requester_from_token(ctx: Context, token: str) -> RequesterPrincipal:
     """Authenticate a requester's bearer token. Every failure reads the same."""
-    row_id, secret = bearer.split(token)
     with ctx.reading() as s:
-        # The token and its requester in one round trip: this runs on every API call.
-        found = run(s, _TOKEN_AND_REQUESTER, {"row_id": row_id}).first()
-        if found is None or not bearer.matches(secret, found.secret_hash):
-            raise AuthenticationError("the token is not valid")
-        if found.revoked_at is not None:
-            raise AuthenticationError("the token has been revoked")
-        if found.expires_at <= ctx.now():
-            raise AuthenticationError("the token has expired")
-        if not found.active:
-            raise AuthenticationError("the token is not valid")
-        return RequesterPrincipal(
-            id=found.id, kind=RequesterKind(found.kind), scopes=frozenset(found.scopes)
-        )
+        return authenticate_with_standing(ctx, s, token)[0]
+
+
+def authenticate_with_standing(
+    ctx: Context, session: Session, token: str
+) -> tuple[RequesterPrincipal, RequesterStanding]:
+    """The requester a token authenticates, and its standing, from one read in the caller's
+    transaction: an API submit checks its token in the unit of work that takes the request in
+    and needs no second read of the requester (issue 18)."""
+    row_id, secret = bearer.split(token)
+    # The token and its requester in one round trip: this runs on every API call.
+    found = run(session, _TOKEN_AND_REQUESTER, {"row_id": row_id}).first()
+    if found is None or not bearer.matches(secret, found.secret_hash):
+        raise AuthenticationError("the token is not valid")
+    if found.revoked_at is not None:
+        raise AuthenticationError("the token has been revoked")
+    if found.expires_at <= ctx.now():
+        raise AuthenticationError("the token has expired")
+    if not found.active:
+        raise AuthenticationError("the token is not valid")
+    kind = RequesterKind(found.kind)
+    return (
+        RequesterPrincipal(id=found.id, kind=kind, scopes=frozenset(found.scopes)),
+        RequesterStanding(active=True, kind=kind, programs=frozenset(map(Program, found.programs))),
+    )
 
 
 # --- agreements -----------------------------------------------------------------------------

@@ -7,10 +7,12 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 from pyrage import x25519
+from sqlalchemy import func, select
 
 from custos.domain.disclosure import RequesterKind
 from custos.domain.errors import PermissionDeniedError
 from custos.domain.roles import Role
+from custos.store import tables as t
 from custos.workflow import accounts, requests, staff_sessions
 from tests.conftest import Clock
 from tests.integration.conftest import (
@@ -88,6 +90,50 @@ def test_revoked_and_expired_tokens_are_refused(
     other = accounts.issue_token(world.ctx, actor=admin, requester_id=world.requesters["police"])
     accounts.revoke_token(world.ctx, actor=admin, token_id=other.token_id)
     assert client.get("/v1/requests", headers=bearer(other.token)).status_code == 401
+
+
+def _stored(world: World) -> tuple[int, int]:
+    """(requests, ledger entries) in the store."""
+    with world.ctx.reading() as s:
+        return (
+            s.scalar(select(func.count()).select_from(t.Request)) or 0,
+            s.scalar(select(func.count()).select_from(t.LedgerEntry)) or 0,
+        )
+
+
+@pytest.mark.parametrize("failing", ["forged", "revoked", "expired"])
+def test_a_submit_whose_token_fails_is_refused_and_stores_nothing(
+    world: World, client: TestClient, clock: Clock, failing: str
+) -> None:
+    # The submit checks its token in the transaction that takes the request in (issue 18):
+    # a token that fails there must read as it does on every other route, and leave no trace.
+    admin = world.staff["admin"]
+    issued = accounts.issue_token(
+        world.ctx, actor=admin, requester_id=world.requesters["police"], lifetime_days=1
+    )
+    sha = upload(client, issued.token)
+    body = fleeing_felon(sha, {"ssn": world.person("snap_fleeing_felon").ssn})
+    token = issued.token
+    if failing == "forged":
+        token = f"{issued.token_id}.{'B' * 43}"
+    elif failing == "revoked":
+        accounts.revoke_token(world.ctx, actor=admin, token_id=issued.token_id)
+    else:
+        clock.advance(days=2)
+    before = _stored(world)
+    r = client.post("/v1/requests", json=body, headers=bearer(token))
+    assert r.status_code == 401, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    assert _stored(world) == before
+
+
+def test_a_submit_without_a_bearer_token_is_refused_before_its_body_is_read(
+    world: World, client: TestClient
+) -> None:
+    r = client.post("/v1/requests", json={"not": "a request"})
+    assert r.status_code == 401
+    r = client.post("/v1/requests", json={}, headers={"Authorization": "Basic eDp5"})
+    assert r.status_code == 401
 
 
 def test_a_read_only_token_cannot_submit(world: World, client: TestClient) -> None:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from custos.workflow.requests.asked import RequestAsAsked, asked_by_requester
 from custos.workflow.requests.decision import redecide_for_person
-from custos.workflow.requests.intake import submit
+from custos.workflow.requests.intake import submit, submit_with_token
 from custos.workflow.requests.listing import (
     QUEUE_TABS,
     Due,
@@ -125,5 +125,6 @@ __all__ = [
     "resume",
     "search_queue",
     "submit",
+    "submit_with_token",
     "withdraw",
 ]

@@ -22,7 +22,11 @@ from custos.store import tables as t
 from custos.store.core import run
 from custos.workflow import documents, journal
 from custos.workflow._ids import new_id
-from custos.workflow.accounts import requester_standing
+from custos.workflow.accounts import (
+    RequesterStanding,
+    authenticate_with_standing,
+    requester_standing,
+)
 from custos.workflow.context import Context
 from custos.workflow.intake import RequestInput
 from custos.workflow.requests.decision import (
@@ -209,21 +213,49 @@ def submit(
     rid, entered_by = _on_behalf_of(actor, requester_id)
     req = data.to_domain(rid)
     with ctx.transaction() as s:
-        pack = ctx.active_pack(s)
         requester = requester_standing(s, rid)
         if not requester.active:
             raise ConflictError("the requester is deactivated")
-        validate_against_store(
-            ctx, s, req, pack, by_requester=isinstance(actor, RequesterPrincipal)
+        return _take_in(
+            ctx, s, actor, data=data, req=req, requester=requester, entered_by=entered_by
         )
-        row = _new_row(ctx, data, req, entered_by)
-        row.officer_id = _officer(actor)
-        # Decide first and write the row once, in its final state; then its subjects, its
-        # decisions and its three events in one append (issue 18: 25 statements became 13).
-        decided = decide(ctx, s, row, req, pack, requester=requester)
-        events = [_receipt(ctx, row, req, actor=actor.actor, requester_kind=requester.kind.value)]
-        events += _decide_and_queue(ctx, row, req, decided)
-        _insert(s, row)
-        store_decided(ctx, s, row, decided)
-        journal.record_all(s, events)
-        return row.id
+
+
+def submit_with_token(ctx: Context, *, token: str, data: RequestInput) -> str:
+    """`submit` for the requester API: the bearer token is checked in the same transaction.
+
+    Every API submit checked its token in a read of its own first; one unit of work instead
+    of two saves a connection checkout, a transaction and a thread hand-off per request
+    (issue 18). A token that fails raises AuthenticationError, as anywhere else, and nothing
+    is stored.
+    """
+    with ctx.transaction() as s:
+        actor, requester = authenticate_with_standing(ctx, s, token)
+        rid, _ = _on_behalf_of(actor, None)
+        req = data.to_domain(rid)
+        return _take_in(ctx, s, actor, data=data, req=req, requester=requester, entered_by=None)
+
+
+def _take_in(
+    ctx: Context,
+    s: Session,
+    actor: RequesterPrincipal | StaffPrincipal,
+    *,
+    data: RequestInput,
+    req: DisclosureRequest,
+    requester: RequesterStanding,
+    entered_by: str | None,
+) -> str:
+    pack = ctx.active_pack(s)
+    validate_against_store(ctx, s, req, pack, by_requester=isinstance(actor, RequesterPrincipal))
+    row = _new_row(ctx, data, req, entered_by)
+    row.officer_id = _officer(actor)
+    # Decide first and write the row once, in its final state; then its subjects, its
+    # decisions and its three events in one append (issue 18: 25 statements became 13).
+    decided = decide(ctx, s, row, req, pack, requester=requester)
+    events = [_receipt(ctx, row, req, actor=actor.actor, requester_kind=requester.kind.value)]
+    events += _decide_and_queue(ctx, row, req, decided)
+    _insert(s, row)
+    store_decided(ctx, s, row, decided)
+    journal.record_all(s, events)
+    return row.id
