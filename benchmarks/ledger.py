@@ -78,8 +78,9 @@ def _raw_hash(entries: list[bytes]) -> float:
     return time.perf_counter() - t
 
 
-def _append_rates(n: int, path: Path, *, wal_thread: bool) -> tuple[float, float]:
-    """(plain, naming a person) entries/s, their batches taking turns in one database.
+def _append_seconds(n: int, path: Path, *, wal_thread: bool) -> tuple[float, float]:
+    """Seconds to append n plain entries and n naming a person, their batches taking turns
+    in one database.
 
     Taking turns, both kinds meet the same database size, the same warm caches and the same
     neighbours on the machine; run one after the other, the second paid for the first's
@@ -106,31 +107,56 @@ def _append_rates(n: int, path: Path, *, wal_thread: bool) -> tuple[float, float
             append(s, chunk, subject_refs=people[start : start + batch])
         naming += time.perf_counter() - t
     engine.dispose()
-    return n / plain, n / naming
+    return plain, naming
+
+
+#: Rounds of the append comparison: the checkpoint thread and the baseline alternate which
+#: goes first, so neither always meets the warmer (or busier) machine.
+APPEND_ROUNDS = 3
 
 
 def bench_append(n: int, work: Path) -> None:
     batch = 1000
-    base_plain, base_naming = _append_rates(n, work / "append-baseline.db", wal_thread=False)
-    plain, naming = _append_rates(n, work / "append.db", wal_thread=True)
-    engine = make_engine(f"sqlite:///{work / 'append.db'}")
+    per_round = n // APPEND_ROUNDS
+    seconds = {True: [0.0, 0.0], False: [0.0, 0.0]}
+    rounds: list[str] = []
+    for r in range(APPEND_ROUNDS):
+        order = (False, True) if r % 2 == 0 else (True, False)
+        took = {}
+        for wal_thread in order:
+            path = work / f"append-{'thread' if wal_thread else 'baseline'}-{r}.db"
+            took[wal_thread] = _append_seconds(per_round, path, wal_thread=wal_thread)
+            seconds[wal_thread][0] += took[wal_thread][0]
+            seconds[wal_thread][1] += took[wal_thread][1]
+        rounds.append(
+            f"  round {r + 1} ({'baseline' if not order[0] else 'thread'} first): "
+            f"thread {per_round / took[True][0]:,.0f} plain, {per_round / took[True][1]:,.0f} "
+            f"naming; baseline {per_round / took[False][0]:,.0f} plain, "
+            f"{per_round / took[False][1]:,.0f} naming"
+        )
+    appended = per_round * APPEND_ROUNDS
+    plain, naming = (appended / s for s in seconds[True])
+    base_plain, base_naming = (appended / s for s in seconds[False])
+    engine = make_engine(f"sqlite:///{work / 'append-thread-0.db'}")
     sessions = session_factory(engine)
     t = time.perf_counter()
     with sessions() as s, s.begin():
-        while integrate(s, now=AT)[0] < 2 * n + batch:
+        while integrate(s, now=AT)[0] < 2 * per_round + batch:
             pass
     integ = time.perf_counter() - t
     raw = _raw_hash([_event(i).canonical() for i in range(n)])
     print(
         f"append (SQLite WAL, batches of {batch}, committed; plain and person-naming "
-        f"batches take turns): {plain:,.0f} entries/s"
+        f"batches take turns; {APPEND_ROUNDS} rounds of {per_round:,} each, a fresh database "
+        f"a round): {plain:,.0f} entries/s"
     )
     print(f"  the same, each entry naming a person: {naming:,.0f} entries/s")
     print(
-        f"  baseline, WAL checkpoints inside the writers' commits (SQLite's default): "
-        f"{base_plain:,.0f} plain, {base_naming:,.0f} naming a person"
+        f"  baseline, WAL checkpoints inside the writers' commits (SQLite's default), "
+        f"alternating with the above: {base_plain:,.0f} plain, {base_naming:,.0f} naming a person"
     )
-    print(f"integrate into tiles: {(2 * n + batch) / integ:,.0f} entries/s")
+    print("\n".join(rounds))
+    print(f"integrate into tiles: {(2 * per_round + batch) / integ:,.0f} entries/s")
     print(f"raw SHA-256 over the same entries: {n / raw:,.0f} entries/s")
     engine.dispose()
 
@@ -282,8 +308,10 @@ SIGKILL test shows it) but an OS crash may lose the last commits. The append ent
 name no person, as most events do; accounting entries, which do, are measured on the
 next line (goal: the same >= 100,000/s): each carries its person's keyed pseudonym
 inside the hashed entry (`data.subject`), and appends keep no index by person —
-integration files entries by person in one sorted bulk insert, so the by- person cost
-lands in the "integrate" line, which integrates both runs' entries. Verification must
+integration files entries by person in one sorted bulk insert, so the by-person cost
+lands in the "integrate" line, which integrates the first round's plain and naming
+entries. The WAL checkpoint thread and the baseline alternate which goes first in each
+round, so neither always meets the warmer machine. Verification must
 hash every leaf and about as many interior nodes, against one hash per leaf for the raw
 loop: in one process that is about 2.6x the raw loop, so `custos ledger verify` hashes
 ranges of the export in one process per core (`--workers`); the raw loop is one process."""
