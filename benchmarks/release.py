@@ -38,7 +38,7 @@ from custos.domain.roles import Role
 from custos.release import PayloadFormat, seal_bytes
 from custos.store import tables as t
 from custos.store.migrate import upgrade
-from custos.workflow import accounts, documents, releases, requests
+from custos.workflow import accounts, agreements, documents, releases, requests, tokens
 from custos.workflow import ledger as ledger_service
 from custos.workflow.context import Context
 from custos.workflow.intake import LegalProcessInput, RequestInput
@@ -102,7 +102,7 @@ def _setup(directory: Path, people: int) -> tuple[float, str]:
         filename="m.pdf",
         content_type="application/pdf",
     )
-    accounts.register_agreement(
+    agreements.register_agreement(
         ctx,
         actor=staff["admin"],
         requester_id=usda.id,
@@ -131,9 +131,9 @@ def _decide_and_release(directory: Path, requester_id: str, out: Any) -> None:
     """Child process: submit (match + class-based decisions), approve, build the release."""
     ctx = Context.from_settings(_settings(directory))
     admin = accounts.staff_by_username(ctx, "admin")
-    token = accounts.issue_token(ctx, actor=admin, requester_id=requester_id).token
-    usda = accounts.requester_from_token(ctx, token)
-    agreement = accounts.list_agreements(ctx, actor=admin)[0]
+    token = tokens.issue_token(ctx, actor=admin, requester_id=requester_id).token
+    usda = tokens.requester_from_token(ctx, token)
+    agreement = agreements.list_agreements(ctx, actor=admin)[0]
     sha = documents.upload(
         ctx, actor=usda, content=b"%PDF audit", filename="a.pdf", content_type="application/pdf"
     )

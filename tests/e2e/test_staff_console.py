@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from custos.domain import second_factor
 from custos.domain.roles import Role
-from custos.workflow import accounts, documents, requests
+from custos.workflow import accounts, documents, requests, tokens
 from custos.workflow.intake import RequestInput
 from tests.e2e.conftest import Live, check_a11y
 from tests.e2e.tour import DESKTOP, PHONE
@@ -31,7 +31,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 def _submit(live: Live, key: str, body_for: Any, person: str) -> str:
     ctx = live.ctx
-    actor = accounts.requester_from_token(ctx, live.world.tokens[key])
+    actor = tokens.requester_from_token(ctx, live.world.tokens[key])
     sha = documents.upload(
         ctx,
         actor=actor,

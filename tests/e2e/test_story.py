@@ -23,7 +23,7 @@ import pyrage
 import pytest
 from playwright.sync_api import expect
 
-from custos.workflow import accounts, documents, requests
+from custos.workflow import documents, requests, tokens
 from custos.workflow.intake import RequestInput
 from tests.e2e.conftest import Live, check_a11y
 from tests.e2e.tour import fill_request_form, portal_sign_in
@@ -104,7 +104,7 @@ def second_request(live: Live) -> str:
     a fleeing-felon disclosure is compelled and told after)."""
     ctx = live.ctx
     add_snap_office(live.world)
-    office = accounts.requester_from_token(ctx, live.world.tokens["snap_office"])
+    office = tokens.requester_from_token(ctx, live.world.tokens["snap_office"])
     sha = documents.upload(
         ctx,
         actor=office,

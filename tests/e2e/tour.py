@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from custos.rights import PersonScope
-from custos.workflow import accounts, documents, oversight, releases, requests, rights
+from custos.workflow import documents, oversight, releases, requests, rights, tokens
 from custos.workflow.intake import RequestInput
 from tests.e2e.conftest import Live
 from tests.integration.conftest import (
@@ -35,7 +35,7 @@ class Seeded:
 
 def _submit(live: Live, content: bytes) -> str:
     ctx = live.ctx
-    police = accounts.requester_from_token(ctx, live.world.tokens["police"])
+    police = tokens.requester_from_token(ctx, live.world.tokens["police"])
     sha = documents.upload(
         ctx, actor=police, content=content, filename="warrant.pdf", content_type="application/pdf"
     )
@@ -47,7 +47,7 @@ def _submit(live: Live, content: bytes) -> str:
 def _submit_program_administration(live: Live) -> str:
     ctx = live.ctx
     add_snap_office(live.world)
-    office = accounts.requester_from_token(ctx, live.world.tokens["snap_office"])
+    office = tokens.requester_from_token(ctx, live.world.tokens["snap_office"])
     sha = documents.upload(
         ctx,
         actor=office,

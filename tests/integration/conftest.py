@@ -23,7 +23,7 @@ from custos.domain.programs import Program
 from custos.domain.roles import Role
 from custos.ledger import generate_key
 from custos.store import tables as t
-from custos.workflow import accounts, documents, ledger, officers, requests, totp_seal
+from custos.workflow import accounts, documents, ledger, officers, requests, tokens, totp_seal
 from custos.workflow.context import Context
 from custos.workflow.intake import RequestInput
 from tests.conftest import Clock
@@ -105,7 +105,7 @@ def build_world(ctx: Context) -> World:
         )
         world.requesters[key] = view.id
         world.identities[key] = identity
-        world.tokens[key] = accounts.issue_token(
+        world.tokens[key] = tokens.issue_token(
             ctx, actor=world.staff["admin"], requester_id=view.id
         ).token
         world.officers[key] = officers.register(
@@ -250,7 +250,7 @@ def add_snap_office(world: World) -> str:
     )
     world.requesters["snap_office"] = view.id
     world.identities["snap_office"] = identity
-    world.tokens["snap_office"] = accounts.issue_token(
+    world.tokens["snap_office"] = tokens.issue_token(
         world.ctx, actor=world.staff["admin"], requester_id=view.id
     ).token
     return view.id

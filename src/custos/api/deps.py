@@ -13,7 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from custos.domain.errors import AuthenticationError
 from custos.domain.principals import RequesterPrincipal, StaffPrincipal
-from custos.workflow import accounts, staff_sessions
+from custos.workflow import staff_sessions, tokens
 from custos.workflow.context import Context
 
 _bearer = HTTPBearer(auto_error=False)
@@ -41,7 +41,7 @@ def bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str:
 
 
 def current_requester(ctx: Ctx, credentials: Credentials) -> RequesterPrincipal:
-    return accounts.requester_from_token(ctx, bearer_token(credentials))
+    return tokens.requester_from_token(ctx, bearer_token(credentials))
 
 
 def current_staff(ctx: Ctx, credentials: Credentials) -> StaffPrincipal:

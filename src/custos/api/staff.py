@@ -16,7 +16,15 @@ from custos.domain.lifecycle import RequestStatus
 from custos.domain.passwords import MIN_PASSWORD_LENGTH
 from custos.domain.programs import FieldRef, Program
 from custos.domain.roles import Role
-from custos.workflow import accounts, documents, requests, second_factor, staff_sessions
+from custos.workflow import (
+    accounts,
+    agreements,
+    documents,
+    requests,
+    second_factor,
+    staff_sessions,
+    tokens,
+)
 from custos.workflow.intake import LegalProcessInput, Lines, OneLine, RequestInput
 
 router = APIRouter(prefix="/v1/staff", tags=["staff"])
@@ -208,7 +216,7 @@ def list_requesters(ctx: Ctx, actor: StaffAuth) -> list[accounts.RequesterView]:
     summary="Issue an API token (shown once)",
 )
 def issue_token(requester_id: str, body: TokenIn, ctx: Ctx, actor: StaffAuth) -> TokenOut:
-    issued = accounts.issue_token(
+    issued = tokens.issue_token(
         ctx,
         actor=actor,
         requester_id=requester_id,
@@ -227,7 +235,7 @@ def issue_token(requester_id: str, body: TokenIn, ctx: Ctx, actor: StaffAuth) ->
     "/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Revoke an API token"
 )
 def revoke_token(token_id: str, ctx: Ctx, actor: StaffAuth) -> None:
-    accounts.revoke_token(ctx, actor=actor, token_id=token_id)
+    tokens.revoke_token(ctx, actor=actor, token_id=token_id)
 
 
 @router.post(
@@ -253,8 +261,8 @@ async def upload_document(
 @router.post(
     "/agreements", status_code=status.HTTP_201_CREATED, summary="Record an agreement (MOU)"
 )
-def register_agreement(body: AgreementIn, ctx: Ctx, actor: StaffAuth) -> accounts.AgreementView:
-    return accounts.register_agreement(
+def register_agreement(body: AgreementIn, ctx: Ctx, actor: StaffAuth) -> agreements.AgreementView:
+    return agreements.register_agreement(
         ctx,
         actor=actor,
         requester_id=body.requester_id,
@@ -273,8 +281,8 @@ def register_agreement(body: AgreementIn, ctx: Ctx, actor: StaffAuth) -> account
 @router.get("/agreements", summary="Agreements, optionally of one requester")
 def list_agreements(
     ctx: Ctx, actor: StaffAuth, requester_id: str | None = None
-) -> list[accounts.AgreementView]:
-    return accounts.list_agreements(ctx, actor=actor, requester_id=requester_id)
+) -> list[agreements.AgreementView]:
+    return agreements.list_agreements(ctx, actor=actor, requester_id=requester_id)
 
 
 # --- requests -------------------------------------------------------------------------------

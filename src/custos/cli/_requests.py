@@ -24,7 +24,15 @@ from custos.domain.errors import ConflictError, FieldProblem, InvalidInputError
 from custos.domain.lifecycle import RequestStatus
 from custos.domain.programs import FieldRef, Program
 from custos.domain.roles import Role
-from custos.workflow import accounts, documents, requests, second_factor, totp_seal
+from custos.workflow import (
+    accounts,
+    agreements,
+    documents,
+    requests,
+    second_factor,
+    tokens,
+    totp_seal,
+)
 from custos.workflow.context import Context
 from custos.workflow.intake import LegalProcessInput, RequestInput
 
@@ -172,7 +180,7 @@ def requester_token(
 ) -> None:
     """Issue an API token. It is shown once; store it safely."""
     ctx = context()
-    issued = accounts.issue_token(
+    issued = tokens.issue_token(
         ctx,
         actor=accounts.staff_by_username(ctx, as_user),
         requester_id=requester_id,
@@ -190,7 +198,7 @@ def requester_token(
 def requester_revoke(token_id: str, as_user: AsUser) -> None:
     """Revoke an API token at once."""
     ctx = context()
-    accounts.revoke_token(ctx, actor=accounts.staff_by_username(ctx, as_user), token_id=token_id)
+    tokens.revoke_token(ctx, actor=accounts.staff_by_username(ctx, as_user), token_id=token_id)
     line(f"revoked {safe(token_id)}")
 
 
@@ -221,7 +229,7 @@ def agreement_register(
         filename=document.name,
         content_type="application/octet-stream",
     )
-    view = accounts.register_agreement(
+    view = agreements.register_agreement(
         ctx,
         actor=actor,
         requester_id=requester_id,

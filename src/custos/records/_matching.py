@@ -18,7 +18,7 @@ from custos.domain.disclosure import BulkCriterion
 from custos.domain.errors import InvalidInputError
 from custos.domain.subjects import SubjectFacts, SubjectIdentifier, normalize_name, normalize_ssn
 from custos.records._geography import canonical_county
-from custos.store.core import run
+from custos.store.core import Prepared, run
 from custos.store.tables import Enrolment, Household, Person
 
 #: Ids per IN (...) list: under SQLite's and psycopg's parameter limits with room to spare.
@@ -26,19 +26,27 @@ _IN_CHUNK = 900
 
 # The statements every single-person request runs, built once: building a statement and its
 # cache key each call cost more than running it (issue 18's profile of the submit path).
-_BY_SSN = select(Person.id).where(Person.ssn == bindparam("value")).limit(2)
-_BY_CASE_NUMBER = select(Person.id).where(Person.dcn == bindparam("value")).limit(2)
+_BY_SSN = Prepared(select(Person.id).where(Person.ssn == bindparam("value")).limit(2))
+_BY_CASE_NUMBER = Prepared(select(Person.id).where(Person.dcn == bindparam("value")).limit(2))
+#: An enrolment active on the day bound as "day": started on or before it, not yet ended.
+_ACTIVE_ON_DAY = and_(
+    Enrolment.start_date <= bindparam("day"),
+    or_(Enrolment.end_date.is_(None), Enrolment.end_date > bindparam("day")),
+)
 _FLAGS = select(Person.id, Person.determination_on_file, Person.opted_out).where(
     Person.id.in_(bindparam("ids", expanding=True))
 )
 _PROGRAMS = (
     select(Enrolment.person_id, Enrolment.program)
-    .where(
-        Enrolment.person_id.in_(bindparam("ids", expanding=True)),
-        Enrolment.start_date <= bindparam("day"),
-        or_(Enrolment.end_date.is_(None), Enrolment.end_date > bindparam("day")),
-    )
+    .where(Enrolment.person_id.in_(bindparam("ids", expanding=True)), _ACTIVE_ON_DAY)
     .distinct()
+)
+#: One person's flags and active programs in one round trip (a row per program, or one row
+#: with no program): what a single-person request reads.
+_ONE_PERSON = Prepared(
+    select(Person.determination_on_file, Person.opted_out, Enrolment.program)
+    .outerjoin(Enrolment, and_(Enrolment.person_id == Person.id, _ACTIVE_ON_DAY))
+    .where(Person.id == bindparam("id"))
 )
 
 
@@ -51,19 +59,18 @@ def match(session: Session, identifier: SubjectIdentifier) -> str | None:
     the exact birth date.
     """
     if identifier.case_number is not None:
-        found = run(session, _BY_CASE_NUMBER, {"value": identifier.case_number.strip()})
+        found = _BY_CASE_NUMBER.all(session, {"value": identifier.case_number.strip()})
     elif identifier.ssn is not None:
-        found = run(session, _BY_SSN, {"value": normalize_ssn(identifier.ssn)})
+        found = _BY_SSN.all(session, {"value": normalize_ssn(identifier.ssn)})
     elif identifier.full_name is not None and identifier.birth_date is not None:
         query: Select[str] = select(Person.id).where(
             Person.name_norm == normalize_name(identifier.full_name),
             Person.birth_date == identifier.birth_date,
         )
-        found = run(session, query.limit(2))
+        found = [(pid,) for pid in run(session, query.limit(2)).scalars()]
     else:  # pragma: no cover - SubjectIdentifier refuses to be built this way
         return None
-    ids = found.scalars().all()
-    return ids[0] if len(ids) == 1 else None
+    return found[0][0] if len(found) == 1 else None
 
 
 def _active(on: dt.date) -> ColumnElement[bool]:
@@ -83,6 +90,8 @@ def facts_for(
     """
     day = on or dt.datetime.now(dt.UTC).date()
     ids = list(dict.fromkeys(person_ids))
+    if len(ids) == 1:
+        return _one_persons_facts(session, ids[0], day)
     programs: dict[str, set[str]] = {}
     flags: dict[str, tuple[bool, bool]] = {}
     for start in range(0, len(ids), _IN_CHUNK):
@@ -99,6 +108,20 @@ def facts_for(
             opted_out=opted_out,
         )
         for pid, (determination, opted_out) in flags.items()
+    }
+
+
+def _one_persons_facts(session: Session, person_id: str, day: dt.date) -> dict[str, SubjectFacts]:
+    rows = _ONE_PERSON.all(session, {"id": person_id, "day": day})
+    if not rows:
+        return {}
+    determination, opted_out, _ = rows[0]
+    return {
+        person_id: SubjectFacts(
+            programs=frozenset(program for _, _, program in rows if program is not None),
+            determination_on_file=bool(determination),
+            opted_out=bool(opted_out),
+        )
     }
 
 

@@ -14,10 +14,13 @@ misses what the same unit of work added through the ORM.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, TypeVarTuple, overload
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVarTuple, cast, overload
 
-from sqlalchemy import CursorResult, Executable
+from sqlalchemy import Connection, CursorResult, Dialect, Executable
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import TypedReturnsRows
 
@@ -44,3 +47,106 @@ def run(
     if session.autoflush and (session.new or session.dirty or session.deleted):
         session.flush()
     return session.connection().execute(statement, params)
+
+
+class Prepared(Generic[*_Ts]):
+    """A SELECT compiled once per dialect and run on the driver's own cursor, in the session's
+    transaction: for the few reads every API request makes.
+
+    `run` still pays SQLAlchemy's execution of a compiled statement (64 µs on SQLite, issue
+    18) where the driver itself takes 6 µs. Values pass through the column types' own bind
+    and result processors, so a read gives what `run` gives; it flushes first, as `run` does.
+    Rows come back as plain tuples, in the statement's column order.
+
+    A statement whose SQL depends on each call's values (an expanding `IN`, a literal
+    rendered at execution) is refused when it is first run: `run` is the place for it.
+    """
+
+    def __init__(self, statement: TypedReturnsRows[*_Ts]) -> None:
+        self._statement = statement
+        self._plans: weakref.WeakKeyDictionary[Dialect, _Plan] = weakref.WeakKeyDictionary()
+
+    def all(self, session: Session, params: Mapping[str, Any] | None = None) -> list[tuple[*_Ts]]:
+        """Every row."""
+        if session.autoflush and (session.new or session.dirty or session.deleted):
+            session.flush()
+        connection = session.connection()
+        dialect = connection.dialect
+        plan = self._plans.get(dialect)
+        if plan is None:
+            plan = self._plans[dialect] = _Plan.compile(self._statement, dialect)
+        return cast("list[tuple[*_Ts]]", plan.execute(connection, params or {}))
+
+    def first(
+        self, session: Session, params: Mapping[str, Any] | None = None
+    ) -> tuple[*_Ts] | None:
+        """The first row, or None."""
+        rows = self.all(session, params)
+        return rows[0] if rows else None
+
+
+_Processor = Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """One statement as one dialect runs it: its SQL and how values go in and come out."""
+
+    sql: str
+    #: (name, value when the caller gives none, bind processor), in the SQL's order.
+    binds: tuple[tuple[str, Any, _Processor], ...]
+    positional: bool
+    results: tuple[_Processor, ...]
+
+    @classmethod
+    def compile(cls, statement: Any, dialect: Dialect) -> _Plan:
+        compiled = statement.compile(dialect=dialect)
+        if compiled.literal_execute_params or compiled.post_compile_params:
+            raise ValueError("a prepared statement takes no expanding or literal parameters")
+        by_name = {name: bind for bind, name in compiled.bind_names.items()}
+        positional = compiled.positiontup is not None
+        order = list(compiled.positiontup) if positional else list(by_name)
+        binds = tuple(
+            (
+                name,
+                by_name[name].effective_value,
+                by_name[name].type.dialect_impl(dialect).bind_processor(dialect),
+            )
+            for name in order
+        )
+        results = tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            for column in statement.selected_columns
+        )
+        return cls(sql=compiled.string, binds=binds, positional=positional, results=results)
+
+    def parameters(self, given: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
+        """The caller's values as the driver takes them (processed as SQLAlchemy would, None
+        included: a type decorator may store something for it)."""
+        values = []
+        for name, default, process in self.binds:
+            value = given.get(name, default)
+            values.append((name, value if process is None else process(value)))
+        if self.positional:
+            return [value for _, value in values]
+        return dict(values)
+
+    def execute(self, connection: Connection, given: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        dbapi = connection.dialect.loaded_dbapi
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(self.sql, self.parameters(given))
+            rows = cursor.fetchall()
+        except dbapi.Error as exc:
+            raise DBAPIError.instance(
+                self.sql, None, exc, dbapi.Error, dialect=connection.dialect
+            ) from exc
+        finally:
+            cursor.close()
+        results = self.results
+        if not any(results):
+            return [tuple(row) for row in rows]
+        return [
+            tuple(v if p is None else p(v) for v, p in zip(row, results, strict=True))
+            for row in rows
+        ]

@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from custos.config import Settings
 from custos.policy import Pack, load_pack
-from custos.store.core import run
+from custos.store.core import Prepared
 from custos.store.engine import READ_ONLY, make_engine, session_factory, writer_lock
 from custos.store.tables import PackActivation
 
 #: The pack activation in force, read by every decision (built once, issue 18).
-_LAST_ACTIVATION = (
+_LAST_ACTIVATION = Prepared(
     select(PackActivation.name, PackActivation.content_hash)
     .order_by(PackActivation.id.desc())
     .limit(1)
@@ -103,9 +103,10 @@ class Context:
         if session is None:
             with self.reading() as reader:
                 return self.active_pack(reader)
-        last = run(session, _LAST_ACTIVATION).first()
+        last = _LAST_ACTIVATION.first(session)
         if last is not None:
-            pack = self.pack(last.name)
-            if pack.content_hash == last.content_hash:
+            name, content_hash = last
+            pack = self.pack(name)
+            if pack.content_hash == content_hash:
                 return pack
         return self.pack()

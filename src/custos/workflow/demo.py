@@ -23,7 +23,7 @@ from custos.domain.roles import Role
 from custos.records import demo_people
 from custos.store import tables as t
 from custos.store.migrate import upgrade
-from custos.workflow import accounts, officers
+from custos.workflow import accounts, officers, tokens
 from custos.workflow.context import Context
 from custos.workflow.second_factor import enrol as enrol_second_factor
 
@@ -167,7 +167,7 @@ def _create_accounts(ctx: Context) -> DemoCredentials:
         )
         key_path = keys_dir / f"{view.id}.agekey"
         _write_private(key_path, str(identity) + "\n")
-        token = accounts.issue_token(ctx, actor=admin, requester_id=view.id)
+        token = tokens.issue_token(ctx, actor=admin, requester_id=view.id)
         officer = officers.register(
             ctx,
             actor=admin,

@@ -18,7 +18,7 @@ from custos.domain.errors import InvalidInputError, NotFoundError
 from custos.domain.permissions import Action, require
 from custos.domain.principals import RequesterPrincipal, Scope, StaffPrincipal
 from custos.store import tables as t
-from custos.store.core import run
+from custos.store.core import Prepared
 from custos.workflow.context import Context
 
 _ALLOWED_TYPES = {
@@ -94,14 +94,16 @@ def exists(session: Session, sha: str) -> bool:
 
 
 #: Built once: every request a requester submits checks its document (issue 18).
-_UPLOADED_BY = select(t.DocumentUpload.sha256).where(
-    t.DocumentUpload.sha256 == bindparam("sha"), t.DocumentUpload.uploader == bindparam("by")
+_UPLOADED_BY = Prepared(
+    select(t.DocumentUpload.sha256).where(
+        t.DocumentUpload.sha256 == bindparam("sha"), t.DocumentUpload.uploader == bindparam("by")
+    )
 )
 
 
 def uploaded_by(session: Session, sha: str, uploader: str) -> bool:
     """Whether `uploader` uploaded this document (an unknown hash: no)."""
-    return run(session, _UPLOADED_BY, {"sha": sha, "by": uploader}).first() is not None
+    return _UPLOADED_BY.first(session, {"sha": sha, "by": uploader}) is not None
 
 
 def read(ctx: Context, session: Session, sha: str) -> tuple[t.Document, bytes]:

@@ -13,7 +13,7 @@ from custos.domain.disclosure import RequesterKind
 from custos.domain.errors import PermissionDeniedError
 from custos.domain.roles import Role
 from custos.store import tables as t
-from custos.workflow import accounts, requests, staff_sessions
+from custos.workflow import accounts, requests, staff_sessions, tokens
 from tests.conftest import Clock
 from tests.integration.conftest import (
     World,
@@ -81,14 +81,14 @@ def test_revoked_and_expired_tokens_are_refused(
     world: World, client: TestClient, clock: Clock
 ) -> None:
     admin = world.staff["admin"]
-    token = accounts.issue_token(
+    token = tokens.issue_token(
         world.ctx, actor=admin, requester_id=world.requesters["police"], lifetime_days=1
     )
     assert client.get("/v1/requests", headers=bearer(token.token)).status_code == 200
     clock.advance(days=2)
     assert client.get("/v1/requests", headers=bearer(token.token)).status_code == 401
-    other = accounts.issue_token(world.ctx, actor=admin, requester_id=world.requesters["police"])
-    accounts.revoke_token(world.ctx, actor=admin, token_id=other.token_id)
+    other = tokens.issue_token(world.ctx, actor=admin, requester_id=world.requesters["police"])
+    tokens.revoke_token(world.ctx, actor=admin, token_id=other.token_id)
     assert client.get("/v1/requests", headers=bearer(other.token)).status_code == 401
 
 
@@ -108,7 +108,7 @@ def test_a_submit_whose_token_fails_is_refused_and_stores_nothing(
     # The submit checks its token in the transaction that takes the request in (issue 18):
     # a token that fails there must read as it does on every other route, and leave no trace.
     admin = world.staff["admin"]
-    issued = accounts.issue_token(
+    issued = tokens.issue_token(
         world.ctx, actor=admin, requester_id=world.requesters["police"], lifetime_days=1
     )
     sha = upload(client, issued.token)
@@ -117,7 +117,7 @@ def test_a_submit_whose_token_fails_is_refused_and_stores_nothing(
     if failing == "forged":
         token = f"{issued.token_id}.{'B' * 43}"
     elif failing == "revoked":
-        accounts.revoke_token(world.ctx, actor=admin, token_id=issued.token_id)
+        tokens.revoke_token(world.ctx, actor=admin, token_id=issued.token_id)
     else:
         clock.advance(days=2)
     before = _stored(world)
@@ -137,7 +137,7 @@ def test_a_submit_without_a_bearer_token_is_refused_before_its_body_is_read(
 
 
 def test_a_read_only_token_cannot_submit(world: World, client: TestClient) -> None:
-    token = accounts.issue_token(
+    token = tokens.issue_token(
         world.ctx,
         actor=world.staff["admin"],
         requester_id=world.requesters["police"],

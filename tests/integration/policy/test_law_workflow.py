@@ -13,7 +13,7 @@ from sqlalchemy import select
 from custos.domain.errors import ConflictError, InvalidInputError
 from custos.domain.lifecycle import RequestStatus
 from custos.store import tables as t
-from custos.workflow import accounts, releases, requests
+from custos.workflow import releases, requests, tokens
 from custos.workflow.intake import LegalProcessInput, RequestInput
 from tests.conftest import Clock
 from tests.integration.conftest import (
@@ -108,7 +108,7 @@ def test_a_requester_cannot_set_the_scope_itself(world: World, client: TestClien
     with pytest.raises(InvalidInputError):
         requests.submit(
             world.ctx,
-            actor=accounts.requester_from_token(world.ctx, token),
+            actor=tokens.requester_from_token(world.ctx, token),
             data=RequestInput.model_validate(body),
         )
 

@@ -10,7 +10,7 @@ import pytest
 from custos.domain.disclosure import AgreementProtocols, Purpose, RequesterKind
 from custos.domain.principals import RequesterPrincipal
 from custos.domain.programs import FieldRef, Program
-from custos.workflow import accounts, documents, requests
+from custos.workflow import accounts, agreements, documents, requests, tokens
 from custos.workflow.context import Context
 from custos.workflow.intake import RequestInput
 from tests.integration.conftest import (
@@ -34,7 +34,7 @@ def world(ctx: Context, verifier: str) -> World:
 
 
 def requester(world: World, key: str) -> RequesterPrincipal:
-    return accounts.requester_from_token(world.ctx, world.tokens[key])
+    return tokens.requester_from_token(world.ctx, world.tokens[key])
 
 
 def approve(world: World, request_id: str) -> None:
@@ -100,7 +100,7 @@ def add_usda(world: World) -> str:
     )
     world.requesters["usda"] = view.id
     world.identities["usda"] = identity
-    world.tokens["usda"] = accounts.issue_token(ctx, actor=admin, requester_id=view.id).token
+    world.tokens["usda"] = tokens.issue_token(ctx, actor=admin, requester_id=view.id).token
     sha = documents.upload(
         ctx,
         actor=admin,
@@ -108,7 +108,7 @@ def add_usda(world: World) -> str:
         filename="mou.pdf",
         content_type="application/pdf",
     )
-    accounts.register_agreement(
+    agreements.register_agreement(
         ctx,
         actor=admin,
         requester_id=view.id,
@@ -139,7 +139,7 @@ def approved_bulk(world: World, *, counties: list[str] | None = None) -> str:
     if "usda" not in world.requesters:
         add_usda(world)
     usda = requester(world, "usda")
-    agreement = accounts.list_agreements(ctx, actor=world.staff["admin"])[0]
+    agreement = agreements.list_agreements(ctx, actor=world.staff["admin"])[0]
     sha = documents.upload(
         ctx,
         actor=usda,

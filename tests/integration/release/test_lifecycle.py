@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from custos.cli import app as cli
 from custos.domain.events import EventTag
 from custos.store import tables as t
-from custos.workflow import accounts
+from custos.workflow import tokens
 from tests.conftest import Clock
 from tests.integration.conftest import World, bearer, staff_token
 from tests.integration.release.conftest import approved_felon
@@ -95,7 +95,7 @@ def test_requester_downloads_verifies_acknowledges_and_attests_destruction(
 
     # The attestation clears it: destroyed, stored and logged (with a fresh token, years on).
     police = bearer(
-        accounts.issue_token(
+        tokens.issue_token(
             world.ctx, actor=world.staff["admin"], requester_id=world.requesters["police"]
         ).token
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from custos.domain.principals import RequesterPrincipal, Scope
-from custos.workflow import accounts, releases
+from custos.workflow import releases, tokens
 from tests.integration.conftest import World, staff_token
 from tests.integration.rights.conftest import sign_in
 from tests.integration.rights.test_story import _approve, _felon_request
@@ -18,7 +18,7 @@ def test_upholding_a_challenge_to_a_delivered_disclosure_recalls_it(
     rid = _felon_request(client, world)
     _approve(world, rid)
     built = releases.build(ctx, actor=world.staff["approver1"], request_id=rid)
-    police: RequesterPrincipal = accounts.requester_from_token(ctx, world.tokens["police"])
+    police: RequesterPrincipal = tokens.requester_from_token(ctx, world.tokens["police"])
     assert Scope.RELEASES_READ in police.scopes
     releases.acknowledge_receipt(
         ctx, actor=police, release_id=built.id, payload_sha256=built.payload_sha256

@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 
 from custos.domain.principals import RequesterPrincipal
 from custos.rights import accounting_json, verify_accounting
-from custos.workflow import accounts, releases, rights
 from custos.workflow import ledger as ledger_service
+from custos.workflow import releases, rights, tokens
 from tests.integration.conftest import World, staff_token
 from tests.integration.rights.conftest import person_id, sign_in
 from tests.integration.rights.test_story import _approve, _felon_request
@@ -49,7 +49,7 @@ def test_each_step_of_a_release_shows_in_the_persons_file_proven(
 
     # The requester acknowledges receipt. Until a checkpoint covers the receipt the file
     # shows what the signed log proves; then "delivered".
-    police: RequesterPrincipal = accounts.requester_from_token(ctx, world.tokens["police"])
+    police: RequesterPrincipal = tokens.requester_from_token(ctx, world.tokens["police"])
     releases.acknowledge_receipt(
         ctx, actor=police, release_id=built.id, payload_sha256=built.payload_sha256
     )

@@ -16,7 +16,7 @@ from custos.cli import _rights as cli_rights
 from custos.domain.errors import ConflictError
 from custos.domain.lifecycle import RequestStatus
 from custos.domain.words import day_words
-from custos.workflow import accounts, releases, requests, rights
+from custos.workflow import releases, requests, rights, tokens
 from custos.workflow.intake import LegalProcessInput
 from tests.conftest import Clock
 from tests.integration.conftest import (
@@ -147,7 +147,7 @@ def test_a_challenge_after_the_window_does_not_hold_the_request(
     )
     assert r.status_code == 200, r.text
     assert r.json()["release_id"] == built.id
-    office = accounts.requester_from_token(world.ctx, world.tokens["snap_office"])
+    office = tokens.requester_from_token(world.ctx, world.tokens["snap_office"])
     [notice] = releases.notices_for_requester(world.ctx, actor=office, release_id=built.id)
     assert notice.kind == "recall"
 
@@ -182,7 +182,7 @@ def test_a_disclosure_already_made_is_challenged_by_release_id_and_upheld_is_rec
         reason="A mistaken identity, confirmed by the department.",
     )
     assert resolved.recall_needed is False
-    police = accounts.requester_from_token(world.ctx, world.tokens["police"])
+    police = tokens.requester_from_token(world.ctx, world.tokens["police"])
     [notice] = releases.notices_for_requester(world.ctx, actor=police, release_id=built.id)
     assert notice.kind == "recall"
     assert challenge["id"] in notice.reason

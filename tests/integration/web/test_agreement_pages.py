@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from custos.workflow import accounts
+from custos.workflow import agreements
 from tests.integration.conftest import World
 from tests.integration.web.conftest import staff_browser
 
@@ -39,7 +39,7 @@ def test_a_legal_reviewer_registers_an_agreement_with_its_signed_document(world:
         files={"document": ("mou.pdf", PDF, "application/pdf")},
     )
     assert r.status_code == 303, r.text[-800:]
-    (agreement,) = accounts.list_agreements(world.ctx, actor=world.staff["counsel"])
+    (agreement,) = agreements.list_agreements(world.ctx, actor=world.staff["counsel"])
     assert agreement.document_sha256 == hashlib.sha256(PDF).hexdigest()
     assert agreement.parties == ("The agency", "The county sheriff")
     assert [str(f) for f in agreement.fields] == ["snap/address"]
@@ -68,7 +68,7 @@ def test_agreement_problems_are_shown_next_to_their_fields(world: World) -> None
         assert f'id="{field}-error"' in r.text, field
         assert f'aria-describedby="{field}-error"' in r.text, field
         assert 'value="County sheriff MOU"' in r.text or field == "title"
-    assert accounts.list_agreements(world.ctx, actor=world.staff["counsel"]) == []
+    assert agreements.list_agreements(world.ctx, actor=world.staff["counsel"]) == []
 
 
 def test_only_admins_and_legal_reviewers_register_agreements(world: World) -> None:
@@ -82,4 +82,4 @@ def test_only_admins_and_legal_reviewers_register_agreements(world: World) -> No
     )
     assert r.status_code == 403
     assert "this action needs one of the roles" in r.text
-    assert accounts.list_agreements(world.ctx, actor=world.staff["admin"]) == []
+    assert agreements.list_agreements(world.ctx, actor=world.staff["admin"]) == []

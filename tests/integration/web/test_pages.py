@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from custos.api.app import create_app
 from custos.web import _render
-from custos.workflow import accounts, oversight, releases, requests, rights
+from custos.workflow import oversight, releases, requests, rights, tokens
 from custos.workflow.intake import RequestInput
 from tests.conftest import Clock
 from tests.integration.conftest import (
@@ -51,11 +51,11 @@ def _released_and_pending(world: World, client: TestClient) -> tuple[str, str, s
     p = world.person("snap_fleeing_felon")
     sha = upload(client, world.tokens["police"], b"%PDF-1.4 first\n")
     body = fleeing_felon(sha, {"full_name": p.full_name, "birth_date": str(p.birth_date)})
-    police = accounts.requester_from_token(ctx, world.tokens["police"])
+    police = tokens.requester_from_token(ctx, world.tokens["police"])
     first = requests.submit(ctx, actor=police, data=RequestInput.model_validate(body))
     add_snap_office(world)
     sha = upload(client, world.tokens["snap_office"], b"%PDF-1.4 second\n")
-    office = accounts.requester_from_token(ctx, world.tokens["snap_office"])
+    office = tokens.requester_from_token(ctx, world.tokens["snap_office"])
     pending = requests.submit(
         ctx,
         actor=office,
@@ -274,7 +274,7 @@ def test_form_errors_are_shown_next_to_their_fields(world: World, app_client: Te
     assert r.status_code == 422
     assert 'id="purpose-error"' in r.text
     assert 'aria-describedby="f-purpose-hint purpose-error"' in r.text
-    police = accounts.requester_from_token(world.ctx, world.tokens["police"])
+    police = tokens.requester_from_token(world.ctx, world.tokens["police"])
     assert requests.list_for_requester(world.ctx, actor=police) == []
     es = Browser(app_client)
     es.get("/es/concern")
@@ -306,7 +306,7 @@ def test_two_person_rule_is_visible_on_the_request_page(
     sha = upload(app_client, world.tokens["police"])
     p = world.person("snap_fleeing_felon")
     body = fleeing_felon(sha, {"ssn": p.ssn})
-    police = accounts.requester_from_token(world.ctx, world.tokens["police"])
+    police = tokens.requester_from_token(world.ctx, world.tokens["police"])
     rid = requests.submit(world.ctx, actor=police, data=RequestInput.model_validate(body))
     counsel = staff_browser(world, "counsel")
     assert counsel.post(f"/staff/requests/{rid}/classify", {}).status_code == 303

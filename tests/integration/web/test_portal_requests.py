@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from custos.workflow import accounts, releases, requests
+from custos.workflow import releases, requests, tokens
 from custos.workflow.intake import RequestInput
 from tests.integration.conftest import World, fleeing_felon, upload
 from tests.integration.web.conftest import requester_browser
@@ -117,7 +117,7 @@ def test_an_empty_form_reports_every_problem_at_the_top(world: World) -> None:
         assert f'id="{target}"' in r.text
     for name in ("subject", "purpose", "purpose_text", "fields", "kind", "document"):
         assert f'id="{name}-error"' in r.text, name
-    police = accounts.requester_from_token(world.ctx, world.tokens["police"])
+    police = tokens.requester_from_token(world.ctx, world.tokens["police"])
     assert requests.list_for_requester(world.ctx, actor=police) == []
     # Sending it straight away finds the same problems; a bad date and SSN are named too.
     r = portal.post("/portal/requests", {"ssn": "12", "issued_on": "2026-13-40"})
@@ -137,7 +137,7 @@ def test_check_your_answers_then_change_then_send(world: World) -> None:
     answers = _hidden(r.text)
     assert len(answers["document_sha256"]) == 64
     assert answers["fields"] == ["snap/address", "snap/ssn"]
-    police = accounts.requester_from_token(world.ctx, world.tokens["police"])
+    police = tokens.requester_from_token(world.ctx, world.tokens["police"])
     assert requests.list_for_requester(world.ctx, actor=police) == []
 
     edit = portal.post("/portal/requests/edit", {**answers, "change": "purpose_text"})
@@ -202,7 +202,7 @@ def test_receipt_is_confirmed_with_one_button(world: World, app_client: TestClie
     ctx = world.ctx
     p = world.person("snap_fleeing_felon")
     sha = upload(app_client, world.tokens["police"])
-    police = accounts.requester_from_token(ctx, world.tokens["police"])
+    police = tokens.requester_from_token(ctx, world.tokens["police"])
     body = fleeing_felon(sha, {"full_name": p.full_name, "birth_date": str(p.birth_date)})
     rid = requests.submit(ctx, actor=police, data=RequestInput.model_validate(body))
     requests.classify(ctx, actor=world.staff["counsel"], request_id=rid)
@@ -257,7 +257,7 @@ def test_destruction_is_attested_on_the_page_and_a_bad_date_keeps_what_was_typed
     ctx = world.ctx
     p = world.person("snap_fleeing_felon")
     sha = upload(app_client, world.tokens["police"])
-    police = accounts.requester_from_token(ctx, world.tokens["police"])
+    police = tokens.requester_from_token(ctx, world.tokens["police"])
     body = fleeing_felon(sha, {"full_name": p.full_name, "birth_date": str(p.birth_date)})
     rid = requests.submit(ctx, actor=police, data=RequestInput.model_validate(body))
     requests.classify(ctx, actor=world.staff["counsel"], request_id=rid)

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from custos.rights import MAX_SIGNIN_FAILURES
 from custos.web.staff import queue as queue_page
-from custos.workflow import accounts, documents, requests
+from custos.workflow import documents, requests, tokens
 from custos.workflow.intake import RequestInput
 from tests.conftest import Clock
 from tests.integration.conftest import (
@@ -27,7 +27,7 @@ from tests.integration.web.conftest import Browser, staff_browser
 
 def _submit(world: World, key: str, body_for: object, subject: dict[str, str]) -> str:
     ctx = world.ctx
-    actor = accounts.requester_from_token(ctx, world.tokens[key])
+    actor = tokens.requester_from_token(ctx, world.tokens[key])
     sha = documents.upload(
         ctx,
         actor=actor,

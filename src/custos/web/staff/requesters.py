@@ -25,7 +25,7 @@ from custos.domain.programs import FieldRef, Program
 from custos.web._auth import Staff
 from custos.web._render import FormData, FormStr, ctx_of, field_errors, redirect, upload
 from custos.web.staff._page import page
-from custos.workflow import accounts, officers
+from custos.workflow import accounts, agreements, officers, tokens
 from custos.workflow import policy as policy_service
 
 router = APIRouter(include_in_schema=False)
@@ -42,7 +42,7 @@ def _requesters_page(
         status_code=status_code,
         requesters=accounts.list_requesters(ctx, actor=actor),
         officers=officers.list_officers(ctx, actor=actor),
-        agreements=accounts.list_agreements(ctx, actor=actor),
+        agreements=agreements.list_agreements(ctx, actor=actor),
         kinds=list(RequesterKind),
         programs=list(Program),
         purposes=list(Purpose),
@@ -86,7 +86,7 @@ def register_requester(
 @router.post("/requesters/{requester_id}/tokens")
 def issue_token(request: Request, actor: Staff, requester_id: str) -> Response:
     try:
-        issued = accounts.issue_token(ctx_of(request), actor=actor, requester_id=requester_id)
+        issued = tokens.issue_token(ctx_of(request), actor=actor, requester_id=requester_id)
     except (PermissionDeniedError, ConflictError) as exc:
         return _requesters_page(request, actor, status_code=exc.status, errors={"form": str(exc)})
     return _requesters_page(request, actor, issued=issued, issued_for=requester_id)
@@ -202,7 +202,7 @@ def _day(value: str, name: str, errors: dict[str, str]) -> dt.date | None:
 
 
 def _terms(form: AgreementForm, errors: dict[str, str]) -> dict[str, Any] | None:
-    """The agreement's terms as `accounts.register_agreement` takes them; None, with the
+    """The agreement's terms as `agreements.register_agreement` takes them; None, with the
     reasons in `errors`, when the form does not read."""
     start = _day(form.valid_from, "valid_from", errors)
     end = _day(form.valid_until, "valid_until", errors)
@@ -249,7 +249,7 @@ def register_agreement(
     status = 422
     if terms is not None and not errors:
         try:
-            accounts.register_agreement(
+            agreements.register_agreement(
                 ctx_of(request),
                 actor=actor,
                 requester_id=form.requester_id,

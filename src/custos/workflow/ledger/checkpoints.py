@@ -25,7 +25,7 @@ from custos.ledger import (
     sign_note_with,
     tree_state,
 )
-from custos.store.core import run
+from custos.store.core import Prepared
 from custos.store.ledger_tables import LedgerCheckpoint, LedgerCosignature
 from custos.workflow import journal
 from custos.workflow.context import Context
@@ -41,7 +41,7 @@ class PublishedCheckpoint:
 
 
 #: Built once, run as Core: every person's page and every checkpoint read runs it.
-_COSIGNATURES = (
+_COSIGNATURES = Prepared(
     select(LedgerCosignature.line)
     .where(LedgerCosignature.checkpoint_size == bindparam("size"))
     .order_by(LedgerCosignature.id)
@@ -55,7 +55,7 @@ def with_cosignatures(session: Session, row: LedgerCheckpoint) -> str:
 
 def note_with_cosignatures(session: Session, size: int, note: str) -> str:
     """The note of the checkpoint of `size` followed by its cosignature lines."""
-    return note + "".join(run(session, _COSIGNATURES, {"size": size}).scalars())
+    return note + "".join(line for (line,) in _COSIGNATURES.all(session, {"size": size}))
 
 
 def _latest(*columns: Any) -> Select[Any]:
@@ -146,19 +146,18 @@ def publish_checkpoint(ctx: Context) -> PublishedCheckpoint:
         return PublishedCheckpoint(size=size, root=root, note=note)
 
 
-_LATEST: Select[int, bytes, str] = _latest(
-    LedgerCheckpoint.size, LedgerCheckpoint.root, LedgerCheckpoint.note
+_LATEST = Prepared[int, bytes, str](
+    _latest(LedgerCheckpoint.size, LedgerCheckpoint.root, LedgerCheckpoint.note)
 )
 
 
 def latest_checkpoint(ctx: Context) -> PublishedCheckpoint:
     """The latest checkpoint with its cosignatures (public; every monitor polls it)."""
     with ctx.reading() as session:
-        row = run(session, _LATEST).first()
+        row = _LATEST.first(session)
         if row is None:
             raise NotFoundError("no checkpoint has been published yet")
+        size, root, note = row
         return PublishedCheckpoint(
-            size=row.size,
-            root=bytes(row.root),
-            note=note_with_cosignatures(session, row.size, row.note),
+            size=size, root=bytes(root), note=note_with_cosignatures(session, size, note)
         )

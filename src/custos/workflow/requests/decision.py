@@ -28,7 +28,8 @@ from custos.domain.pseudonyms import NO_MATCH, pseudonym
 from custos.domain.subjects import NO_MATCH_KEY, OUTSIDE_SCOPE_KEY, SubjectFacts
 from custos.store import tables as t
 from custos.store.core import run
-from custos.workflow.accounts import RequesterStanding, agreement_view, get_requester
+from custos.workflow.accounts import RequesterStanding, get_requester
+from custos.workflow.agreements import agreement_view
 from custos.workflow.context import Context
 from custos.workflow.requests.state import domain_request, load, log, subjects_of, transition
 

@@ -22,11 +22,7 @@ from custos.store import tables as t
 from custos.store.core import run
 from custos.workflow import documents, journal
 from custos.workflow._ids import new_id
-from custos.workflow.accounts import (
-    RequesterStanding,
-    authenticate_with_standing,
-    requester_standing,
-)
+from custos.workflow.accounts import RequesterStanding, requester_standing
 from custos.workflow.context import Context
 from custos.workflow.intake import RequestInput
 from custos.workflow.requests.decision import (
@@ -37,6 +33,7 @@ from custos.workflow.requests.decision import (
     store_decided,
 )
 from custos.workflow.requests.state import advance
+from custos.workflow.tokens import authenticate_with_standing
 
 #: The requests table and its INSERT, for `_insert`.
 _REQUESTS = cast("Table", t.Request.__table__)
