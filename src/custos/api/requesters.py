@@ -50,9 +50,9 @@ async def upload_document(
 )
 async def submit_request(body: RequestInput, ctx: Ctx, token: RequesterToken) -> Created:
     # The hot path (issue 18): the token is checked in the submit's own transaction, and the
-    # whole unit of work makes one trip to a worker thread. A malformed or missing token is
-    # refused before the body is read; a well-formed token that fails is refused (401) before
-    # anything is stored.
+    # whole unit of work makes one trip to a worker thread. A missing token, or one that is not
+    # a bearer token, is refused (401) before the body is validated; a token that fails its
+    # check is refused (401) in that transaction, before anything is stored.
     submitted = await run_in_threadpool(requests.submit_with_token, ctx, token=token, data=body)
     return Created(id=submitted)
 

@@ -127,7 +127,7 @@ def test_a_submit_whose_token_fails_is_refused_and_stores_nothing(
     assert _stored(world) == before
 
 
-def test_a_submit_without_a_bearer_token_is_refused_before_its_body_is_read(
+def test_a_submit_without_a_bearer_token_is_refused_before_its_body_is_validated(
     world: World, client: TestClient
 ) -> None:
     r = client.post("/v1/requests", json={"not": "a request"})
