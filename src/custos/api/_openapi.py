@@ -47,6 +47,9 @@ _ALSO_404: Final = frozenset(
 )
 #: GET operations that can conflict with the state (none yet).
 _ALSO_409: Final[frozenset[tuple[str, str]]] = frozenset()
+#: Operations that read their bearer token themselves rather than through `HTTPBearer` (the
+#: submit, whose dependencies cost more than its routing: issue 18).
+AUTHENTICATED_BY_HAND: Final = frozenset({("POST", "/v1/requests")})
 #: Sign-in operations, throttled per account or case number.
 _THROTTLED: Final = frozenset(
     {
@@ -74,7 +77,9 @@ def _calls(dependant: Dependant) -> Iterator[Any]:
 def statuses(route: APIRoute, method: str) -> list[int]:
     """The error statuses one operation can answer with (see the table above)."""
     calls = list(_calls(route.dependant))
-    authenticated = any(isinstance(c, HTTPBearer) for c in calls)
+    authenticated = (method, route.path) in AUTHENTICATED_BY_HAND or any(
+        isinstance(c, HTTPBearer) for c in calls
+    )
     has_input = bool(
         route.dependant.path_params
         or route.dependant.query_params
