@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from email.message import Message as MimeMessage
 from typing import Final
@@ -26,8 +27,13 @@ HSTS: Final = b"max-age=63072000; includeSubDomains"
 _NO_STORE: Final = b"no-store"
 
 
+@functools.lru_cache(maxsize=256)
 def parsed_as_json(content_type: str | None) -> bool:
-    """Whether FastAPI would parse a body of this Content-Type (JSON, or a URL-encoded form)."""
+    """Whether FastAPI would parse a body of this Content-Type (JSON, or a URL-encoded form).
+
+    Remembered per header value: parsing one with the email package cost more than the rest of
+    this middleware, on every request with a body (issue 18); clients send a handful.
+    """
     if not content_type:
         return True
     message = MimeMessage()

@@ -81,17 +81,13 @@ def append(
         return []
     if subject_refs is not None and len(subject_refs) != len(events):
         raise ValueError("one subject_ref per event")
-    bind = session.get_bind()
+    start = lock_appends(session)
     connection = session.connection()  # Core, not ORM, statements: this is the log's hot path
-    if bind.dialect.name == "postgresql":
-        connection.execute(_PG_LOCK, {"k": _PG_LOCK_KEY})
-    last = connection.execute(_LAST_INDEX).scalar_one_or_none()
-    start = 0 if last is None else last + 1
     refs = subject_refs if subject_refs is not None else [None] * len(events)
     columns, added = _subjects(events, refs)  # refuses a bad ref before anything is written
     # The column types' own bind processors, so the raw executemany below stores exactly
     # what the ORM would (UTC timestamps in SQLite's text form, for instance).
-    dialect = bind.dialect
+    dialect = connection.dialect
     at_type = LedgerEntry.__table__.c.at.type
     # The dialect's own processor (for SQLite: the text the ORM writes), applied once per time.
     at_bind = at_type.dialect_impl(dialect).bind_processor(dialect)
