@@ -1,8 +1,8 @@
 """Requesters' API tokens: issuing, revoking, and authenticating a bearer token.
 
 Tokens are bearer secrets stored as SHA-256 (see `custos.workflow.bearer`); issuing and
-revoking one is logged in the ledger in the same transaction. Every failed authentication
-reads the same, whatever failed.
+revoking one is logged in the ledger in the same transaction. A token that does not exist,
+one whose secret is wrong and one whose requester is deactivated are refused in the same words.
 """
 
 from __future__ import annotations
