@@ -7,6 +7,7 @@ Argon2id; tokens are bearer secrets stored as SHA-256 (see `custos.workflow.bear
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pyrage import x25519
@@ -208,12 +209,17 @@ class RequesterStanding:
     programs: frozenset[Program]
 
     @classmethod
-    def of(cls, row: t.Requester) -> RequesterStanding:
+    def stored(cls, active: object, kind: str, programs: Iterable[str]) -> RequesterStanding:
+        """From the requester's columns as stored."""
         return cls(
-            active=bool(row.active),
-            kind=RequesterKind(row.kind),
-            programs=frozenset(map(Program, row.programs)),
+            active=bool(active),
+            kind=RequesterKind(kind),
+            programs=frozenset(map(Program, programs)),
         )
+
+    @classmethod
+    def of(cls, row: t.Requester) -> RequesterStanding:
+        return cls.stored(row.active, row.kind, row.programs)
 
 
 _STANDING = Prepared(
@@ -230,10 +236,7 @@ def requester_standing(session: Session, requester_id: str) -> RequesterStanding
     found = _STANDING.first(session, {"rid": requester_id})
     if found is None:
         raise NotFoundError("no such requester")
-    active, kind, programs = found
-    return RequesterStanding(
-        active=bool(active), kind=RequesterKind(kind), programs=frozenset(map(Program, programs))
-    )
+    return RequesterStanding.stored(*found)
 
 
 def requester_view(ctx: Context, requester_id: str) -> RequesterView:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from custos.domain.disclosure import RequesterKind
 from custos.domain.errors import (
     AuthenticationError,
     ConflictError,
@@ -24,7 +23,6 @@ from custos.domain.errors import (
 from custos.domain.events import EventTag
 from custos.domain.permissions import Action, require
 from custos.domain.principals import RequesterPrincipal, Scope, StaffPrincipal
-from custos.domain.programs import Program
 from custos.store import tables as t
 from custos.store.core import Prepared
 from custos.workflow import bearer, journal
@@ -152,9 +150,7 @@ def authenticate_with_standing(
         raise AuthenticationError("the token has expired")
     if not active:
         raise AuthenticationError("the token is not valid")
-    standing = RequesterStanding(
-        active=True, kind=RequesterKind(kind), programs=frozenset(map(Program, programs))
-    )
+    standing = RequesterStanding.stored(active, kind, programs)
     return (
         RequesterPrincipal(id=requester_id, kind=standing.kind, scopes=frozenset(scopes)),
         standing,
