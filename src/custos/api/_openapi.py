@@ -97,7 +97,9 @@ def statuses(route: APIRoute, method: str) -> list[int]:
         422: has_input or authenticated or key in RAW_BODY,
         429: key in _THROTTLED,
     }
-    return [status for status, on in found.items() if on]
+    # A route may name more in its own decorator (the tlog checkpoint's 404 before the first).
+    declared = set(route.responses)
+    return [status for status, on in found.items() if on or status in declared]
 
 
 def _response(status: int) -> dict[str, Any]:

@@ -214,6 +214,7 @@ def tiles_router(path: str) -> APIRouter:
         "/checkpoint",
         summary="Latest checkpoint (C2SP tlog-tiles)",
         response_class=PlainTextResponse,
+        responses={404: {"description": "No checkpoint has been published yet"}},
     )
     def checkpoint(ctx: Ctx) -> PlainTextResponse:
         return _checkpoint_response(ctx)
