@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, status
 from pydantic import BaseModel
-from starlette.concurrency import run_in_threadpool
 
+from custos.api._lanes import run_write
 from custos.api._openapi import UPLOAD
 from custos.api._upload import read_limited
 from custos.api.deps import Ctx, RequesterAuth, request_bearer_token
@@ -55,11 +55,12 @@ async def upload_document(
 async def submit_request(request: Request, body: RequestInput) -> Created:
     # The hot path (issue 18), with no dependencies to solve: the token is read from the
     # header here and checked in the submit's own transaction, and the whole unit of work
-    # makes one trip to a worker thread. A token that fails is refused (401) before anything
-    # is stored; a body that is not a valid request is refused (422) before the token is read.
+    # makes one trip to a worker thread (on SQLite, one submit at a time: `_lanes`). A token
+    # that fails is refused (401) before anything is stored; a body that is not a valid
+    # request is refused (422) before the token is read.
     token = request_bearer_token(request)
     ctx: Context = request.app.state.ctx
-    submitted = await run_in_threadpool(requests.submit_with_token, ctx, token=token, data=body)
+    submitted = await run_write(ctx, requests.submit_with_token, token=token, data=body)
     return Created(id=submitted)
 
 

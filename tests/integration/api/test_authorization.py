@@ -4,6 +4,11 @@ entered the request."""
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
 from pyrage import x25519
@@ -145,6 +150,44 @@ def test_a_submit_without_a_bearer_token_is_refused_and_stores_nothing(
     assert r.json() == elsewhere.json()
     assert r.headers.get("www-authenticate") == elsewhere.headers.get("www-authenticate")
     assert _stored(world) == before
+
+
+def test_concurrent_submits_all_land_and_sqlite_takes_them_one_at_a_time(
+    world: World, client: TestClient, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Submits wait in a lane of their own on SQLite (issue 18: one thread at a time, as the
+    # writer lock would have them anyway); on PostgreSQL they run side by side.
+    sha = upload(client, world.tokens["police"])
+    person = world.person("snap_fleeing_felon")
+    running, most = [0], [0]
+    guard = threading.Lock()
+    submit = requests.submit_with_token
+
+    def observed(*args: Any, **kwargs: Any) -> str:
+        with guard:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            time.sleep(0.05)  # long enough for the others to arrive while this one runs
+            return submit(*args, **kwargs)
+        finally:
+            with guard:
+                running[0] -= 1
+
+    monkeypatch.setattr(requests, "submit_with_token", observed)
+    body = fleeing_felon(sha, {"ssn": person.ssn})
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(
+            pool.map(
+                lambda _: client.post(
+                    "/v1/requests", json=body, headers=bearer(world.tokens["police"])
+                ),
+                range(6),
+            )
+        )
+    assert [a.status_code for a in answers] == [201] * 6
+    assert len({a.json()["id"] for a in answers}) == 6
+    assert most[0] == 1 if backend == "sqlite" else most[0] > 1
 
 
 def test_a_read_only_token_cannot_submit(world: World, client: TestClient) -> None:
