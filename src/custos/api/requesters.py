@@ -58,7 +58,7 @@ async def submit_request(request: Request, body: RequestInput) -> Created:
     # makes one trip to a worker thread (on SQLite, one submit at a time: `_lanes`). A token
     # that fails is refused (401) before anything is stored; a body that is not a valid
     # request is refused (422) before the token is read.
-    token = request_bearer_token(request)
+    token = await request_bearer_token(request)
     ctx: Context = request.app.state.ctx
     submitted = await run_write(ctx, requests.submit_with_token, token=token, data=body)
     return Created(id=submitted)
