@@ -44,9 +44,14 @@ def run(
     session: Session, statement: Executable, params: Params = None
 ) -> CursorResult[*tuple[Any, ...]]:
     """Execute a Core `statement` in the session's transaction (see the module docstring)."""
+    _flush_pending(session)
+    return session.connection().execute(statement, params)
+
+
+def _flush_pending(session: Session) -> None:
+    """Flush what the unit of work added, as `Session.execute` would before a statement."""
     if session.autoflush and (session.new or session.dirty or session.deleted):
         session.flush()
-    return session.connection().execute(statement, params)
 
 
 class Prepared(Generic[*_Ts]):
@@ -68,8 +73,7 @@ class Prepared(Generic[*_Ts]):
 
     def all(self, session: Session, params: Mapping[str, Any] | None = None) -> list[tuple[*_Ts]]:
         """Every row."""
-        if session.autoflush and (session.new or session.dirty or session.deleted):
-            session.flush()
+        _flush_pending(session)
         connection = session.connection()
         dialect = connection.dialect
         plan = self._plans.get(dialect)
