@@ -12,7 +12,7 @@ import pyotp
 import pytest
 from fastapi.testclient import TestClient
 from pyrage import x25519
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from custos import records
 from custos.api.app import create_app
@@ -169,6 +169,17 @@ def staff_token(client: TestClient, username: str) -> dict[str, str]:
     )
     assert r.status_code == 200, r.text
     return bearer(r.json()["token"])
+
+
+def stored_requests(world: World) -> tuple[int, int, int]:
+    """(requests, request subjects, ledger entries) in the store: what a refused submit must
+    leave as it found it."""
+    with world.ctx.reading() as s:
+        return (
+            s.scalar(select(func.count()).select_from(t.Request)) or 0,
+            s.scalar(select(func.count()).select_from(t.RequestSubject)) or 0,
+            s.scalar(select(func.count()).select_from(t.LedgerEntry)) or 0,
+        )
 
 
 def upload(client: TestClient, token: str, content: bytes = b"%PDF-1.4 subpoena\n") -> str:

@@ -12,12 +12,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from pyrage import x25519
-from sqlalchemy import func, select
 
 from custos.domain.disclosure import RequesterKind
 from custos.domain.errors import PermissionDeniedError
 from custos.domain.roles import Role
-from custos.store import tables as t
 from custos.workflow import accounts, requests, staff_sessions, tokens
 from tests.conftest import Clock
 from tests.integration.conftest import (
@@ -26,6 +24,7 @@ from tests.integration.conftest import (
     fleeing_felon,
     paper_fleeing_felon,
     staff_token,
+    stored_requests,
     upload,
 )
 
@@ -97,15 +96,6 @@ def test_revoked_and_expired_tokens_are_refused(
     assert client.get("/v1/requests", headers=bearer(other.token)).status_code == 401
 
 
-def _stored(world: World) -> tuple[int, int]:
-    """(requests, ledger entries) in the store."""
-    with world.ctx.reading() as s:
-        return (
-            s.scalar(select(func.count()).select_from(t.Request)) or 0,
-            s.scalar(select(func.count()).select_from(t.LedgerEntry)) or 0,
-        )
-
-
 @pytest.mark.parametrize("failing", ["forged", "revoked", "expired"])
 def test_a_submit_whose_token_fails_is_refused_and_stores_nothing(
     world: World, client: TestClient, clock: Clock, failing: str
@@ -125,11 +115,11 @@ def test_a_submit_whose_token_fails_is_refused_and_stores_nothing(
         tokens.revoke_token(world.ctx, actor=admin, token_id=issued.token_id)
     else:
         clock.advance(days=2)
-    before = _stored(world)
+    before = stored_requests(world)
     r = client.post("/v1/requests", json=body, headers=bearer(token))
     assert r.status_code == 401, r.text
     assert r.headers["content-type"] == "application/problem+json"
-    assert _stored(world) == before
+    assert stored_requests(world) == before
 
 
 @pytest.mark.parametrize(
@@ -143,13 +133,13 @@ def test_a_submit_without_a_bearer_token_is_refused_and_stores_nothing(
     # it must refuse what HTTPBearer refuses on every other route, the same way.
     sha = upload(client, world.tokens["police"])
     body = fleeing_felon(sha, {"ssn": world.person("snap_fleeing_felon").ssn})
-    before = _stored(world)
+    before = stored_requests(world)
     r = client.post("/v1/requests", json=body, headers=headers)
     elsewhere = client.get("/v1/requests", headers=headers)
     assert r.status_code == elsewhere.status_code == 401
     assert r.json() == elsewhere.json()
     assert r.headers.get("www-authenticate") == elsewhere.headers.get("www-authenticate")
-    assert _stored(world) == before
+    assert stored_requests(world) == before
 
 
 def test_concurrent_submits_all_land_and_sqlite_takes_them_one_at_a_time(

@@ -16,23 +16,15 @@ from tests.integration.conftest import (
     fleeing_felon,
     ice_subpoena,
     staff_token,
+    stored_requests,
     upload,
 )
-
-
-def _stored(world: World) -> tuple[int, int, int]:
-    with world.ctx.reading() as s:
-        return (
-            s.scalar(select(func.count()).select_from(t.Request)) or 0,
-            s.scalar(select(func.count()).select_from(t.RequestSubject)) or 0,
-            s.scalar(select(func.count()).select_from(t.LedgerEntry)) or 0,
-        )
 
 
 def test_invalid_request_names_each_bad_field_and_stores_nothing(
     world: World, client: TestClient
 ) -> None:
-    before = _stored(world)
+    before = stored_requests(world)
     body: dict[str, Any] = {
         "subjects": [{"ssn": "12-34"}, {"full_name": "Ana Ruiz"}],
         "fields": ["snap/address", "address", "snap/no_such_field"],
@@ -47,7 +39,7 @@ def test_invalid_request_names_each_bad_field_and_stores_nothing(
     assert problem["status"] == 422
     paths = {e["path"] for e in problem["errors"]}
     assert {"purpose", "purpose_text", "legal_process.issued_on"} <= paths
-    assert _stored(world) == before
+    assert stored_requests(world) == before
 
     # Shape is fine now; the domain checks name the remaining bad fields, still storing nothing.
     body |= {
@@ -59,7 +51,7 @@ def test_invalid_request_names_each_bad_field_and_stores_nothing(
     assert r.status_code == 422
     paths = {e["path"] for e in r.json()["errors"]}
     assert {"subjects[0]", "subjects[1]", "fields[1]", "legal_process.document_sha256"} <= paths
-    assert _stored(world) == before
+    assert stored_requests(world) == before
 
     sha = upload(client, world.tokens["police"])
     body |= {
@@ -75,7 +67,7 @@ def test_invalid_request_names_each_bad_field_and_stores_nothing(
     assert r.status_code == 422
     paths = {e["path"] for e in r.json()["errors"]}
     assert paths == {"fields[1]", "legal_process.expires_on"}
-    assert _stored(world) == before
+    assert stored_requests(world) == before
 
 
 def test_malformed_json_is_a_clear_problem(world: World, client: TestClient) -> None:
