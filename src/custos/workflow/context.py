@@ -78,18 +78,28 @@ class Context:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        """A read-only session (rolled back at the end).
+        """A read-only session.
 
         On SQLite it reads a snapshot without taking the write lock, so it may be opened
-        while another unit of work is writing.
+        while another unit of work is writing, and is rolled back at the end.
+
+        On PostgreSQL the transaction is begun READ ONLY (the server refuses any write in
+        it) and a read that succeeds ends with COMMIT: psycopg forgets every prepared
+        statement of its connection on a ROLLBACK, so ending reads that way had every
+        statement of every later request on that connection planned again (issue 18). A
+        read that raises is still rolled back.
         """
-        with self.engine.connect().execution_options(**{READ_ONLY: True}) as conn:
+        server = self.engine.dialect.name == "postgresql"
+        options = {READ_ONLY: True, "postgresql_readonly": True} if server else {READ_ONLY: True}
+        with self.engine.connect().execution_options(**options) as conn:
             session = Session(bind=conn, expire_on_commit=False)
             try:
                 yield session
+                if server:
+                    session.commit()
             finally:
-                # Closing detaches what was read with its loaded state intact; leaving the
-                # connection block rolls the snapshot back.
+                # Closing detaches what was read with its loaded state intact (and rolls
+                # back what was not committed).
                 session.close()
 
     def active_pack(self, session: Session | None = None) -> Pack:

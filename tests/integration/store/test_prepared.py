@@ -115,7 +115,12 @@ def test_a_statement_whose_sql_depends_on_its_values_is_refused(probe: Context) 
 
 def test_a_driver_error_is_raised_as_sqlalchemys(probe: Context) -> None:
     missing = Prepared(select(Probe.id).where(Probe.id == bindparam("id")))
-    with probe.reading() as s:
-        s.connection().exec_driver_sql("DROP TABLE prepared_probe")
-        with pytest.raises(DBAPIError):
+
+    def drop_then_read() -> None:
+        # The error rolls the transaction back, the DROP with it (a read would refuse it).
+        with probe.transaction() as s:
+            s.connection().exec_driver_sql("DROP TABLE prepared_probe")
             missing.all(s, {"id": 1})
+
+    with pytest.raises(DBAPIError, match="prepared_probe"):
+        drop_then_read()
