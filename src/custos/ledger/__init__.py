@@ -145,6 +145,7 @@ if TYPE_CHECKING:
         prove_person,
         prove_releases,
         release_of,
+        subject_accounting,
     )
     from custos.ledger._tiles import (
         TileStore,
@@ -173,6 +174,7 @@ _STORAGE = {
     "map_state": "custos.ledger._map_store",
     "mark_map_committed": "custos.ledger._map_store",
     "prove_person": "custos.ledger._map_store",
+    "subject_accounting": "custos.ledger._map_store",
     "TileStore": "custos.ledger._tiles",
     "integrate": "custos.ledger._tiles",
     "leaf_index": "custos.ledger._tiles",
@@ -279,6 +281,7 @@ __all__ = [
     "sign_note",
     "sign_note_with",
     "signature_lines",
+    "subject_accounting",
     "subject_entries",
     "tile_covers",
     "tiles_for_size",

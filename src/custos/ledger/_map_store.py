@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 from custos.domain.events import RELEASE_KEY, RELEASE_LIFECYCLE_TAGS, EventTag
 from custos.ledger._map import MapProof, map_key, value_hash
 from custos.ledger._map_buckets import Bucket, BucketMap, bucket_of, build_proof, digests, fold
+from custos.ledger._tiles import filed_under_subject
 from custos.store.core import run
 from custos.store.ledger_tables import LedgerMapBucket, LedgerMapState
 from custos.store.tables import LedgerEntry
@@ -66,6 +67,23 @@ def accounting_among(column: Any) -> Select[int, bytes]:
             LedgerEntry.tag.in_(ACCOUNTING_TAGS),
         )
         .order_by(LedgerEntry.idx)
+    )
+
+
+def subject_accounting(column: Any) -> Select[int, bytes]:
+    """(index, `column`) of the accounting entries filed under the person bound as "ref", in
+    log order: `subject_entries` and `accounting_among` as one statement.
+
+    A round trip less on every person's page, and a statement whose text does not change
+    with the number of the person's entries, so PostgreSQL plans it once per connection
+    (issue 18). The outer read is aliased: the subquery reads the log too, and must not be
+    correlated with it.
+    """
+    entry = LedgerEntry.__table__.alias("entry")
+    return (
+        select(entry.c.idx, entry.c[column.key])
+        .where(entry.c.idx.in_(filed_under_subject()), entry.c.tag.in_(ACCOUNTING_TAGS))
+        .order_by(entry.c.idx)
     )
 
 

@@ -383,7 +383,13 @@ def subject_entries_query(subject_ref: str, *, below: int | None = None) -> Comp
     return _SUBJECT_ENTRIES[below is not None].params(ref=subject_ref, below=below)
 
 
-def _subject_entries_statement(*, bounded: bool) -> CompoundSelect[int]:
+def filed_under_subject() -> CompoundSelect[int]:
+    """`subject_entries`'s statement without its order, for use as a subquery: the indices
+    filed under the person bound as "ref"."""
+    return _subject_entries_statement(bounded=False, ordered=False)
+
+
+def _subject_entries_statement(*, bounded: bool, ordered: bool = True) -> CompoundSelect[int]:
     """Built once per shape: every person's page runs it (issue 18)."""
     integrated = func.coalesce(
         select(LedgerTree.size).where(LedgerTree.id == 1).scalar_subquery(), 0
@@ -400,7 +406,8 @@ def _subject_entries_statement(*, bounded: bool) -> CompoundSelect[int]:
         below = bindparam("below", type_=LedgerEntry.idx.type)
         filed = filed.where(LedgerSubjectIndex.idx < below)
         tail = tail.where(LedgerEntry.idx < below)
-    return union_all(filed, tail).order_by("idx")
+    both = union_all(filed, tail)
+    return both.order_by("idx") if ordered else both
 
 
 #: `subject_entries`'s statement, without and with an upper bound.

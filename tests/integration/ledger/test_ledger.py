@@ -24,6 +24,7 @@ from custos.ledger import (
     verify_consistency,
     verify_inclusion,
 )
+from custos.ledger._map_store import subject_accounting
 from custos.ledger._tiles import subject_entries_query
 from custos.ledger._verify import TASK_BYTES, verify_export
 from custos.store.ledger_tables import LedgerSubjectIndex
@@ -333,5 +334,9 @@ def test_a_freshly_filled_log_finds_a_persons_tail_by_index(lctx: Context) -> No
         compiled = subject_entries_query("p_7").compile(
             conn, compile_kwargs={"literal_binds": True}
         )
+        assert "Seq Scan on ledger_entries" not in _plan(conn, str(compiled))
+        # The page reads the entries' bodies with the same lookup inside one statement.
+        bodies = subject_accounting(LedgerEntry.body).params(ref="p_7")
+        compiled = bodies.compile(conn, compile_kwargs={"literal_binds": True})
         assert "Seq Scan on ledger_entries" not in _plan(conn, str(compiled))
         conn.rollback()

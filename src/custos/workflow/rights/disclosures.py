@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from custos.domain.errors import IntegrityError
 from custos.domain.lifecycle import UNRELEASED, RequestStatus
-from custos.ledger import accounting_among, subject_entries
+from custos.ledger import subject_accounting
 from custos.rights import (
     CHALLENGE_WINDOW_DAYS,
     AccountingEntry,
@@ -30,17 +30,14 @@ from custos.workflow import requests
 from custos.workflow.context import Context
 
 #: Built once, run as Core: every person's page reads them (issue 18).
-_BODIES = accounting_among(t.LedgerEntry.body)
+_BODIES = subject_accounting(t.LedgerEntry.body)
 
 
 def accounting_rows(s: Session, subject_ref: str) -> list[tuple[int, bytes]]:
     """(index, body) of every accounting entry the ledger holds for the person, in log order:
     the entries the accounting map counts (`ACCOUNTING_TAGS`), so the same rows serve the
     person's completeness proof."""
-    found = subject_entries(s, subject_ref)
-    if not found:
-        return []
-    return [(idx, bytes(body)) for idx, body in run(s, _BODIES, {"among": found})]
+    return [(idx, bytes(body)) for idx, body in run(s, _BODIES, {"ref": subject_ref})]
 
 
 def accounting_entries(s: Session, subject_ref: str) -> list[AccountingEntry]:
