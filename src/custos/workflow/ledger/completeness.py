@@ -32,10 +32,9 @@ from custos.ledger import (
 from custos.rights._completeness import Completeness
 from custos.rights._release_status import ReleaseEvent, ReleaseLifecycle
 from custos.store.core import run
-from custos.store.ledger_tables import LedgerCheckpoint
+from custos.store.ledger_tables import LedgerCheckpoint, LedgerCosignature
 from custos.store.tables import LedgerEntry
 from custos.workflow.context import Context
-from custos.workflow.ledger.checkpoints import note_with_cosignatures
 from custos.workflow.ledger.reads import proofs_in
 
 
@@ -51,10 +50,14 @@ class SignedCompleteness:
 
 
 # Built once and run as Core on the session's connection: every person's page runs them.
+#: The checkpoint, its last entry (the map's commit) and its cosignature lines: a row per
+#: line, or one with no line (issue 18: the lines were a round trip of their own).
 _SIGNING_CHECKPOINT = (
-    select(LedgerCheckpoint.size, LedgerCheckpoint.note, LedgerEntry.body)
+    select(LedgerCheckpoint.size, LedgerCheckpoint.note, LedgerEntry.body, LedgerCosignature.line)
     .join(LedgerEntry, LedgerEntry.idx == LedgerCheckpoint.size - 1)
+    .outerjoin(LedgerCosignature, LedgerCosignature.checkpoint_size == LedgerCheckpoint.size)
     .where(LedgerCheckpoint.size == bindparam("size"))
+    .order_by(LedgerCosignature.id)
 )
 _LEAVES = accounting_among(LedgerEntry.leaf_hash)
 _LIFECYCLE_EVENTS = (
@@ -99,18 +102,19 @@ def signed_completeness(
     commit = found.state.commit_index
     if commit is None:
         return None
-    row = run(session, _SIGNING_CHECKPOINT, {"size": commit + 1}).first()
-    if row is None:
+    rows = run(session, _SIGNING_CHECKPOINT, {"size": commit + 1}).all()
+    if not rows:
         # Committed outside a checkpoint's transaction (a benchmark, a repair): nothing
         # signs this map, so nothing is claimed until the next commit and checkpoint.
         return None
+    row = rows[0]
     entries = _entries_below(session, subject_ref, commit, filed)
     if len(entries) != found.count:
         raise IntegrityError("the accounting map and the log disagree about a person")
     wanted = [commit, *sorted({i for i in prove if i < row.size})]
     proofs = inclusion_proofs(TileStore(session, shared_cache=True), wanted, row.size)
     return SignedCompleteness(
-        note=note_with_cosignatures(session, row.size, row.note),
+        note=row.note + "".join(r.line for r in rows if r.line is not None),
         completeness=Completeness(
             tree_size=row.size,
             commit_index=commit,
