@@ -39,7 +39,7 @@ from custos.workflow import ledger as ledger_service
 from custos.workflow.context import Context
 from custos.workflow.rights.challenges import challenge_view
 from custos.workflow.rights.disclosures import accounting_rows, own_entries, pending
-from custos.workflow.rights.people import person_and_language, subject_ref
+from custos.workflow.rights.people import page_heading, subject_ref
 
 
 def _lifecycles(
@@ -107,7 +107,7 @@ def _read_accounting(ctx: Context, person_id: str) -> Accounting:
     # One read-only session for everything the page shows, proofs included; about ten
     # statements whatever the log's size (issue 18).
     with ctx.reading() as s:
-        person, language = person_and_language(s, person_id)
+        heading = page_heading(s, person_id)
         # The map proof before the entries: a later read of the entries sees every one the
         # map's commit covers (see `signed_completeness`).
         found = prove_person(s, ref)
@@ -116,8 +116,6 @@ def _read_accounting(ctx: Context, person_id: str) -> Accounting:
         visible, withheld = split_visible(entries, today)
         waiting = pending(ctx, s, person_id)
         challenges = s.scalars(_CHALLENGES, {"pid": person_id}).all()
-        name = f"{person.first_name} {person.last_name}"
-        opted_out = person.opted_out
         challenge_views = tuple(challenge_view(c) for c in challenges)
         signed = ledger_service.signed_completeness(
             s, ref, found, filed=list(bodies.items()), prove=[e.index for e in visible]
@@ -132,10 +130,10 @@ def _read_accounting(ctx: Context, person_id: str) -> Accounting:
     tags = {lc.release_id: lc.tags for lc in lifecycles}
     return Accounting(
         subject_ref=ref,
-        name=name,
+        name=heading.name,
         generated_at=ctx.now(),
-        opted_out=opted_out,
-        language=language,
+        opted_out=heading.opted_out,
+        language=heading.language,
         disclosures=tuple(
             DisclosureView(
                 entry=e,

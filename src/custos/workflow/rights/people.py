@@ -7,7 +7,7 @@ Shared by every rights service. `find_person` is how staff acting on a person's 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from custos.domain.pseudonyms import pseudonym
 from custos.rights import normalize_case_number
 from custos.store import rights_tables as r
 from custos.store import tables as t
+from custos.store.core import Prepared
 from custos.workflow.context import Context
 
 
@@ -44,20 +45,30 @@ def language_of(s: Session, person_id: str) -> str:
     return pref.language if pref is not None else "en"
 
 
-#: Built once: every person's page runs it (issue 18).
-_PERSON_AND_LANGUAGE = (
-    select(t.Person, r.PersonPreference.language)
+class PageHeading(NamedTuple):
+    """What a person's page shows about the person themselves."""
+
+    name: str
+    opted_out: bool
+    language: str
+
+
+#: Built once and run on the driver's cursor: every person's page runs it (issue 18).
+_HEADING = Prepared(
+    select(t.Person.first_name, t.Person.last_name, t.Person.opted_out, r.PersonPreference.language)
     .outerjoin(r.PersonPreference, r.PersonPreference.person_id == t.Person.id)
     .where(t.Person.id == bindparam("pid"))
 )
 
 
-def person_and_language(s: Session, person_id: str) -> tuple[t.Person, str]:
-    """`load_person` and `language_of` in one statement, for pages that show both."""
-    row = s.execute(_PERSON_AND_LANGUAGE, {"pid": person_id}).first()
+def page_heading(s: Session, person_id: str) -> PageHeading:
+    """The person's name, opt-out and letter language in one statement (NotFoundError if
+    there is no such person): the columns the page shows, not the whole record."""
+    row = _HEADING.first(s, {"pid": person_id})
     if row is None:
         raise NotFoundError("no such person")
-    return row[0], row[1] or "en"
+    first, last, opted_out, language = row
+    return PageHeading(name=f"{first} {last}", opted_out=opted_out, language=language or "en")
 
 
 def store_language(s: Session, person_id: str, language: str) -> None:
