@@ -242,19 +242,37 @@ class BucketMap:
 
 
 def build_proof(top: BucketMap, key: bytes, load: Callable[[int], Bucket]) -> MapProof:
-    """A membership or non-membership proof of `key`, loading at most one bucket."""
+    """A membership or non-membership proof of `key`, loading at most one bucket (the one
+    `proof_bucket` names)."""
     siblings, node = top.walk(key)
-    count = top.counts[node]
+    which = _bucket_at(top, node)
     lo = hi = 0
     bucket: Bucket | None = None
-    if count > 1:  # the path reached the key's bucket with several people in it
-        bucket = load(node - _FIRST_BUCKET)
-        below, lo, hi = bucket.path(key)
-        siblings += below
-    elif count == 1:
-        bucket = load(top.lone_bucket(node))
-        lo, hi = 0, 1
+    if which is not None:
+        bucket = load(which)
+        if top.counts[node] > 1:  # the path reached the key's bucket, several people in it
+            below, lo, hi = bucket.path(key)
+            siblings += below
+        else:
+            lo, hi = 0, 1
     return _proof(key, siblings, bucket, lo, hi)
+
+
+def proof_bucket(top: BucketMap, key: bytes) -> int | None:
+    """The bucket `build_proof` loads for `key` (None: it loads none), so a caller proving
+    many keys can read all their buckets at once."""
+    return _bucket_at(top, top.walk(key)[1])
+
+
+def _bucket_at(top: BucketMap, node: int) -> int | None:
+    """The bucket below the node a key's walk through the top tree stopped at: the key's own
+    bucket when several people share the subtree, the one person's when one does."""
+    count = top.counts[node]
+    if count > 1:
+        return node - _FIRST_BUCKET
+    if count == 1:
+        return top.lone_bucket(node)
+    return None
 
 
 def _proof(key: bytes, siblings: list[bytes], bucket: Bucket | None, lo: int, hi: int) -> MapProof:

@@ -39,7 +39,15 @@ from sqlalchemy.orm import Session
 
 from custos.domain.events import RELEASE_KEY, RELEASE_LIFECYCLE_TAGS, EventTag
 from custos.ledger._map import MapProof, map_key, value_hash
-from custos.ledger._map_buckets import Bucket, BucketMap, bucket_of, build_proof, digests, fold
+from custos.ledger._map_buckets import (
+    Bucket,
+    BucketMap,
+    bucket_of,
+    build_proof,
+    digests,
+    fold,
+    proof_bucket,
+)
 from custos.ledger._tiles import filed_under_subject
 from custos.store.core import run
 from custos.store.ledger_tables import LedgerMapBucket, LedgerMapState
@@ -345,7 +353,12 @@ def prove_keys(session: Session, kind: MapKind, names: list[str]) -> dict[str, P
     from one snapshot of the map's state, loading at most two buckets per key."""
     if not names:
         return {}
-    state, top, buckets = _snapshot(session, kind, bucket_of(map_key(names[0])))
+    keys = {name: map_key(name) for name in names}
+    state, top, buckets = _snapshot(session, kind, bucket_of(keys[names[0]]))
+    # Every bucket the proofs need, in one statement (one a key made a person's page read
+    # a statement per release it shows, issue 18).
+    needed = {proof_bucket(top, key) for key in keys.values()}
+    _load(session, kind, buckets, {b for b in needed if b is not None})
 
     def load(bucket: int) -> Bucket:
         _load(session, kind, buckets, {bucket})
@@ -353,7 +366,7 @@ def prove_keys(session: Session, kind: MapKind, names: list[str]) -> dict[str, P
 
     out = {}
     for name in names:
-        key = map_key(name)
+        key = keys[name]
         proof = build_proof(top, key, load)
         own = bucket_of(key)
         found = buckets[own].find(key) if own in buckets else None

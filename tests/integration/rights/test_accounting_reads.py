@@ -22,7 +22,7 @@ from custos.store.ledger_tables import LedgerCosignature
 from custos.workflow import ledger as ledger_service
 from custos.workflow import rights
 from tests.integration.conftest import World
-from tests.integration.rights.conftest import account, person_id
+from tests.integration.rights.conftest import account, lifecycle, person_id
 
 
 @contextmanager
@@ -115,3 +115,24 @@ def test_the_accounting_carries_every_cosignature_of_its_checkpoint(world: World
             )
     cosigned, _ = _read(world, "snap_noncitizen")
     assert cosigned.checkpoint == bare.checkpoint + "".join(lines)
+
+
+def _released(world: World, releases: range) -> None:
+    """One disclosure to the person from each release, each release acknowledged."""
+    for k in releases:
+        account(world, "snap_noncitizen", request_id=f"req_{k}", release_id=f"rel_{k}")
+        lifecycle(world, EventTag.RELEASE_RECEIPT_ACKNOWLEDGE, f"rel_{k}", f"req_{k}")
+
+
+def test_the_accounting_asks_the_same_however_many_releases_disclosed(world: World) -> None:
+    """Each release's status comes with its release map proof: the maps' buckets those
+    proofs need are read together, not one statement a release."""
+    _released(world, range(2))
+    ledger_service.publish_checkpoint(world.ctx)
+    few, at_few = _read(world, "snap_noncitizen")
+    _released(world, range(2, 14))
+    ledger_service.publish_checkpoint(world.ctx)
+    many, at_many = _read(world, "snap_noncitizen")
+    assert (len(few.releases), len(many.releases)) == (2, 14)
+    assert all(len(lc.events) == 1 and lc.proof.depth > 0 for lc in many.releases)
+    assert at_many == at_few, (at_few, at_many)
