@@ -355,8 +355,8 @@ def prove_keys(session: Session, kind: MapKind, names: list[str]) -> dict[str, P
         return {}
     keys = {name: map_key(name) for name in names}
     state, top, buckets = _snapshot(session, kind, bucket_of(keys[names[0]]))
-    # Every bucket the proofs need, in one statement (one a key made a person's page read
-    # a statement per release it shows, issue 18).
+    # Every bucket the proofs need, in one statement: loaded one key at a time, they cost a
+    # person's page a statement per release it shows (issue 18).
     needed = {proof_bucket(top, key) for key in keys.values()}
     _load(session, kind, buckets, {b for b in needed if b is not None})
 

@@ -50,8 +50,9 @@ class SignedCompleteness:
 
 
 # Built once and run as Core on the session's connection: every person's page runs them.
-#: The checkpoint, its last entry (the map's commit) and its cosignature lines: a row per
-#: line, or one with no line (issue 18: the lines were a round trip of their own).
+# The signing checkpoint comes with its last entry (the map's commit) and its cosignature
+# lines: a row per line, or one with no line (issue 18: the lines were a round trip of their
+# own).
 _SIGNING_CHECKPOINT = (
     select(LedgerCheckpoint.size, LedgerCheckpoint.note, LedgerEntry.body, LedgerCosignature.line)
     .join(LedgerEntry, LedgerEntry.idx == LedgerCheckpoint.size - 1)

@@ -104,8 +104,8 @@ _ATTEMPTS = 3
 def _read_accounting(ctx: Context, person_id: str) -> Accounting:
     today = ctx.today()
     ref = subject_ref(ctx, person_id)
-    # One read-only session for everything the page shows, proofs included; about ten
-    # statements whatever the log's size (issue 18).
+    # One read-only session for everything the page shows, proofs included; about seven
+    # statements whatever the log's size and however many releases it shows (issue 18).
     with ctx.reading() as s:
         heading = page_heading(s, person_id)
         # The map proof before the entries: a later read of the entries sees every one the
