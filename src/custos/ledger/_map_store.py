@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, insert, select, text
+from sqlalchemy import Select, and_, bindparam, delete, insert, select, text
 from sqlalchemy.orm import Session
 
 from custos.domain.events import RELEASE_KEY, RELEASE_LIFECYCLE_TAGS, EventTag
@@ -203,13 +203,13 @@ def _load(session: Session, kind: MapKind, buckets: dict[int, Bucket], wanted: s
     for i in range(0, len(missing), 500):
         chunk = missing[i : i + 500]
         rows = session.execute(
-            select(LedgerMapBucket.bucket, LedgerMapBucket.records).where(
+            select(LedgerMapBucket.bucket, LedgerMapBucket.records, LedgerMapBucket.subtrees).where(
                 LedgerMapBucket.map == int(kind), LedgerMapBucket.bucket.in_(chunk)
             )
         )
-        found: dict[int, bytes] = {row[0]: row[1] for row in rows}
+        found: dict[int, tuple[bytes, bytes]] = {row[0]: (row[1], row[2]) for row in rows}
         for b in chunk:
-            buckets[b] = Bucket.from_blob(bytes(found[b])) if b in found else Bucket()
+            buckets[b] = Bucket.from_blob(*map(bytes, found[b])) if b in found else Bucket()
 
 
 def advance_map(
@@ -266,6 +266,7 @@ def _store(session: Session, kind: MapKind, buckets: dict[int, Bucket], touched:
                     "bucket": b,
                     "people": len(buckets[b]),
                     "records": buckets[b].to_blob(),
+                    "subtrees": buckets[b].subtrees_blob(),
                 }
                 for b in chunk
             ],
@@ -295,20 +296,25 @@ _tops_lock = threading.Lock()
 def _state_and_bucket_statement(*, top: bool) -> Select[Any]:
     """The map's state row and one bucket's records in one statement (with the top tree's
     blobs when `top`): both from the same snapshot. Built once per shape (issue 18)."""
-    kind = bindparam("map", type_=LedgerMapState.id.type)
-    records = select(LedgerMapBucket.records).where(
-        LedgerMapBucket.map == kind, LedgerMapBucket.bucket == bindparam("bucket")
-    )
     columns: list[Any] = [
         LedgerMapState.size,
         LedgerMapState.root,
         LedgerMapState.people,
         LedgerMapState.commit_index,
-        records.scalar_subquery(),
+        LedgerMapBucket.records,
+        LedgerMapBucket.subtrees,
     ]
     if top:
         columns += [LedgerMapState.top_hashes, LedgerMapState.top_counts]
-    return select(*columns).where(LedgerMapState.id == kind)
+    bucket = and_(
+        LedgerMapBucket.map == LedgerMapState.id, LedgerMapBucket.bucket == bindparam("bucket")
+    )
+    return (
+        select(*columns)
+        .select_from(LedgerMapState)
+        .outerjoin(LedgerMapBucket, bucket)
+        .where(LedgerMapState.id == bindparam("map", type_=LedgerMapState.id.type))
+    )
 
 
 _STATE_AND_BUCKET = {
@@ -318,7 +324,8 @@ _STATE_AND_BUCKET = {
 
 
 def _state_and_bucket(session: Session, kind: MapKind, bucket: int, *, top: bool) -> Any:
-    """A row (size, root, people, commit_index, records[, top_hashes, top_counts]) or None."""
+    """A row (size, root, people, commit_index, records, subtrees[, top_hashes, top_counts])
+    or None."""
     return run(session, _STATE_AND_BUCKET[top], {"map": int(kind), "bucket": bucket}).first()
 
 
@@ -345,7 +352,8 @@ def _snapshot(
     state = MapState(
         size=row.size, root=bytes(row.root), people=row.people, commit_index=row.commit_index
     )
-    return state, cached[1], {bucket: Bucket.from_blob(bytes(row[4])) if row[4] else Bucket()}
+    found = Bucket.from_blob(bytes(row[4]), bytes(row[5])) if row[4] else Bucket()
+    return state, cached[1], {bucket: found}
 
 
 def prove_keys(session: Session, kind: MapKind, names: list[str]) -> dict[str, PersonProof]:

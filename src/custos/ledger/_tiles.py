@@ -46,15 +46,19 @@ def tile_rows(row0: list[bytes]) -> list[list[bytes]]:
     return rows
 
 
-def _row_offset(width: int, row: int) -> int:
-    return sum(width >> r for r in range(row))
+#: Where each row starts in a stored tile, in hashes, by width then row: a proof reads a
+#: hundred nodes, and summing the rows below each one was a tenth of its time.
+_ROW_OFFSETS = tuple(
+    tuple(sum(width >> r for r in range(row)) for row in range(TILE_HEIGHT))
+    for width in range(TILE_WIDTH + 1)
+)
 
 
 def tile_node(blob: bytes, width: int, row: int, pos: int) -> bytes:
     """The hash at `pos` of `row` in a stored tile; `KeyError` when not complete yet."""
     if pos >= width >> row:
         raise KeyError((row, pos))
-    start = (_row_offset(width, row) + pos) * HASH_SIZE
+    start = (_ROW_OFFSETS[width][row] + pos) * HASH_SIZE
     return blob[start : start + HASH_SIZE]
 
 

@@ -167,7 +167,9 @@ class LedgerLeafIndex(Base):
 
 class LedgerMapBucket(Base):
     """One of a verifiable map's 4096 buckets (`custos.ledger._map_buckets`): the keys that
-    start with its 12 bits, as sorted 72-byte records (key, count, chain head).
+    start with its 12 bits, as sorted 72-byte records (key, count, chain head), and the hashes
+    of its 16 subtrees four levels down (32 bytes each), so a proof hashes one subtree's
+    people rather than the whole bucket's.
 
     `map` says which map (`custos.ledger.MapKind`): 1, the accounting map (keys: hashes of
     people's pseudonyms); 2, the release map (keys: hashes of release ids). Derived data:
@@ -180,6 +182,7 @@ class LedgerMapBucket(Base):
     bucket: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     people: Mapped[int] = mapped_column(Integer)
     records: Mapped[blob]
+    subtrees: Mapped[blob]
 
 
 class LedgerMapState(Base):

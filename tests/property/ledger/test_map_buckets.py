@@ -19,8 +19,11 @@ from custos.ledger._map import AccountingMap, chain, value_hash, verify_map_proo
 from custos.ledger._map_buckets import Bucket, BucketMap, bucket_of, build_proof, digests, fold
 
 # Keys crowd into a few buckets (and share long prefixes) so that splits, single-person
-# subtrees and empty siblings all occur at every depth, above and below the buckets.
-prefixes = st.sampled_from([b"\x00\x00", b"\x00\x01", b"\x00\x10", b"\x80\x00", b"\xff\xf0"])
+# subtrees and empty siblings all occur at every depth, above and below the buckets and the
+# buckets' stored subtrees (bucket 0 has people in its subtrees 0, 1, 8 and 15).
+prefixes = st.sampled_from(
+    [b"\x00\x00", b"\x00\x01", b"\x00\x08", b"\x00\x0f", b"\x00\x10", b"\x80\x00", b"\xff\xf0"]
+)
 keys = st.builds(
     lambda p, mid, rest: p + mid + rest,
     prefixes,
@@ -65,6 +68,16 @@ def test_bucketed_map_is_the_defined_map(batches: list[list[bytes]], stranger: b
         proof = build_proof(top, key, lambda b: stored.get(b, Bucket()))
         assert proof == reference.prove(key)
         verify_map_proof(top.root(), key, values.get(key), proof)
+        # As a server reads it: records and stored subtree hashes; and records alone.
+        assert build_proof(top, key, lambda b: _reloaded(stored, b)) == proof
+        assert build_proof(top, key, lambda b: _reloaded(stored, b, subtrees=False)) == proof
+
+
+def _reloaded(stored: dict[int, Bucket], b: int, *, subtrees: bool = True) -> Bucket:
+    if b not in stored:
+        return Bucket()
+    kept = stored[b].subtrees_blob() if subtrees else None
+    return Bucket.from_blob(stored[b].to_blob(), kept)
 
 
 @settings(deadline=None)
@@ -90,4 +103,24 @@ def test_blobs_round_trip() -> None:
     assert again.root() == top.root()
     assert again.counts == top.counts
     for bucket in stored.values():
-        assert Bucket.from_blob(bucket.to_blob()) == bucket
+        assert Bucket.from_blob(bucket.to_blob(), bucket.subtrees_blob()) == bucket
+        assert Bucket.from_blob(bucket.to_blob()).digest() == bucket.digest()
+
+
+def test_a_stored_bucket_with_the_wrong_number_of_subtrees_is_refused() -> None:
+    top, stored = BucketMap(), dict[int, Bucket]()
+    _apply(top, stored, [b"\x00" * 32, b"\x00" * 31 + b"\x01"], 0)
+    bucket = stored[0]
+    with pytest.raises(ValueError, match="16 subtree hashes"):
+        Bucket.from_blob(bucket.to_blob(), bucket.subtrees_blob()[:-32])
+
+
+def test_a_new_entry_replaces_the_subtrees_a_bucket_kept() -> None:
+    """A bucket keeps its subtree hashes once worked out; folding another entry in must not
+    leave the old ones in place (the store would write hashes of the people before)."""
+    top, stored = BucketMap(), dict[int, Bucket]()
+    _apply(top, stored, [b"\x00" * 32, b"\x00" * 31 + b"\x01"], 0)
+    before = stored[0].subtrees_blob()
+    _apply(top, stored, [b"\x00\x01" + b"\x07" * 30], 2)
+    assert stored[0].subtrees_blob() != before
+    assert stored[0].subtrees_blob() == Bucket.from_blob(stored[0].to_blob()).subtrees_blob()
