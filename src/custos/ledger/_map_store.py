@@ -32,7 +32,7 @@ import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, and_, bindparam, delete, insert, select, text
 from sqlalchemy.orm import Session
@@ -49,7 +49,7 @@ from custos.ledger._map_buckets import (
     proof_bucket,
 )
 from custos.ledger._tiles import filed_under_subject
-from custos.store.core import run
+from custos.store.core import Prepared
 from custos.store.ledger_tables import LedgerMapBucket, LedgerMapState
 from custos.store.tables import LedgerEntry
 
@@ -293,9 +293,21 @@ _tops: weakref.WeakKeyDictionary[Any, dict[MapKind, tuple[tuple[int, bytes], Buc
 _tops_lock = threading.Lock()
 
 
+class _StateRow(NamedTuple):
+    size: int
+    root: bytes
+    people: int
+    commit_index: int | None
+    records: bytes | None
+    subtrees: bytes | None
+    top_hashes: bytes | None = None
+    top_counts: bytes | None = None
+
+
 def _state_and_bucket_statement(*, top: bool) -> Select[Any]:
     """The map's state row and one bucket's records in one statement (with the top tree's
-    blobs when `top`): both from the same snapshot. Built once per shape (issue 18)."""
+    blobs when `top`): both from the same snapshot. Built once per shape and run on the
+    driver's cursor (`Prepared`: on PostgreSQL its blobs come back binary, not as hex)."""
     columns: list[Any] = [
         LedgerMapState.size,
         LedgerMapState.root,
@@ -318,15 +330,19 @@ def _state_and_bucket_statement(*, top: bool) -> Select[Any]:
 
 
 _STATE_AND_BUCKET = {
-    False: _state_and_bucket_statement(top=False),
-    True: _state_and_bucket_statement(top=True),
+    False: Prepared(_state_and_bucket_statement(top=False)),
+    True: Prepared(_state_and_bucket_statement(top=True)),
 }
 
 
-def _state_and_bucket(session: Session, kind: MapKind, bucket: int, *, top: bool) -> Any:
-    """A row (size, root, people, commit_index, records, subtrees[, top_hashes, top_counts])
-    or None."""
-    return run(session, _STATE_AND_BUCKET[top], {"map": int(kind), "bucket": bucket}).first()
+def _state_and_bucket(
+    session: Session, kind: MapKind, bucket: int, *, top: bool
+) -> _StateRow | None:
+    """The map's state with one bucket (and the top tree's blobs when `top`), or None."""
+    row = _STATE_AND_BUCKET[top].first(session, {"map": int(kind), "bucket": bucket})
+    if row is None:
+        return None
+    return _StateRow._make(row if top else (*row, None, None))
 
 
 def _snapshot(
@@ -343,7 +359,7 @@ def _snapshot(
         if row is not None:
             cached = (
                 (row.size, bytes(row.root)),
-                BucketMap.from_blobs(bytes(row.top_hashes), bytes(row.top_counts)),
+                BucketMap.from_blobs(bytes(row.top_hashes or b""), bytes(row.top_counts or b"")),
             )
             with _tops_lock:
                 _tops.setdefault(engine, {})[kind] = cached
@@ -352,7 +368,9 @@ def _snapshot(
     state = MapState(
         size=row.size, root=bytes(row.root), people=row.people, commit_index=row.commit_index
     )
-    found = Bucket.from_blob(bytes(row[4]), bytes(row[5])) if row[4] else Bucket()
+    found = Bucket()
+    if row.records:  # a bucket row holds both blobs
+        found = Bucket.from_blob(bytes(row.records), bytes(row.subtrees or b""))
     return state, cached[1], {bucket: found}
 
 

@@ -104,7 +104,15 @@ def inclusion_plan(index: int, size: int) -> list[list[Node]]:
     siblings: list[list[Node]] = []
     lo, hi = 0, size
     while hi - lo > 1:
-        k = _largest_power_of_two_below(hi - lo)
+        n = hi - lo
+        if not n & (n - 1):
+            # A perfect subtree: every split below is in half, so each sibling is the one
+            # perfect node beside the index's at its level (a person's page proves a dozen
+            # entries at once, and the general step below was most of the planning).
+            height = n.bit_length() - 1
+            siblings += [[(level, (index >> level) ^ 1)] for level in range(height - 1, -1, -1)]
+            break
+        k = _largest_power_of_two_below(n)
         if index < lo + k:
             siblings.append(range_nodes(lo + k, hi))
             hi = lo + k

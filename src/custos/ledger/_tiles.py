@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from custos.domain.errors import IntegrityError
 from custos.ledger._merkle import EMPTY_ROOT, HASH_SIZE, Node, root_hash
 from custos.ledger._tlog import TILE_HEIGHT, TILE_WIDTH
-from custos.store.core import run
+from custos.store.core import driver_rows, run
 from custos.store.ledger_tables import (
     LedgerLeafIndex,
     LedgerSubjectIndex,
@@ -205,9 +205,9 @@ class TileStore:
         wanted = sorted(missing)
         if len(wanted) <= _ONE_BY_ONE:
             sql = _TILE_SQL[qmark]
-            rows = [row for key in wanted for row in connection.exec_driver_sql(sql, key).all()]
+            rows = [row for key in wanted for row in driver_rows(connection, sql, key)]
         else:
-            rows = list(connection.exec_driver_sql(*_tiles_query(wanted, qmark=qmark)).all())
+            rows = driver_rows(connection, *_tiles_query(wanted, qmark=qmark))
         for lv, ix, width, blob in rows:
             self._local[(lv, ix)] = (width, bytes(blob))
             if self._shared is not None:
