@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, and_, bindparam, delete, insert, select, text
+from sqlalchemy import Select, and_, bindparam, delete, insert, literal, or_, select, text
 from sqlalchemy.orm import Session
 
 from custos.domain.events import RELEASE_KEY, RELEASE_LIFECYCLE_TAGS, EventTag
@@ -88,9 +88,12 @@ def subject_accounting(column: Any) -> Select[int, bytes]:
     correlated with it.
     """
     entry = LedgerEntry.__table__.alias("entry")
+    # The tags as equalities, not an IN list: a statement without expanding parameters can
+    # be `Prepared` (its rows binary on PostgreSQL).
+    accounting = or_(*(entry.c.tag == literal(tag) for tag in ACCOUNTING_TAGS))
     return (
         select(entry.c.idx, entry.c[column.key])
-        .where(entry.c.idx.in_(filed_under_subject()), entry.c.tag.in_(ACCOUNTING_TAGS))
+        .where(entry.c.idx.in_(filed_under_subject()), accounting)
         .order_by(entry.c.idx)
     )
 

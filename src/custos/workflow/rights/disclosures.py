@@ -25,19 +25,19 @@ from custos.rights import (
     parse_entry,
 )
 from custos.store import tables as t
-from custos.store.core import Prepared, run
+from custos.store.core import Prepared
 from custos.workflow import requests
 from custos.workflow.context import Context
 
-#: Built once, run as Core: every person's page reads them (issue 18).
-_BODIES = subject_accounting(t.LedgerEntry.body)
+#: Built once, run on the driver's cursor: every person's page reads them (issue 18).
+_BODIES = Prepared(subject_accounting(t.LedgerEntry.body))
 
 
 def accounting_rows(s: Session, subject_ref: str) -> list[tuple[int, bytes]]:
     """(index, body) of every accounting entry the ledger holds for the person, in log order:
     the entries the accounting map counts (`ACCOUNTING_TAGS`), so the same rows serve the
     person's completeness proof."""
-    return [(idx, bytes(body)) for idx, body in run(s, _BODIES, {"ref": subject_ref})]
+    return [(idx, bytes(body)) for idx, body in _BODIES.all(s, {"ref": subject_ref})]
 
 
 def accounting_entries(s: Session, subject_ref: str) -> list[AccountingEntry]:
