@@ -15,12 +15,12 @@ its two children. So a top node is worked out from its children's (hash, count) 
 
 Buckets are stored (`custos.ledger._map_store`) as blobs of 72-byte records, sorted by key:
 `key (32) ‖ count (8, big-endian) ‖ chain head (32)`, each with the hashes of its 16
-subtrees four levels below its root (`SUBTREE_BITS`; 32 bytes each, left to right). A proof
-needs every person's leaf in the bucket but its own subtree's only as part of those 16
-hashes: at 1M people (244 a bucket) a proof hashed about 840 nodes, 0.8 ms, and at 5M four
-times that (issue 18); with the subtrees stored it hashes its own subtree's ~15 people and the
-few nodes above them. The auditor's check of an export (`_map_audit`) keeps the same
-structure in memory.
+subtrees four levels below its root (`SUBTREE_BITS`; 32 bytes each, left to right). A proof's
+siblings inside a bucket are hashes of whole subtrees: worked out from the records alone, a
+proof hashed every person of the bucket (at 1M people, 244 a bucket, about 840 hashes and
+1 ms; at 5M, four times that; issue 18). With the 16 stored, it hashes the people of the
+key's own subtree (~15) and the few nodes above them. The auditor's check of an export
+(`_map_audit`) keeps the same structure in memory.
 """
 
 from __future__ import annotations
