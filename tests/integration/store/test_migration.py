@@ -7,6 +7,7 @@ constraint that one side has and the other lacks is drift, and the test names it
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
+from custos.ledger._map_buckets import Bucket, bucket_of, fold
 from custos.store.engine import make_engine
 from custos.store.migrate import upgrade
 from custos.store.schema import metadata
@@ -69,3 +72,44 @@ def test_drift_would_be_seen(fresh_url: str) -> None:
         engine.dispose()
     assert [d[0] for d in drift] == ["remove_table"]
     assert drift[0][1].name == "drift_probe"
+
+
+def test_map_buckets_made_before_their_subtrees_were_stored_are_filled_in(fresh_url: str) -> None:
+    """Revision 0002 adds the buckets' subtree hashes: a database holding buckets from
+    before it upgrades in place, each bucket's hashes worked out from its records (as the
+    map would have written them), and from then on a bucket cannot be stored without them."""
+    people = [hashlib.sha256(f"person {i}".encode()).digest() for i in range(400)]
+    buckets: dict[int, Bucket] = {}
+    for key in people:
+        buckets.setdefault(bucket_of(key), Bucket())
+    fold(buckets, [(key, i, hashlib.sha256(key).digest()) for i, key in enumerate(people)])
+    engine = make_engine(fresh_url)
+    try:
+        upgrade(engine, "0001")
+        with engine.begin() as conn:
+            for number, bucket in buckets.items():
+                conn.execute(
+                    text(
+                        "INSERT INTO ledger_map_buckets (map, bucket, people, records) "
+                        "VALUES (1, :b, :n, :r)"
+                    ),
+                    {"b": number, "n": len(bucket), "r": bucket.to_blob()},
+                )
+        upgrade(engine)
+        with engine.connect() as conn:
+            stored = dict(
+                conn.execute(text("SELECT bucket, subtrees FROM ledger_map_buckets")).all()
+            )
+        assert {b: bytes(s) for b, s in stored.items()} == {
+            b: bucket.subtrees_blob() for b, bucket in buckets.items()
+        }
+        with pytest.raises(DBAPIError), engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO ledger_map_buckets (map, bucket, people, records) "
+                    "VALUES (2, 0, 0, :r)"
+                ),
+                {"r": b""},
+            )
+    finally:
+        engine.dispose()

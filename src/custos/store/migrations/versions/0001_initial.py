@@ -91,7 +91,6 @@ def upgrade() -> None:
         sa.Column("bucket", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("people", sa.Integer(), nullable=False),
         sa.Column("records", sa.LargeBinary(), nullable=False),
-        sa.Column("subtrees", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("map", "bucket", name=op.f("pk_ledger_map_buckets")),
     )
     op.create_table(
