@@ -97,12 +97,9 @@ def test_map_buckets_made_before_their_subtrees_were_stored_are_filled_in(fresh_
                 )
         upgrade(engine)
         with engine.connect() as conn:
-            stored = dict(
-                conn.execute(text("SELECT bucket, subtrees FROM ledger_map_buckets")).all()
-            )
-        assert {b: bytes(s) for b, s in stored.items()} == {
-            b: bucket.subtrees_blob() for b, bucket in buckets.items()
-        }
+            rows = conn.execute(text("SELECT bucket, subtrees FROM ledger_map_buckets")).all()
+        stored = {int(b): bytes(s) for b, s in rows}
+        assert stored == {b: bucket.subtrees_blob() for b, bucket in buckets.items()}
         with pytest.raises(DBAPIError), engine.begin() as conn:
             conn.execute(
                 text(
