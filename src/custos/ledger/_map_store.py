@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, and_, bindparam, delete, insert, literal, or_, select, text
+from sqlalchemy import Select, and_, bindparam, delete, insert, select, text
 from sqlalchemy.orm import Session
 
 from custos.domain.events import RELEASE_KEY, RELEASE_LIFECYCLE_TAGS, EventTag
@@ -49,7 +49,7 @@ from custos.ledger._map_buckets import (
     proof_bucket,
 )
 from custos.ledger._tiles import filed_under_subject
-from custos.store.core import Prepared
+from custos.store.core import Prepared, one_of
 from custos.store.ledger_tables import LedgerMapBucket, LedgerMapState
 from custos.store.tables import LedgerEntry
 
@@ -84,16 +84,13 @@ def subject_accounting(column: Any) -> Select[int, bytes]:
 
     A round trip less on every person's page, and a statement whose text does not change
     with the number of the person's entries, so PostgreSQL plans it once per connection
-    (issue 18). The outer read is aliased: the subquery reads the log too, and must not be
-    correlated with it.
+    (issue 18); its tags are `one_of`, so it can be `Prepared`. The outer read is aliased:
+    the subquery reads the log too, and must not be correlated with it.
     """
     entry = LedgerEntry.__table__.alias("entry")
-    # The tags as equalities, not an IN list: a statement without expanding parameters can
-    # be `Prepared` (its rows binary on PostgreSQL).
-    accounting = or_(*(entry.c.tag == literal(tag) for tag in ACCOUNTING_TAGS))
     return (
         select(entry.c.idx, entry.c[column.key])
-        .where(entry.c.idx.in_(filed_under_subject()), accounting)
+        .where(entry.c.idx.in_(filed_under_subject()), one_of(entry.c.tag, ACCOUNTING_TAGS))
         .order_by(entry.c.idx)
     )
 

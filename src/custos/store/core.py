@@ -15,11 +15,11 @@ misses what the same unit of work added through the ORM.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVarTuple, cast, overload
 
-from sqlalchemy import Connection, CursorResult, Dialect, Executable
+from sqlalchemy import ColumnElement, Connection, CursorResult, Dialect, Executable, literal, or_
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import TypedReturnsRows
@@ -89,6 +89,15 @@ class Prepared(Generic[*_Ts]):
         return rows[0] if rows else None
 
 
+def one_of(column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
+    """`column` equal to one of `values`, as OR'ed equalities with their values bound.
+
+    `column.in_(values)` is an expanding parameter: its SQL changes with the values, so it
+    cannot be `Prepared` and PostgreSQL plans it anew. For a fixed, short list (a map's tags,
+    the unreleased statuses) this spelling keeps one statement text."""
+    return or_(*(column == literal(value) for value in values))
+
+
 _Processor = Callable[[Any], Any] | None
 
 
@@ -139,7 +148,7 @@ class _Plan:
         rows = driver_rows(connection, self.sql, self.parameters(given))
         results = self.results
         if not any(results):
-            return [tuple(row) for row in rows]
+            return rows  # already tuples (`driver_rows`)
         return [
             tuple(v if p is None else p(v) for v, p in zip(row, results, strict=True))
             for row in rows

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam, literal, or_, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from custos.domain.errors import IntegrityError
@@ -25,7 +25,7 @@ from custos.rights import (
     parse_entry,
 )
 from custos.store import tables as t
-from custos.store.core import Prepared
+from custos.store.core import Prepared, one_of
 from custos.workflow import requests
 from custos.workflow.context import Context
 
@@ -64,7 +64,7 @@ def own_entries(rows: Iterable[tuple[int, bytes]], subject_ref: str) -> list[Acc
 _UNRELEASED_NAMING = (
     t.RequestSubject.person_id == bindparam("pid"),
     t.RequestSubject.excluded.is_(False),
-    or_(*(t.Request.status == literal(x.value) for x in sorted(UNRELEASED))),
+    one_of(t.Request.status, [x.value for x in sorted(UNRELEASED)]),
 )
 _PENDING = (
     select(t.RequestSubject, t.Request, t.Requester.name)
