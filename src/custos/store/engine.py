@@ -134,27 +134,34 @@ _held = threading.local()
 
 
 @contextlib.contextmanager
-def writer_lock(engine: Engine) -> Iterator[None]:
+def writer_lock(engine: Engine, *, wait: bool = True) -> Iterator[bool]:
     """Hold the database's writer lock (SQLite files only; a no-op elsewhere).
 
+    Yields whether this thread holds it: always True when `wait`. With `wait=False` a lock
+    held by another thread or process is not waited for: the block runs holding nothing and
+    is told False (an event loop may not block on a writer that could take minutes).
     Re-entrant per thread: a unit of work opened inside another on the same thread does not
     wait for itself.
     """
     database = engine.url.database
     if engine.dialect.name != "sqlite" or not database or database == ":memory:":
-        yield
+        yield True
         return
     path = f"{Path(database).resolve()}-writer"
     held: set[str] = _held.__dict__.setdefault("paths", set())
     if path in held:
-        yield
+        yield True
         return
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
         held.add(path)
         try:
-            yield
+            yield True
         finally:
             held.discard(path)
     finally:

@@ -77,6 +77,15 @@ class Context:
             yield session
 
     @contextmanager
+    def writer_lock_if_free(self) -> Iterator[bool]:
+        """Whether this thread now holds the database's writer lock, taken without waiting
+        (SQLite; always True elsewhere). A `transaction()` opened inside, on the same thread,
+        does not wait for it again. For an event loop, which must not block on a writer that
+        may hold the lock for minutes (`custos.store.engine.writer_lock`)."""
+        with writer_lock(self.engine, wait=False) as held:
+            yield held
+
+    @contextmanager
     def reading(self) -> Iterator[Session]:
         """A read-only session.
 
