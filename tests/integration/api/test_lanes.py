@@ -35,6 +35,21 @@ def _activations(ctx: Context) -> int:
         return s.scalar(select(func.count()).select_from(t.PackActivation)) or 0
 
 
+def _hold_elsewhere(ctx: Context, release: threading.Event) -> threading.Thread:
+    """Another thread takes the writer lock and keeps it until `release` (10 s at most)."""
+    holding = threading.Event()
+
+    def other_writer() -> None:
+        with writer_lock(ctx.engine):
+            holding.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=other_writer)
+    holder.start()
+    assert holding.wait(10)
+    return holder
+
+
 def test_small_work_runs_on_the_loop_when_the_writer_lock_is_free(sqlite_ctx: Context) -> None:
     async def main() -> tuple[int, int]:
         return threading.get_ident(), await run_write(sqlite_ctx, _write, small=True)
@@ -56,17 +71,8 @@ def test_other_work_runs_in_a_worker_thread(sqlite_ctx: Context) -> None:
 def test_small_work_does_not_block_the_loop_on_a_held_writer_lock(sqlite_ctx: Context) -> None:
     """Another writer holds the lock: the loop goes on serving (its ticks keep coming) while
     the small work waits in a thread, and the work is done once the lock is let go."""
-    holding = threading.Event()
     release = threading.Event()
-
-    def other_writer() -> None:
-        with writer_lock(sqlite_ctx.engine):
-            holding.set()
-            release.wait(10)
-
-    holder = threading.Thread(target=other_writer)
-    holder.start()
-    assert holding.wait(10)
+    holder = _hold_elsewhere(sqlite_ctx, release)
 
     async def main() -> tuple[int, int, int]:
         ticks = 0
@@ -95,17 +101,8 @@ def test_small_work_does_not_block_the_loop_on_a_held_writer_lock(sqlite_ctx: Co
 
 
 def test_the_writer_lock_can_be_tried_without_waiting(sqlite_ctx: Context) -> None:
-    holding = threading.Event()
     release = threading.Event()
-
-    def other_writer() -> None:
-        with writer_lock(sqlite_ctx.engine):
-            holding.set()
-            release.wait(10)
-
-    holder = threading.Thread(target=other_writer)
-    holder.start()
-    assert holding.wait(10)
+    holder = _hold_elsewhere(sqlite_ctx, release)
     # Had the try waited, the holder would let go after this and the try would be told True.
     late_release = threading.Timer(5, release.set)
     late_release.start()
