@@ -127,6 +127,10 @@ class Pack:
     #: Cedar's answers under exactly these policies (`custos.policy._memo`). Not an init
     #: field, so a pack derived with `dataclasses.replace` (other policies) starts empty.
     answers: AnswerMemo = field(default_factory=AnswerMemo, init=False, repr=False)
+    #: Whole decisions per request context and class of facts under this pack (the same
+    #: memo, one level up: `custos.policy._engine.decide_classes`); a few kilobytes an entry,
+    #: so a few tens of megabytes at most.
+    decisions: AnswerMemo = field(default_factory=AnswerMemo, init=False, repr=False)
 
     @property
     def label(self) -> str:

@@ -226,3 +226,33 @@ def test_remembered_answers_never_outlive_the_policies_that_gave_them(missouri: 
     [row] = decide(silent, ctx, people)
     assert row[0].effect is Effect.WITHHOLD
     assert row[0].rule_ids == ("mo-default-deny",)
+
+
+def test_a_repeated_request_reuses_its_remembered_decisions(missouri: Pack) -> None:
+    # Whole decisions are remembered per pack, request context and class of facts (issue 18).
+    people = [person("snap"), None]
+    first = decide(missouri, _fleeing_felon("snap/address", "snap/ssn"), people)
+    again = decide(missouri, _fleeing_felon("snap/address", "snap/ssn"), people)
+    assert again[0] is first[0]
+    assert again[1] is first[1]
+    # Another field list is another question: decided afresh, not read from the first.
+    other = decide(missouri, _fleeing_felon("snap/ssn"), people)
+    assert other[0] is not first[0]
+    assert [d.field for d in other[0]] == list(refs("snap/ssn"))
+
+
+def test_a_failed_evaluation_is_not_remembered(
+    missouri: Pack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pack = dataclasses.replace(missouri)  # an empty memo of its own
+    ctx, people = _fleeing_felon("snap/address"), [person("snap")]
+
+    def broken(*_args: object, **_kwargs: object) -> object:
+        raise RuntimeError("evaluator down")
+
+    monkeypatch.setattr(cedarpy, "is_authorized_batch", broken)
+    [failed] = decide(pack, ctx, people)
+    assert failed[0].rule_ids == ("custos-evaluation-error",)
+    monkeypatch.undo()
+    [row] = decide(pack, ctx, people)
+    assert row[0].effect is Effect.DISCLOSE
