@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import os
 import threading
 import time
@@ -34,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from custos.store.wal import SAFETY_PAGES, Checkpointer
@@ -107,12 +108,22 @@ def _sqlite_setup(engine: Engine, *, wal_thread: bool) -> None:
             cur.execute(f"PRAGMA wal_autocheckpoint={SAFETY_PAGES}")
         cur.close()
 
+    driver_errors = engine.dialect.loaded_dbapi.Error
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # Readers (see READ_ONLY) take a deferred snapshot: in WAL mode they never wait for
         # a writer and never make one wait.
         readonly = conn.get_execution_options().get(READ_ONLY, False)
-        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+        sql = "BEGIN" if readonly else "BEGIN IMMEDIATE"
+        # On the driver itself: SQLAlchemy's execution of a statement cost more than SQLite's
+        # BEGIN (issue 18). A failure still surfaces as SQLAlchemy's error.
+        driver = conn.connection.driver_connection
+        try:
+            driver.execute(sql)
+        except driver_errors as exc:
+            dialect = engine.dialect
+            raise DBAPIError.instance(sql, None, exc, driver_errors, dialect=dialect) from exc
         if not readonly:
             conn.info[_WROTE] = True
 
@@ -133,6 +144,13 @@ def _sqlite_setup(engine: Engine, *, wal_thread: bool) -> None:
 _held = threading.local()
 
 
+@functools.lru_cache(maxsize=64)
+def _lock_path(database: str) -> str:
+    """The lock file beside a database file. Worked out once: resolving the path took three
+    `lstat` calls on every unit of work (issue 18)."""
+    return f"{Path(database).resolve()}-writer"
+
+
 @contextlib.contextmanager
 def writer_lock(engine: Engine, *, wait: bool = True) -> Iterator[bool]:
     """Hold the database's writer lock (SQLite files only; a no-op elsewhere).
@@ -147,7 +165,7 @@ def writer_lock(engine: Engine, *, wait: bool = True) -> Iterator[bool]:
     if engine.dialect.name != "sqlite" or not database or database == ":memory:":
         yield True
         return
-    path = f"{Path(database).resolve()}-writer"
+    path = _lock_path(database)
     held: set[str] = _held.__dict__.setdefault("paths", set())
     if path in held:
         yield True

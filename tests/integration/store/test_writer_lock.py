@@ -4,9 +4,12 @@ itself."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from custos.store import tables as t
 from custos.store.engine import writer_lock
@@ -36,3 +39,20 @@ def test_a_unit_of_work_inside_another_on_the_same_thread_does_not_wait(
 ) -> None:
     with sqlite_ctx.transaction(), sqlite_ctx.transaction() as inner:
         assert inner.execute(select(t.PackActivation.id)).all() == []
+
+
+def test_a_begin_that_finds_the_database_busy_is_sqlalchemys_error(sqlite_ctx: Context) -> None:
+    """BEGIN IMMEDIATE runs on the driver itself; a writer outside Custos holding the
+    database still surfaces as SQLAlchemy's OperationalError, not as the driver's."""
+    database = sqlite_ctx.engine.url.database
+    assert database is not None
+    outsider = sqlite3.connect(database, isolation_level=None)
+    outsider.execute("BEGIN IMMEDIATE")
+    try:
+        with sqlite_ctx.engine.connect() as conn:
+            conn.connection.driver_connection.execute("PRAGMA busy_timeout=0")  # type: ignore[union-attr]
+            with pytest.raises(OperationalError, match="locked"):
+                conn.begin()
+    finally:
+        outsider.rollback()
+        outsider.close()
