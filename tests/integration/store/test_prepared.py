@@ -1,21 +1,35 @@
 """`Prepared` reads on the driver's own cursor (issue 18) give exactly what SQLAlchemy's
 execution of the same statement gives, on SQLite and on PostgreSQL: the same rows, the same
-Python types, what the unit of work added but did not flush yet, and SQLAlchemy's errors."""
+Python types, what the unit of work added but did not flush yet, and SQLAlchemy's errors.
+`PreparedInsert` writes exactly what a Core insert of the same values writes, defaults
+included."""
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+from typing import cast
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import JSON, Boolean, Integer, LargeBinary, String, bindparam, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    bindparam,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from custos.store.base import UTCDateTime
-from custos.store.core import Prepared, run
+from custos.store.core import Prepared, PreparedInsert, run
 from custos.workflow.context import Context
 
 
@@ -36,6 +50,24 @@ class Probe(_Base):
     at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     blob: Mapped[bytes] = mapped_column(LargeBinary)
 
+
+class Defaulted(_Base):
+    """Columns with scalar defaults, as the request path's tables have."""
+
+    __tablename__ = "prepared_defaulted"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    flag: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=7)
+    note: Mapped[str | None] = mapped_column(String(20), nullable=True)
+
+
+_PROBE_COLUMNS = ("id", "text", "number", "flag", "listed", "at", "blob")
+_PROBE_TABLE = cast("Table", Probe.__table__)
+_INSERT_PROBE = PreparedInsert(_PROBE_TABLE, _PROBE_COLUMNS)
+_INSERT_DEFAULTED = PreparedInsert(
+    cast("Table", Defaulted.__table__), ("id", "flag", "version", "note")
+)
 
 _ROW = select(Probe.text, Probe.number, Probe.flag, Probe.listed, Probe.at, Probe.blob).where(
     Probe.id == bindparam("id")
@@ -124,3 +156,67 @@ def test_a_driver_error_is_raised_as_sqlalchemys(probe: Context) -> None:
 
     with pytest.raises(DBAPIError, match="prepared_probe"):
         drop_then_read()
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=st.lists(_values, min_size=1, max_size=3))
+def test_a_prepared_insert_writes_what_a_core_insert_writes(
+    probe: Context,
+    rows: list[tuple[str, int | None, bool, list[str], dt.datetime | None, bytes]],
+) -> None:
+    ours = [dict(zip(_PROBE_COLUMNS, (next(_ids), *values), strict=True)) for values in rows]
+    core = [{**row, "id": next(_ids)} for row in ours]
+    with probe.transaction() as s:
+        _INSERT_PROBE.run(s, ours)
+        run(s, insert(_PROBE_TABLE), core)
+    with probe.reading() as s:
+        for mine, theirs in zip(ours, core, strict=True):
+            assert (
+                run(s, _ROW, {"id": mine["id"]}).all() == run(s, _ROW, {"id": theirs["id"]}).all()
+            )
+            [written] = _PREPARED_ROW.all(s, {"id": mine["id"]})
+            assert written[:5] == tuple(mine[k] for k in _PROBE_COLUMNS[1:6])
+
+
+def test_a_prepared_insert_fills_defaults_for_values_left_out_or_none(probe: Context) -> None:
+    first, second, third = next(_ids), next(_ids), next(_ids)
+    with probe.transaction() as s:
+        _INSERT_DEFAULTED.run(
+            s,
+            [
+                {"id": first},
+                {"id": second, "flag": None, "version": None, "note": None},
+                {"id": third, "flag": False, "version": 1, "note": "set"},
+            ],
+        )
+    with probe.reading() as s:
+        rows = s.execute(
+            select(Defaulted.id, Defaulted.flag, Defaulted.version, Defaulted.note).order_by(
+                Defaulted.id
+            )
+        ).all()
+    assert [tuple(r) for r in rows][-3:] == [
+        (first, True, 7, None),
+        (second, True, 7, None),
+        (third, False, 1, "set"),
+    ]
+
+
+def test_a_prepared_insert_of_nothing_writes_nothing(probe: Context) -> None:
+    count = select(func.count()).select_from(Defaulted)
+    with probe.transaction() as s:
+        before = s.scalar(count)
+        _INSERT_DEFAULTED.run(s, [])
+        assert s.scalar(count) == before
+
+
+def test_a_prepared_insert_that_breaks_a_constraint_is_sqlalchemys_error_and_keeps_nothing(
+    probe: Context,
+) -> None:
+    row_id = next(_ids)
+    with pytest.raises(IntegrityError), probe.transaction() as s:
+        _INSERT_DEFAULTED.run(s, [{"id": row_id}, {"id": row_id}])
+    with probe.reading() as s:
+        assert s.execute(select(Defaulted.id).where(Defaulted.id == row_id)).all() == []

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.orm import Session
 
 from custos import policy, records
@@ -27,7 +27,7 @@ from custos.domain.lifecycle import UNRELEASED, RequestStatus
 from custos.domain.pseudonyms import NO_MATCH, pseudonym
 from custos.domain.subjects import NO_MATCH_KEY, OUTSIDE_SCOPE_KEY, SubjectFacts
 from custos.store import tables as t
-from custos.store.core import run
+from custos.store.core import PreparedInsert
 from custos.workflow.accounts import RequesterStanding, get_requester
 from custos.workflow.agreements import agreement_view
 from custos.workflow.context import Context
@@ -51,8 +51,22 @@ _SUBJECT_COLUMNS = ("request_id", "position", "identifier", "person_id", "subjec
 _SUBJECTS = cast("Table", t.RequestSubject.__table__)
 _DECISIONS = cast("Table", t.DecisionRow.__table__)
 # Built once and run as Core on the session's connection: every request runs them (issue 18).
-_INSERT_SUBJECTS = insert(_SUBJECTS)
-_INSERT_DECISIONS = insert(_DECISIONS)
+_INSERT_SUBJECTS = PreparedInsert(_SUBJECTS, (*_SUBJECT_COLUMNS, "excluded"))
+_INSERT_DECISIONS = PreparedInsert(
+    _DECISIONS,
+    (
+        "request_id",
+        "class_key",
+        "field",
+        "effect",
+        "rule_ids",
+        "citations",
+        "obligations",
+        "compelled",
+        "needs_review",
+        "reasons",
+    ),
+)
 
 #: Rows per executemany batch when inserting a bulk request's subjects.
 _BATCH = 50_000
@@ -129,11 +143,7 @@ def insert_subjects(
     if named:
         # Core inserts (the table, not the class): the ORM's bulk path cost more than the
         # statement for a single-person request (issue 18).
-        run(
-            session,
-            _INSERT_SUBJECTS,
-            [dict(zip(_SUBJECT_COLUMNS, r, strict=True)) for r in named],
-        )
+        _INSERT_SUBJECTS.run(session, [dict(zip(_SUBJECT_COLUMNS, r, strict=True)) for r in named])
     anonymous = [(*r[:2], *r[3:], False) for r in rows if r[2] is None]
     if not anonymous:
         return
@@ -248,9 +258,8 @@ def _store_decisions(
     """One decision row per class and field, with its rules, citations and reasons."""
     if not by_key:
         return
-    run(
+    _INSERT_DECISIONS.run(
         session,
-        _INSERT_DECISIONS,
         [
             {
                 "request_id": row.id,

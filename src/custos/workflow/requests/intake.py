@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from custos import policy
@@ -19,7 +19,7 @@ from custos.domain.lifecycle import RequestStatus
 from custos.domain.permissions import Action, require
 from custos.domain.principals import RequesterPrincipal, Scope, StaffPrincipal
 from custos.store import tables as t
-from custos.store.core import run
+from custos.store.core import PreparedInsert
 from custos.workflow import documents, journal
 from custos.workflow._ids import new_id
 from custos.workflow.accounts import RequesterStanding, requester_standing
@@ -37,7 +37,7 @@ from custos.workflow.tokens import authenticate_with_standing
 
 #: The requests table and its INSERT, for `_insert`.
 _REQUESTS = cast("Table", t.Request.__table__)
-_INSERT = insert(_REQUESTS)
+_INSERT = PreparedInsert(_REQUESTS, tuple(c.key for c in _REQUESTS.columns))
 
 
 def validate_against_store(
@@ -139,11 +139,10 @@ def _new_row(
 
 
 def _insert(session: Session, row: t.Request) -> None:
-    """Insert the request row as it stands, in one Core INSERT: the ORM's flush of this one
-    object cost more than the statement (issue 18). Unset columns get their defaults, as a
+    """Insert the request row as it stands, in one prepared INSERT: the ORM's flush of this
+    one object cost more than the statement (issue 18). Unset columns get their defaults, as a
     flush gives them; the row object stays outside the session (intake only reads its id)."""
-    values = {c.key: getattr(row, c.key) for c in _REQUESTS.columns}
-    run(session, _INSERT, {k: v for k, v in values.items() if v is not None})
+    _INSERT.run(session, [{c.key: getattr(row, c.key) for c in _REQUESTS.columns}])
 
 
 def _receipt(
