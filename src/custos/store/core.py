@@ -85,12 +85,7 @@ class Prepared(Generic[*_Ts]):
 
     def all(self, session: Session, params: Mapping[str, Any] | None = None) -> list[tuple[*_Ts]]:
         """Every row."""
-        _flush_pending(session)
-        connection = session.connection()
-        dialect = connection.dialect
-        plan = self._plans.get(dialect)
-        if plan is None:
-            plan = self._plans[dialect] = _Plan.compile(self._statement, dialect)
+        connection, plan = _planned(session, self._plans, self._statement)
         return cast("list[tuple[*_Ts]]", plan.execute(connection, params or {}))
 
     def first(
@@ -127,12 +122,7 @@ class PreparedInsert:
         """Insert `rows` (one statement; the driver's executemany for more than one)."""
         if not rows:
             return
-        _flush_pending(session)
-        connection = session.connection()
-        dialect = connection.dialect
-        plan = self._plans.get(dialect)
-        if plan is None:
-            plan = self._plans[dialect] = _Plan.compile(self._statement, dialect)
+        connection, plan = _planned(session, self._plans, self._statement)
         defaults = self._defaults
         params = [
             plan.parameters(
@@ -143,6 +133,19 @@ class PreparedInsert:
             for row in rows
         ]
         driver_execute(connection, plan.sql, params)
+
+
+def _planned(
+    session: Session, plans: weakref.WeakKeyDictionary[Dialect, _Plan], statement: Any
+) -> tuple[Connection, _Plan]:
+    """The session's connection (after a flush) and the statement's plan for its dialect."""
+    _flush_pending(session)
+    connection = session.connection()
+    dialect = connection.dialect
+    plan = plans.get(dialect)
+    if plan is None:
+        plan = plans[dialect] = _Plan.compile(statement, dialect)
+    return connection, plan
 
 
 def one_of(column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
