@@ -21,19 +21,21 @@ from collections.abc import Iterator, Sequence
 from itertools import count
 from typing import Any
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import BigInteger, Connection, bindparam, func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from custos.domain.events import SUBJECT_KEY, Event, encode_string
 from custos.ledger._merkle import hash_leaf
+from custos.store.core import Prepared
 from custos.store.tables import LedgerEntry
 
 #: Arbitrary constant naming the ledger's advisory lock on PostgreSQL.
 _PG_LOCK_KEY = 0x637573746F73  # "custos"
 _sha256 = hashlib.sha256
-_PG_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
-_LAST_INDEX = select(func.max(LedgerEntry.idx))
+_PG_LOCK = Prepared(select(func.pg_advisory_xact_lock(bindparam("k", type_=BigInteger))))
+#: Prepared: every append reads it (SQLAlchemy's execution of it cost more than the read).
+_LAST_INDEX = Prepared(select(func.max(LedgerEntry.idx)))
 #: A value no pseudonym takes (canonical JSON escapes the NULs): its encoded form is cut out
 #: of a template entry and each person's pseudonym spliced in its place.
 _PLACEHOLDER = "\x00custos-subject\x00"
@@ -47,7 +49,11 @@ def leaf_hash(entry: bytes) -> bytes:
 
 def next_index(session: Session) -> int:
     """The index the next entry will get, as far as this transaction sees (no lock taken)."""
-    last = session.connection().execute(_LAST_INDEX).scalar_one_or_none()
+    return _after_last(session)
+
+
+def _after_last(session: Session) -> int:
+    [(last,)] = _LAST_INDEX.all(session)
     return 0 if last is None else int(last) + 1
 
 
@@ -58,11 +64,9 @@ def lock_appends(session: Session) -> int:
     is (the accounting map folds them and commits its root as the very next entry). On
     SQLite the write transaction already holds the database's lock.
     """
-    connection = session.connection()
     if session.get_bind().dialect.name == "postgresql":
-        connection.execute(_PG_LOCK, {"k": _PG_LOCK_KEY})
-    last = connection.execute(_LAST_INDEX).scalar_one_or_none()
-    return 0 if last is None else int(last) + 1
+        _PG_LOCK.all(session, {"k": _PG_LOCK_KEY})
+    return _after_last(session)
 
 
 def append(
