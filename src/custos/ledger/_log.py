@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from custos.domain.events import SUBJECT_KEY, Event, encode_string
 from custos.ledger._merkle import hash_leaf
-from custos.store.core import Prepared
+from custos.store.core import MANY_VALUES_ROWS, Prepared, driver_execute
 from custos.store.tables import LedgerEntry
 
 #: Arbitrary constant naming the ledger's advisory lock on PostgreSQL.
@@ -96,7 +96,11 @@ def append(
     # The dialect's own processor (for SQLite: the text the ORM writes), applied once per time.
     at_bind = at_type.dialect_impl(dialect).bind_processor(dialect)
     rows = _rows(start, events, columns, added, at_bind)
-    _insert(connection, _insert_sql(dialect.paramstyle), rows)
+    if len(events) <= MANY_VALUES_ROWS:
+        # A request's few entries: one statement on PostgreSQL (`driver_execute`).
+        driver_execute(connection, _insert_sql(dialect.paramstyle), list(rows))
+    else:
+        _insert(connection, _insert_sql(dialect.paramstyle), rows)
     return list(range(start, start + len(events)))
 
 

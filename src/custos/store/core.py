@@ -14,6 +14,7 @@ misses what the same unit of work added through the ORM.
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -108,8 +109,12 @@ class PreparedInsert:
     """
 
     def __init__(self, table: Table, columns: Sequence[str]) -> None:
-        self._statement = insert(table).values(
-            {key: bindparam(key, type_=table.c[key].type) for key in columns}
+        # `inline`: no RETURNING of the key (PostgreSQL's compiler adds one to a one-row
+        # insert; nothing here reads it back).
+        self._statement = (
+            insert(table)
+            .values({key: bindparam(key, type_=table.c[key].type) for key in columns})
+            .inline()
         )
         self._defaults: dict[str, Any] = {}
         for key in columns:
@@ -241,20 +246,56 @@ def driver_rows(
     return rows
 
 
+#: At most this many rows go into one multi-row INSERT on PostgreSQL (see `driver_execute`).
+MANY_VALUES_ROWS = 64
+
+
 def driver_execute(
     connection: Connection, sql: str, params: Sequence[Sequence[Any] | Mapping[str, Any]]
 ) -> None:
-    """One statement that returns no rows, run on the driver's cursor for each of `params`
-    (its executemany for more than one), in the connection's transaction. Driver errors are
-    raised as SQLAlchemy's."""
+    """One statement that returns no rows, run on the driver's cursor for each of `params`,
+    in the connection's transaction. Driver errors are raised as SQLAlchemy's.
+
+    On PostgreSQL a few rows of an `INSERT ... VALUES (...)` go as one statement with a row of
+    values each: psycopg's executemany runs a pipeline, and for the four to ten rows a request
+    writes that cost 157 µs of the client's CPU against 60 µs for the one statement (four
+    rows, 3,000 times; issue 18). SQLite's own executemany is cheap and is used as it is.
+    """
     dbapi = connection.dialect.loaded_dbapi
     cursor = connection.connection.cursor()
     try:
         if len(params) == 1:
             cursor.execute(sql, params[0])
+        elif connection.dialect.name == "postgresql" and len(params) <= MANY_VALUES_ROWS:
+            cursor.execute(_many_values(sql, len(params)), _flattened(params))
         else:
             cursor.executemany(sql, cast("Sequence[Sequence[Any]]", params))
     except dbapi.Error as exc:
         raise DBAPIError.instance(sql, None, exc, dbapi.Error, dialect=connection.dialect) from exc
     finally:
         cursor.close()
+
+
+@functools.lru_cache(maxsize=256)
+def _many_values(sql: str, rows: int) -> str:
+    """`INSERT ... VALUES (...)` for one row made into one for `rows` rows. Named
+    placeholders `%(name)s` of row i become `%(r{i}_name)s` (see `_flattened`)."""
+    head, sep, values = sql.partition(" VALUES ")
+    if not sep or not values.startswith("(") or not values.endswith(")"):
+        raise ValueError("only a one-row INSERT ... VALUES (...) takes several rows at once")
+    if "%(" not in values:
+        return head + sep + ", ".join([values] * rows)
+    return head + sep + ", ".join(values.replace("%(", f"%(r{i}_") for i in range(rows))
+
+
+def _flattened(
+    params: Sequence[Sequence[Any] | Mapping[str, Any]],
+) -> list[Any] | dict[str, Any]:
+    """The rows' values as `_many_values` numbers them."""
+    if isinstance(params[0], Mapping):
+        return {
+            f"r{i}_{name}": value
+            for i, row in enumerate(cast("Sequence[Mapping[str, Any]]", params))
+            for name, value in row.items()
+        }
+    return [value for row in params for value in cast("Sequence[Any]", row)]

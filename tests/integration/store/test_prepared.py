@@ -29,7 +29,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from custos.store.base import UTCDateTime
-from custos.store.core import Prepared, PreparedInsert, run
+from custos.store.core import MANY_VALUES_ROWS, Prepared, PreparedInsert, _many_values, run
 from custos.workflow.context import Context
 
 
@@ -220,3 +220,32 @@ def test_a_prepared_insert_that_breaks_a_constraint_is_sqlalchemys_error_and_kee
         _INSERT_DEFAULTED.run(s, [{"id": row_id}, {"id": row_id}])
     with probe.reading() as s:
         assert s.execute(select(Defaulted.id).where(Defaulted.id == row_id)).all() == []
+
+
+@pytest.mark.parametrize("count", [2, MANY_VALUES_ROWS, MANY_VALUES_ROWS + 1])
+def test_a_prepared_insert_of_many_rows_writes_every_row_in_order(
+    probe: Context, count: int
+) -> None:
+    """A few rows go as one multi-row statement on PostgreSQL, more as the driver's
+    executemany: either way every row lands with its own values."""
+    first = next(_ids)
+    rows = [{"id": first + i, "version": i, "note": f"row {i}"} for i in range(count)]
+    for _ in range(count - 1):
+        next(_ids)
+    with probe.transaction() as s:
+        _INSERT_DEFAULTED.run(s, rows)
+    with probe.reading() as s:
+        written = s.execute(
+            select(Defaulted.id, Defaulted.flag, Defaulted.version, Defaulted.note)
+            .where(Defaulted.id >= first, Defaulted.id < first + count)
+            .order_by(Defaulted.id)
+        ).all()
+    assert [tuple(r) for r in written] == [(first + i, True, i, f"row {i}") for i in range(count)]
+
+
+def test_only_a_one_row_insert_is_made_into_a_multi_row_one() -> None:
+    assert _many_values("INSERT INTO x (a, b) VALUES (%s, %s)", 2) == (
+        "INSERT INTO x (a, b) VALUES (%s, %s), (%s, %s)"
+    )
+    with pytest.raises(ValueError, match="one-row INSERT"):
+        _many_values("UPDATE x SET a = %s", 2)
