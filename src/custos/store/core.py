@@ -124,7 +124,7 @@ class PreparedInsert:
         self._plans: weakref.WeakKeyDictionary[Dialect, _Plan] = weakref.WeakKeyDictionary()
 
     def run(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Insert `rows` (one statement; the driver's executemany for more than one)."""
+        """Insert `rows`, in as few statements as the driver allows (`driver_execute`)."""
         if not rows:
             return
         connection, plan = _planned(session, self._plans, self._statement)
