@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 
@@ -13,6 +16,15 @@ from custos.api._lanes import run_write
 from custos.store import tables as t
 from custos.store.engine import writer_lock
 from custos.workflow.context import Context
+
+T = TypeVar("T")
+
+
+def _run(main: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run on a thread of its own: another test in this worker (Playwright's sync API)
+    may have left an event loop running on the main thread, where asyncio.run refuses."""
+    with ThreadPoolExecutor(1) as runner:
+        return runner.submit(asyncio.run, main).result(30)
 
 
 def _write(ctx: Context) -> int:
@@ -54,7 +66,7 @@ def test_small_work_runs_on_the_loop_when_the_writer_lock_is_free(sqlite_ctx: Co
     async def main() -> tuple[int, int]:
         return threading.get_ident(), await run_write(sqlite_ctx, _write, small=True)
 
-    loop_thread, ran_on = asyncio.run(main())
+    loop_thread, ran_on = _run(main())
     assert ran_on == loop_thread
     assert _activations(sqlite_ctx) == 1
 
@@ -63,7 +75,7 @@ def test_other_work_runs_in_a_worker_thread(sqlite_ctx: Context) -> None:
     async def main() -> tuple[int, int]:
         return threading.get_ident(), await run_write(sqlite_ctx, _write)
 
-    loop_thread, ran_on = asyncio.run(main())
+    loop_thread, ran_on = _run(main())
     assert ran_on != loop_thread
     assert _activations(sqlite_ctx) == 1
 
@@ -93,7 +105,7 @@ def test_small_work_does_not_block_the_loop_on_a_held_writer_lock(sqlite_ctx: Co
         tick_task.cancel()
         return threading.get_ident(), ran_on, ticks_while_waiting
 
-    loop_thread, ran_on, ticks = asyncio.run(main())
+    loop_thread, ran_on, ticks = _run(main())
     holder.join()
     assert ticks >= 5  # the loop kept running while the lock was held elsewhere
     assert ran_on != loop_thread
