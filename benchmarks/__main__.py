@@ -7,6 +7,7 @@ BENCHMARKS.md; full runs write their figures there.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +25,9 @@ def main() -> int:
         scripts = [p for p in scripts if p.stem in args.names]
     failed = []
     for script in scripts:
+        # The disk quiet before each one: the accounting benchmark leaves gigabytes of a
+        # dropped ledger being written back, which would slow the next one's commits.
+        os.sync()
         print(f"== {script.stem} ({args.size})", flush=True)
         result = subprocess.run(
             [sys.executable, "-m", f"benchmarks.{script.stem}", "--size", args.size],
