@@ -25,8 +25,8 @@ def main() -> int:
         scripts = [p for p in scripts if p.stem in args.names]
     failed = []
     for script in scripts:
-        # The disk quiet before each one: the accounting benchmark leaves gigabytes of a
-        # dropped ledger being written back, which would slow the next one's commits.
+        # The disk quiet before each one: the accounting benchmark drops a ledger of
+        # gigabytes, and what is still being written back could slow the next one's commits.
         os.sync()
         print(f"== {script.stem} ({args.size})", flush=True)
         result = subprocess.run(
